@@ -1,0 +1,467 @@
+"""The painlit command line: parses options, calls the library, renders. Nothing else.
+
+Exit codes (stable, documented in the README):
+  0 success · 1 problems found (validate) · 2 usage error or unknown name ·
+  3 the corpus cannot be loaded · 130 interrupted
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, NoReturn, ParamSpec, TypeVar
+
+import typer
+from rich.console import RenderableType
+
+from painlit import __version__
+from painlit.console import clean, make_console
+from painlit.errors import CorpusError, PainlitError, Problem, Severity, UnknownNameError
+from painlit.grading import Grade, Verdict, curation_warnings, grade_all, grade_claim
+from painlit.loader import check_corpus, default_corpus_path, load_corpus
+from painlit.model import Certainty, Corpus, DoseCategory, Population, StudyDesign
+from painlit.render import jsondata, terminal
+
+EXIT_OK = 0
+EXIT_PROBLEMS = 1
+EXIT_USAGE = 2
+EXIT_CORPUS = 3
+EXIT_INTERRUPTED = 130
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+app = typer.Typer(
+    name="painlit",
+    help=(
+        "painlit: what research actually shows about psychedelic microdosing for chronic "
+        "pain, claim by claim, with GRADE certainty and the reasons behind it. "
+        "Not medical advice."
+    ),
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+@dataclass
+class _State:
+    data: Path | None = None
+    json: bool = False
+
+
+_state = _State()
+out = make_console()
+err = make_console(stderr=True)
+
+
+def _fail(message: str, code: int, hint: str | None = None) -> NoReturn:
+    err.print(f"painlit: error: {clean(message)}", style="red", markup=False, highlight=False)
+    if hint:
+        err.print(f"hint: {clean(hint)}", style="dim", markup=False, highlight=False)
+    raise typer.Exit(code)
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    """The one place where library errors become messages and exit codes."""
+    try:
+        yield
+    except CorpusError as error:
+        for problem in error.problems[:20]:
+            if problem.severity is Severity.ERROR:
+                err.print(clean(str(problem)), markup=False, highlight=False)
+        more = sum(p.severity is Severity.ERROR for p in error.problems) - 20
+        if more > 0:
+            err.print(f"... and {more} more", markup=False)
+        _fail("the corpus cannot be loaded", EXIT_CORPUS,
+              "run `painlit validate` for every problem, or pick another file with --data")
+    except UnknownNameError as error:
+        _fail(error.message, EXIT_USAGE, error.hint)
+    except PainlitError as error:
+        _fail(error.message, EXIT_CORPUS, error.hint)
+    except KeyboardInterrupt:
+        err.print("painlit: interrupted", markup=False)
+        raise typer.Exit(EXIT_INTERRUPTED) from None
+    except BrokenPipeError:
+        # The reader went away (`painlit ... | head`): stop quietly, as other tools do.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        raise typer.Exit(EXIT_OK) from None
+
+
+def _command(function: Callable[P, R]) -> Callable[P, R]:
+    """Register a command whose library errors are mapped by `_errors`."""
+
+    @functools.wraps(function)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        with _errors():
+            return function(*args, **kwargs)
+
+    app.command()(wrapper)
+    return wrapper
+
+
+def _corpus() -> Corpus:
+    return load_corpus(_state.data or default_corpus_path())
+
+
+def _emit(json_output: bool, document: Callable[[], jsondata.JSONDict],
+          renderable: Callable[[], RenderableType]) -> None:
+    if json_output or _state.json:
+        sys.stdout.write(jsondata.dumps(document()) + "\n")
+        sys.stdout.flush()
+    else:
+        out.print(renderable())
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"painlit {__version__}")
+        raise typer.Exit()
+
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON (docs/json.md) instead.")]
+
+
+@app.callback()
+def _main(
+    data: Annotated[Path | None, typer.Option(
+        "--data", envvar="PAINLIT_DATA", help="Corpus file to use instead of the shipped one.",
+        dir_okay=False, show_default=False)] = None,
+    json_output: Annotated[bool, typer.Option(
+        "--json", help="Print JSON for every command that supports it.")] = False,
+    version: Annotated[bool, typer.Option(
+        "--version", callback=_version, is_eager=True, help="Show the version and exit.")
+    ] = False,
+) -> None:
+    _state.data = data
+    _state.json = json_output
+
+
+@_command
+def condition(
+    name: Annotated[str, typer.Argument(help="Condition id, name, alias or MeSH id.")],
+    json_output: JsonOption = False,
+) -> None:
+    """What is known about a condition (and its sub-conditions), with certainty labels.
+
+    Example: painlit condition fibromyalgia
+    """
+    from painlit.query import resolve_condition
+    from painlit.summary import summarise_condition
+
+    corpus = _corpus()
+    found = resolve_condition(corpus, name)
+    summary = summarise_condition(corpus, found, grade_all(corpus))
+    _emit(json_output, lambda: jsondata.summary_document(summary),
+          lambda: terminal.render_summary(summary, corpus))
+
+
+@_command
+def mechanism(
+    name: Annotated[str, typer.Argument(help="Mechanism id, name or alias.")],
+    json_output: JsonOption = False,
+) -> None:
+    """What is known about a proposed mechanism, with certainty labels.
+
+    Example: painlit mechanism neuroplasticity
+    """
+    from painlit.query import resolve_mechanism
+    from painlit.summary import summarise_mechanism
+
+    corpus = _corpus()
+    found = resolve_mechanism(corpus, name)
+    summary = summarise_mechanism(corpus, found, grade_all(corpus))
+    _emit(json_output, lambda: jsondata.summary_document(summary),
+          lambda: terminal.render_summary(summary, corpus))
+
+
+def _certainty(value: str | None) -> Certainty | None:
+    if value is None:
+        return None
+    level = Certainty.from_text(value)
+    if level is None:
+        raise typer.BadParameter(
+            "expected one of: " + ", ".join(c.slug for c in Certainty))
+    return level
+
+
+@_command
+def claims(
+    condition: Annotated[str | None, typer.Option(help="Only claims about this condition.")
+                         ] = None,
+    mechanism: Annotated[str | None, typer.Option(help="Only claims about this mechanism.")
+                         ] = None,
+    source: Annotated[str | None, typer.Option(help="Only claims this source makes.")] = None,
+    min_certainty: Annotated[str | None, typer.Option(
+        help="Lowest certainty to show: no-evidence, very-low, low, moderate, high.")] = None,
+    verdict: Annotated[Verdict | None, typer.Option(help="Only claims with this verdict.")
+                       ] = None,
+    json_output: JsonOption = False,
+) -> None:
+    """List claims with their certainty, verdict and hedged statement.
+
+    Example: painlit claims --source source-article
+    """
+    from painlit.query import (
+        ClaimFilter, filter_claims, resolve_condition, resolve_mechanism, resolve_source,
+    )
+
+    level = _certainty(min_certainty)
+    corpus = _corpus()
+    wanted = ClaimFilter(
+        condition=resolve_condition(corpus, condition).id if condition else None,
+        mechanism=resolve_mechanism(corpus, mechanism).id if mechanism else None,
+        source=resolve_source(corpus, source).id if source else None,
+        min_certainty=level, verdict=verdict,
+    )
+    grades = grade_all(corpus)
+    found = filter_claims(corpus, grades, wanted)
+    _emit(json_output, lambda: jsondata.claims_document(found, grades),
+          lambda: terminal.claims_table(found, grades))
+
+
+@_command
+def claim(
+    claim_id: Annotated[str, typer.Argument(metavar="ID", help="The claim's id.")],
+    json_output: JsonOption = False,
+) -> None:
+    """One claim with every grading step, the evidence counted and what was not counted.
+
+    Example: painlit claim microdosing-relieves-chronic-pain
+    """
+    from painlit.query import resolve_claim
+
+    corpus = _corpus()
+    found = resolve_claim(corpus, claim_id)
+    grade: Grade = grade_claim(found, corpus)
+    _emit(json_output, lambda: jsondata.claim_document(found, grade),
+          lambda: terminal.render_claim(found, grade, corpus))
+
+
+@_command
+def studies(
+    design: Annotated[str | None, typer.Option(
+        help="A design, or 'rct' for any randomised design.")] = None,
+    dose: Annotated[DoseCategory | None, typer.Option(help="Dose category.")] = None,
+    population: Annotated[Population | None, typer.Option(help="Population studied.")] = None,
+    substance: Annotated[str | None, typer.Option(help="Substance id, name or alias.")] = None,
+    condition: Annotated[str | None, typer.Option(help="Condition (includes children).")
+                         ] = None,
+    mechanism: Annotated[str | None, typer.Option(help="Mechanism.")] = None,
+    year_from: Annotated[int | None, typer.Option("--from", help="Earliest year.")] = None,
+    year_to: Annotated[int | None, typer.Option("--to", help="Latest year.")] = None,
+    text: Annotated[str | None, typer.Option(help="Text in title, finding or notes.")] = None,
+    json_output: JsonOption = False,
+) -> None:
+    """List studies, filtered by design, dose, population, substance, condition, year.
+
+    Example: painlit studies --design rct --dose micro
+    """
+    from painlit.query import (
+        StudyFilter, filter_studies, resolve_condition, resolve_mechanism, resolve_substance,
+    )
+
+    chosen_design, randomised = _design(design)
+    corpus = _corpus()
+    wanted = StudyFilter(
+        design=chosen_design, randomised=randomised, dose=dose, population=population,
+        substance=resolve_substance(corpus, substance).id if substance else None,
+        condition=resolve_condition(corpus, condition).id if condition else None,
+        mechanism=resolve_mechanism(corpus, mechanism).id if mechanism else None,
+        year_from=year_from, year_to=year_to, text=text,
+    )
+    found = filter_studies(corpus, wanted)
+    _emit(json_output, lambda: jsondata.studies_document(found),
+          lambda: terminal.studies_list(found, corpus))
+
+
+def _design(value: str | None) -> tuple[StudyDesign | None, bool | None]:
+    if value is None:
+        return None, None
+    if value.lower() in ("rct", "randomised", "randomized"):
+        return None, True
+    try:
+        return StudyDesign(value.lower()), None
+    except ValueError:
+        raise typer.BadParameter(
+            "expected 'rct' or one of: " + ", ".join(d.value for d in StudyDesign),
+            param_hint="--design") from None
+
+
+@_command
+def study(
+    study_id: Annotated[str, typer.Argument(metavar="ID", help="Study id, DOI, PMID or NCT id.")],
+    json_output: JsonOption = False,
+) -> None:
+    """Everything the corpus records about one study, and the claims that cite it.
+
+    Example: painlit study bonnelle-2022
+    """
+    from painlit.query import resolve_study
+
+    corpus = _corpus()
+    found = resolve_study(corpus, study_id)
+    citing = [c for c in corpus.claims if any(e.study == found.id for e in c.evidence)]
+    _emit(json_output, lambda: jsondata.study_document(found, citing),
+          lambda: terminal.render_study(found, corpus, citing))
+
+
+@_command
+def search(
+    text: Annotated[str, typer.Argument(help="Words to find (all must match).")],
+    json_output: JsonOption = False,
+) -> None:
+    """Search titles, findings, claims and notes.
+
+    Example: painlit search "cold pressor"
+    """
+    from painlit.query import search as run_search
+
+    corpus = _corpus()
+    hits = run_search(corpus, text)
+    grades = grade_all(corpus)
+    _emit(json_output, lambda: jsondata.search_document(text, hits, grades),
+          lambda: terminal.render_search(hits, grades, corpus))
+
+
+@_command
+def conditions(json_output: JsonOption = False) -> None:
+    """List the conditions (as a tree) with their aliases and MeSH ids.
+
+    Example: painlit conditions
+    """
+    from rich.text import Text
+
+    from painlit.query import condition_ancestors
+
+    corpus = _corpus()
+    rows = [(c, len(condition_ancestors(corpus, c.id))) for c in corpus.conditions]
+    _emit(json_output,
+          lambda: jsondata.document("conditions", {"conditions": [
+              {"id": c.id, "name": c.name, "parent": c.parent, "mesh": c.mesh,
+               "aliases": list(c.aliases)} for c, _ in rows]}),
+          lambda: Text("\n".join(
+              "  " * depth + clean(f"{c.id}: {c.name}" + (f" (MeSH {c.mesh})" if c.mesh else "")
+                               + (f" — also: {', '.join(c.aliases)}" if c.aliases else ""))
+              for c, depth in rows)))
+
+
+@_command
+def mechanisms(json_output: JsonOption = False) -> None:
+    """List the proposed mechanisms.
+
+    Example: painlit mechanisms
+    """
+    from rich.text import Text
+
+    corpus = _corpus()
+    _emit(json_output,
+          lambda: jsondata.document("mechanisms", {"mechanisms": [
+              {"id": m.id, "name": m.name, "description": m.description,
+               "aliases": list(m.aliases)} for m in corpus.mechanisms]}),
+          lambda: Text("\n".join(clean(f"{m.id}: {m.name}") for m in corpus.mechanisms)))
+
+
+@_command
+def map(  # noqa: A001 - the command is called `map`
+    by: Annotated[str, typer.Option(help="Columns: design, mechanism or dose.")] = "design",
+    json_output: JsonOption = False,
+) -> None:
+    """Evidence gap map: conditions × design (or mechanism, or dose).
+
+    Each cell shows the number of studies and the best certainty of any claim counting them;
+    empty cells are gaps.
+
+    Example: painlit map --by dose
+    """
+    from painlit.summary import MapColumns, gap_map
+
+    try:
+        columns = MapColumns(by.lower())
+    except ValueError:
+        raise typer.BadParameter("expected design, mechanism or dose", param_hint="--by"
+                                 ) from None
+    corpus = _corpus()
+    gaps = gap_map(corpus, grade_all(corpus), columns)
+    _emit(json_output, lambda: jsondata.gap_map_document(gaps),
+          lambda: terminal.render_gap_map(gaps, corpus))
+
+
+@_command
+def validate(
+    path: Annotated[Path | None, typer.Argument(
+        help="Corpus file (default: --data, PAINLIT_DATA or the shipped corpus).",
+        show_default=False)] = None,
+    output_format: Annotated[str, typer.Option(
+        "--format", help="text, json or github (workflow annotations).")] = "text",
+    strict: Annotated[bool, typer.Option(help="Fail on warnings too.")] = False,
+) -> None:
+    """Check a corpus file: every problem at once, as file:line:column: record.field: message.
+
+    Exit 0 when clean, 1 when problems were found, 2 for usage errors.
+
+    Example: painlit validate data/studies.yaml --format github
+    """
+    if output_format not in ("text", "json", "github"):
+        raise typer.BadParameter("expected text, json or github", param_hint="--format")
+    target = path or _state.data or default_corpus_path()
+    if _state.json:
+        output_format = "json"
+    try:
+        corpus, problems = check_corpus(target)
+    except CorpusError as error:
+        corpus, problems = None, list(error.problems)
+    if corpus is not None:
+        problems = problems + curation_warnings(corpus)
+    _report(str(target), problems, output_format)
+    errors = sum(p.severity is Severity.ERROR for p in problems)
+    warnings = len(problems) - errors
+    if errors or (strict and warnings):
+        raise typer.Exit(EXIT_PROBLEMS)
+
+
+def _github(problem: Problem) -> str:
+    def escape(value: str, *, prop: bool = False) -> str:
+        value = value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+        return value.replace(":", "%3A").replace(",", "%2C") if prop else value
+
+    kind = "error" if problem.severity is Severity.ERROR else "warning"
+    location = f"file={escape(problem.path, prop=True)}"
+    if problem.line:
+        location += f",line={problem.line},col={problem.column or 1}"
+    message = (f"{problem.subject}: " if problem.subject else "") + problem.message
+    if problem.hint:
+        message += f" ({problem.hint})"
+    return f"::{kind} {location}::{escape(clean(message))}"
+
+
+def _report(path: str, problems: list[Problem], output_format: str) -> None:
+    errors = sum(p.severity is Severity.ERROR for p in problems)
+    warnings = len(problems) - errors
+    if output_format == "json":
+        sys.stdout.write(jsondata.dumps(jsondata.problems_document(path, problems)) + "\n")
+        return
+    if output_format == "github":
+        for problem in problems:
+            sys.stdout.write(_github(problem) + "\n")
+    else:
+        out.print(terminal.render_problems(problems))
+    summary = f"{path}: {errors} error(s), {warnings} warning(s)"
+    err.print(clean(summary if problems else f"{path}: ok"), markup=False, highlight=False)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        app(prog_name="painlit")
+    except KeyboardInterrupt:  # during start-up or option parsing
+        sys.stderr.write("painlit: interrupted\n")
+        raise SystemExit(EXIT_INTERRUPTED) from None

@@ -1,0 +1,35 @@
+"""The one place that makes Rich consoles, and makes corpus text safe to print.
+
+Data goes to stdout, diagnostics to stderr. Rich already turns colour off when the stream is
+not a terminal and when NO_COLOR is set. Every string that comes from a corpus passes through
+`safe_text` before a renderer sees it: markup is never parsed (Text objects, not markup
+strings) and control or bidirectional-override characters are shown as visible escapes.
+"""
+
+from __future__ import annotations
+
+import re
+
+from rich.console import Console
+from rich.text import Text
+
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def clean(text: str) -> str:
+    """`text` with control and direction-override characters replaced by visible escapes."""
+    return _UNSAFE.sub(_escape, text)
+
+
+def safe_text(text: str | None, style: str = "") -> Text:
+    """Corpus text as a Rich Text: printed literally, never interpreted as markup."""
+    return Text(clean(text or ""), style=style)
+
+
+def make_console(*, stderr: bool = False) -> Console:
+    return Console(stderr=stderr, highlight=False, emoji=False, markup=False)

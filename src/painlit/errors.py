@@ -1,0 +1,89 @@
+"""The library's exception hierarchy and the located problem record.
+
+The library raises only these; the CLI maps each class to a message and an exit code in one
+place (`painlit.cli._fail`). Every error carries a hint where one helps the user recover.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import Enum
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with a corpus file, located as precisely as the file allows."""
+
+    path: str
+    line: int  # 1-based; 0 when the problem concerns the whole file
+    column: int  # 1-based; 0 when unknown
+    record: str  # e.g. "bonnelle-2022", "studies[3]", "corpus"; "" for the whole file
+    field: str  # e.g. "dose.category"; "" when the record itself is the problem
+    message: str
+    hint: str | None = None
+    severity: Severity = Severity.ERROR
+
+    @property
+    def where(self) -> str:
+        location = self.path
+        if self.line:
+            location += f":{self.line}:{self.column or 1}"
+        return location
+
+    @property
+    def subject(self) -> str:
+        return ".".join(part for part in (self.record, self.field) if part)
+
+    def __str__(self) -> str:
+        text = f"{self.where}: "
+        if self.subject:
+            text += f"{self.subject}: "
+        text += self.message
+        if self.hint:
+            text += f" ({self.hint})"
+        return text
+
+
+class PainlitError(Exception):
+    """Base class of every error the library raises on purpose."""
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+class CorpusError(PainlitError):
+    """The corpus file cannot be read or is not a valid corpus."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = tuple(problems)
+        errors = [p for p in self.problems if p.severity is Severity.ERROR]
+        first = str(errors[0]) if errors else "invalid corpus"
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        super().__init__(first + more, hint="run `painlit validate` to see every problem")
+
+
+class UnknownNameError(PainlitError):
+    """A condition, mechanism, claim, study or source name that the corpus does not hold."""
+
+    def __init__(self, kind: str, name: str, suggestions: Sequence[str]) -> None:
+        self.kind = kind
+        self.name = name
+        self.suggestions = tuple(suggestions)
+        hint = (
+            "did you mean " + ", ".join(f"'{s}'" for s in self.suggestions) + "?"
+            if self.suggestions
+            else f"`painlit {kind}s` lists them" if kind != "study" else "`painlit studies` lists them"
+        )
+        super().__init__(f"no {kind} called '{name}'", hint=hint)
+
+
+class OutputError(PainlitError):
+    """A report or export could not be written where the user asked."""

@@ -1,0 +1,424 @@
+"""GRADE certainty for a claim, computed from its linked body of evidence, with every reason.
+
+The rules (documented with their rationale in docs/grading.md):
+
+* Only primary studies count. Reviews and trial registrations are context; several papers of
+  one registered trial count once.
+* The body that decides the grade is the highest tier present: randomised human studies
+  (start High), else non-randomised human studies (start Low), else animal or cell studies
+  (start Very low). Lower tiers are listed as context, never averaged in.
+* Rate down one level (serious) or two (very serious) for risk of bias, inconsistency,
+  indirectness (population, dose, pain model), imprecision (total participants) and
+  publication bias (linked registrations that ended years ago without results).
+* Rate up only with a curated, written reason. Curated judgements replace the computed one
+  for their domain and are shown as curated. Certainty never falls below Very low while any
+  study counts; with none it is "No evidence".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from enum import Enum
+
+from painlit.errors import Problem, Severity
+from painlit.model import (
+    Certainty,
+    Claim,
+    ClaimScope,
+    Corpus,
+    Domain,
+    Evidence,
+    Judgement,
+    RiskOfBias,
+    Stance,
+    Study,
+    StudyDesign,
+)
+
+#: Fewer participants than this in the deciding body is serious imprecision (−1): GRADE's
+#: rule of thumb for the optimal information size of a continuous outcome.
+IMPRECISION_SERIOUS_BELOW = 400
+#: Fewer than this is very serious imprecision (−2).
+IMPRECISION_VERY_SERIOUS_BELOW = 100
+#: A registered trial that ended this many years before the last search with no results is a
+#: publication-bias signal.
+UNPUBLISHED_AFTER_YEARS = 2
+#: Inconsistency is very serious (−2) when the minority direction holds at least this share
+#: of three or more studies.
+BALANCED_SPLIT = 1 / 3
+
+
+class Verdict(str, Enum):
+    SUPPORTED = "supported"
+    REFUTED = "refuted"
+    MIXED = "mixed"
+    INSUFFICIENT = "insufficient"
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One step of the grading: the start, or a domain's rating (possibly 0)."""
+
+    domain: Domain | None  # None for the starting level
+    change: int
+    level: Certainty  # the certainty after this step
+    reason: str
+    curated: bool = False
+
+    def describe(self) -> str:
+        if self.domain is None:
+            return self.reason
+        sign = f"{self.change:+d}" if self.change else "±0"
+        curated = " (curated)" if self.curated else ""
+        return f"{sign} {self.domain.value}{curated}: {self.reason}"
+
+
+@dataclass(frozen=True, slots=True)
+class ContextItem:
+    """A linked study that does not count towards the grade, and why."""
+
+    study: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Grade:
+    claim: str
+    certainty: Certainty
+    verdict: Verdict
+    statement: str
+    steps: tuple[Step, ...]
+    counted: tuple[str, ...]
+    context: tuple[ContextItem, ...]
+    supporting: int
+    refuting: int
+    mixed: int
+    participants: int
+
+    @property
+    def label(self) -> str:
+        return f"{self.certainty.symbols} {self.certainty.label}"
+
+
+@dataclass(frozen=True, slots=True)
+class _Linked:
+    study: Study
+    stance: Stance
+
+
+# --- hedged wording -------------------------------------------------------------------------
+
+_IRREGULAR = {"be": "is", "have": "has", "do": "does", "go": "goes"}
+
+
+def third_person(verb: str) -> str:
+    """'reduce' -> 'reduces', 'carry' -> 'carries', 'relieve' -> 'relieves'."""
+    if verb in _IRREGULAR:
+        return _IRREGULAR[verb]
+    if verb.endswith(("s", "sh", "ch", "x", "z", "o")):
+        return verb + "es"
+    if verb.endswith("y") and len(verb) > 1 and verb[-2] not in "aeiou":
+        return verb[:-1] + "ies"
+    return verb + "s"
+
+
+def hedged_statement(claim: Claim, certainty: Certainty, verdict: Verdict) -> str:
+    """The claim re-worded to say no more than its certainty allows (GRADE plain language)."""
+    subject, verb, outcome = claim.intervention, claim.effect, claim.outcome
+    subject_cap = subject[:1].upper() + subject[1:]
+    does = third_person(verb)
+    if certainty is Certainty.NO_EVIDENCE:
+        return f"No study in the corpus addresses whether {subject} {does} {outcome}."
+    if verdict is Verdict.INSUFFICIENT:
+        return f"The evidence is very uncertain about whether {subject} {does} {outcome}."
+    if verdict is Verdict.MIXED:
+        return (f"Studies disagree on whether {subject} {does} {outcome} "
+                f"({certainty.label.lower()} certainty).")
+    negative = verdict is Verdict.REFUTED
+    if certainty is Certainty.HIGH:
+        return f"{subject_cap} {'does not ' + verb if negative else does} {outcome}."
+    if certainty is Certainty.MODERATE:
+        middle = f"probably does not {verb}" if negative else f"probably {does}"
+        return f"{subject_cap} {middle} {outcome}."
+    middle = f"may not {verb}" if negative else f"may {verb}"
+    return f"{subject_cap} {middle} {outcome}."
+
+
+# --- domains --------------------------------------------------------------------------------
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" + ("" if count == 1 else "s")
+
+
+def _risk_of_bias(body: list[_Linked]) -> tuple[int, str]:
+    total = len(body)
+    high = sum(1 for item in body if item.study.risk_of_bias is RiskOfBias.HIGH)
+    concerns = sum(
+        1 for item in body
+        if item.study.risk_of_bias in (RiskOfBias.SOME_CONCERNS, RiskOfBias.NOT_ASSESSED)
+    )
+    if high * 2 > total:
+        return -2, f"very serious: {high} of {_plural(total, 'study')} at high risk of bias"
+    if (high + concerns) * 2 > total:
+        return -1, (f"serious: {high + concerns} of {_plural(total, 'study')} at high risk, "
+                    "with some concerns or not assessed")
+    return 0, f"not serious: most of {_plural(total, 'study')} at low risk of bias"
+
+
+def _count(body: list[_Linked], stance: Stance) -> int:
+    return sum(1 for item in body if item.stance is stance)
+
+
+def _inconsistency(body: list[_Linked]) -> tuple[int, str]:
+    supporting, refuting = _count(body, Stance.SUPPORTS), _count(body, Stance.REFUTES)
+    if supporting and refuting:
+        minority = min(supporting, refuting) / (supporting + refuting)
+        detail = f"{supporting} supporting and {refuting} refuting"
+        if supporting + refuting >= 3 and minority >= BALANCED_SPLIT:
+            return -2, f"very serious: studies point both ways ({detail})"
+        return -1, f"serious: studies point both ways ({detail})"
+    if len(body) == 1:
+        return 0, "not assessable with a single study; not rated down"
+    return 0, "not serious: no study points the other way"
+
+
+def _indirectness(body: list[_Linked], scope: ClaimScope) -> tuple[int, str]:
+    total = len(body)
+    serious: list[str] = []
+    if scope.population is not None:
+        off = [i for i in body if i.study.population is not scope.population]
+        if off and len(off) * 2 > total:
+            kinds = sorted({i.study.population.value for i in off})
+            serious.append(f"{len(off)} of {total} studied {'/'.join(kinds)}; "
+                           f"the claim is about {scope.population.value}")
+    if scope.dose is not None:
+        off = [i for i in body if i.study.dose.category is not scope.dose]
+        if off and len(off) * 2 > total:
+            kinds = sorted({i.study.dose.category.value for i in off})
+            serious.append(f"{len(off)} of {total} used {'/'.join(kinds)} doses; "
+                           f"the claim is about {scope.dose.value} doses")
+    if scope.pain_model is not None:
+        off = [i for i in body if i.study.pain_model is not scope.pain_model]
+        if off and len(off) * 2 > total:
+            kinds = sorted({i.study.pain_model.value for i in off})
+            serious.append(f"{len(off)} of {total} measured {'/'.join(kinds)} pain; "
+                           f"the claim is about {scope.pain_model.value} pain")
+    if not serious:
+        return 0, "not serious: the studies match the claim's population, dose and pain model"
+    levels = min(2, len(serious))
+    return -levels, ("very serious: " if levels == 2 else "serious: ") + "; ".join(serious)
+
+
+def _imprecision(body: list[_Linked]) -> tuple[int, str]:
+    known = [i.study.n for i in body if i.study.n is not None]
+    unknown = len(body) - len(known)
+    total = sum(n for n in known if n is not None)
+    missing = f" ({unknown} with n not recorded)" if unknown else ""
+    if not known:
+        return -1, f"serious: no sample size recorded for {_plural(len(body), 'study')}"
+    if total < IMPRECISION_VERY_SERIOUS_BELOW:
+        return -2, (f"very serious: {total} participants in total{missing}, "
+                    f"fewer than {IMPRECISION_VERY_SERIOUS_BELOW}")
+    if total < IMPRECISION_SERIOUS_BELOW:
+        return -1, (f"serious: {total} participants in total{missing}, "
+                    f"fewer than {IMPRECISION_SERIOUS_BELOW}")
+    return 0, f"not serious: {total} participants in total{missing}"
+
+
+def _ended_year(study: Study) -> int:
+    registration = study.registration
+    if registration is not None:
+        for value in (registration.completion, registration.start):
+            if value:
+                return int(value[:4])
+    return study.year
+
+
+def _publication_bias(registrations: list[Study], published_n: int,
+                      last_search: date) -> tuple[int, str]:
+    silent = [
+        s for s in registrations
+        if s.status.is_unpublished_end
+        and last_search.year - _ended_year(s) >= UNPUBLISHED_AFTER_YEARS
+    ]
+    if not silent:
+        if registrations:
+            return 0, (f"not detected: {_plural(len(registrations), 'linked registration')}, "
+                       "none ended long ago without results")
+        return 0, "not detected: no linked registration ended without results"
+    ids = ", ".join(s.id for s in silent)
+    unpublished_n = sum(
+        s.registration.enrolment for s in silent
+        if s.registration is not None and s.registration.enrolment
+    )
+    detail = (f"{_plural(len(silent), 'registered trial')} ended at least "
+              f"{UNPUBLISHED_AFTER_YEARS} years ago without results ({ids})")
+    if unpublished_n > published_n:
+        return -2, (f"very serious: {detail}; their {unpublished_n} registered participants "
+                    f"outnumber the {published_n} published")
+    return -1, f"serious: {detail}"
+
+
+# --- the body of evidence -------------------------------------------------------------------
+
+def _tier(study: Study) -> int:
+    if study.population.is_human:
+        return 0 if study.design.is_randomised else 1
+    return 2
+
+
+_TIER_START = (
+    (Certainty.HIGH, "randomised"),
+    (Certainty.LOW, "non-randomised human"),
+    (Certainty.VERY_LOW, "animal or cell"),
+)
+
+
+def _representatives(linked: list[_Linked]) -> tuple[list[_Linked], list[ContextItem]]:
+    """One paper per trial: the best-designed, largest, earliest paper stands for its trial."""
+    groups: dict[str, list[_Linked]] = {}
+    for item in linked:
+        groups.setdefault(item.study.trial_key, []).append(item)
+    chosen: list[_Linked] = []
+    context: list[ContextItem] = []
+    for items in groups.values():
+        best = min(items, key=lambda i: (_tier(i.study), -(i.study.n or 0), i.study.year))
+        chosen.append(best)
+        context.extend(
+            ContextItem(i.study.id, f"same trial as {best.study.id} "
+                        f"({i.study.trial_key}); counted once")
+            for i in items if i is not best
+        )
+    return chosen, context
+
+
+def _curated(judgements: Iterable[Judgement], domain: Domain) -> Judgement | None:
+    return next((j for j in judgements if j.domain is domain), None)
+
+
+def grade_claim(claim: Claim, corpus: Corpus) -> Grade:
+    """The GRADE certainty, verdict and hedged statement for one claim, with every step."""
+    linked: list[_Linked] = []
+    registrations: list[Study] = []
+    context: list[ContextItem] = []
+    for link in claim.evidence:
+        study = corpus.study_by_id[link.study]
+        if study.design.is_review:
+            context.append(ContextItem(study.id, "review: context, not independent evidence"))
+        elif study.design is StudyDesign.TRIAL_REGISTRATION:
+            registrations.append(study)
+            context.append(ContextItem(study.id, f"registered trial, {study.status.value}: "
+                                       "no results to count"))
+        elif link.stance is Stance.CONTEXT:
+            context.append(ContextItem(study.id, "linked as context by the curator"))
+        else:
+            linked.append(_Linked(study, link.stance))
+
+    counted, duplicates = _representatives(linked)
+    context.extend(duplicates)
+    if not counted:
+        return _no_evidence(claim, corpus, registrations, context)
+
+    tier = min(_tier(item.study) for item in counted)
+    body = [item for item in counted if _tier(item.study) == tier]
+    context.extend(
+        ContextItem(item.study.id, f"{_TIER_START[_tier(item.study)][1]} study: below the "
+                    f"{_TIER_START[tier][1]} evidence that decides the grade")
+        for item in counted if _tier(item.study) != tier
+    )
+    start, kind = _TIER_START[tier]
+    level = start
+    steps = [Step(None, 0, level, f"Started {start.label}: {_plural(len(body), kind + ' study')}"
+                  + (" (animal and cell evidence is Very low at best)" if tier == 2 else ""))]
+    participants = sum(item.study.n or 0 for item in body)
+    computed = {
+        Domain.RISK_OF_BIAS: _risk_of_bias(body),
+        Domain.INCONSISTENCY: _inconsistency(body),
+        Domain.INDIRECTNESS: _indirectness(body, claim.scope),
+        Domain.IMPRECISION: _imprecision(body),
+        Domain.PUBLICATION_BIAS: _publication_bias(registrations, participants,
+                                                   corpus.info.last_search),
+    }
+    for domain, (change, reason) in computed.items():
+        curated = _curated(claim.judgements, domain)
+        if curated is not None:
+            change, reason = curated.levels, f"{curated.reason} (computed: {change:+d})"
+        level = Certainty(max(Certainty.VERY_LOW, level + change))
+        steps.append(Step(domain, change, level, reason, curated is not None))
+    upgrade = _curated(claim.judgements, Domain.UPGRADE)
+    if upgrade is not None:
+        level = Certainty(min(Certainty.HIGH, level + upgrade.levels))
+        steps.append(Step(Domain.UPGRADE, upgrade.levels, level, upgrade.reason, True))
+
+    supporting = _count(body, Stance.SUPPORTS)
+    refuting = _count(body, Stance.REFUTES)
+    mixed = _count(body, Stance.MIXED)
+    verdict = _verdict(level, supporting, refuting, mixed)
+    return Grade(
+        claim=claim.id, certainty=level, verdict=verdict,
+        statement=hedged_statement(claim, level, verdict), steps=tuple(steps),
+        counted=tuple(item.study.id for item in body), context=tuple(context),
+        supporting=supporting, refuting=refuting, mixed=mixed, participants=participants,
+    )
+
+
+def _verdict(level: Certainty, supporting: int, refuting: int, mixed: int) -> Verdict:
+    if level <= Certainty.VERY_LOW:
+        return Verdict.INSUFFICIENT
+    if supporting and refuting:
+        return Verdict.MIXED
+    if supporting and supporting >= mixed:
+        return Verdict.SUPPORTED
+    if refuting and refuting >= mixed:
+        return Verdict.REFUTED
+    return Verdict.MIXED
+
+
+def _no_evidence(claim: Claim, corpus: Corpus, registrations: list[Study],
+                 context: list[ContextItem]) -> Grade:
+    if context:
+        reason = ("No primary study counts: only " +
+                  ", ".join(sorted({item.reason.split(':')[0] for item in context})) +
+                  " linked")
+    else:
+        reason = "No study in the corpus addresses this claim"
+    steps = [Step(None, 0, Certainty.NO_EVIDENCE, reason)]
+    change, bias = _publication_bias(registrations, 0, corpus.info.last_search)
+    if change:
+        steps.append(Step(Domain.PUBLICATION_BIAS, 0, Certainty.NO_EVIDENCE,
+                          bias + " (noted; there is no evidence to rate down)"))
+    return Grade(
+        claim=claim.id, certainty=Certainty.NO_EVIDENCE, verdict=Verdict.INSUFFICIENT,
+        statement=hedged_statement(claim, Certainty.NO_EVIDENCE, Verdict.INSUFFICIENT),
+        steps=tuple(steps), counted=(), context=tuple(context), supporting=0, refuting=0,
+        mixed=0, participants=0,
+    )
+
+
+def grade_all(corpus: Corpus) -> dict[str, Grade]:
+    """Every claim's grade, by claim id."""
+    return {claim.id: grade_claim(claim, corpus) for claim in corpus.claims}
+
+
+def curation_warnings(corpus: Corpus) -> list[Problem]:
+    """Warnings where a curated overall certainty disagrees with the computed one."""
+    warnings = []
+    for claim in corpus.claims:
+        if claim.certainty is None:
+            continue
+        grade = grade_claim(claim, corpus)
+        if grade.certainty is not claim.certainty:
+            warnings.append(Problem(
+                corpus.path, claim.line, 1, claim.id, "certainty",
+                f"curated certainty {claim.certainty.label} differs from the computed "
+                f"{grade.certainty.label}",
+                "check the judgements or update the curated label", Severity.WARNING,
+            ))
+    return warnings
+
+
+def evidence_links(claim: Claim) -> dict[str, Evidence]:
+    """The claim's evidence links by study id."""
+    return {link.study: link for link in claim.evidence}

@@ -1,0 +1,834 @@
+"""Load a corpus file into typed records, collecting every problem with its line and column.
+
+One entry point, `check_corpus`, reads the YAML node tree section by section. Each record is
+read field by field through `_Fields`, which knows where every value sits in the file, so a
+problem is reported as `path:line:column: record.field: message (hint)`. Nothing stops at the
+first problem: the whole file is checked and all problems come back together. `load_corpus`
+is the strict form that raises `CorpusError` unless the file is clean of errors.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable, Iterator
+from datetime import date, datetime
+from enum import Enum
+from pathlib import Path
+from typing import TypeVar
+
+import yaml
+
+from painlit.errors import CorpusError, Problem, Severity
+from painlit.model import (
+    Claim,
+    ClaimScope,
+    ClaimTopic,
+    Condition,
+    Corpus,
+    CorpusInfo,
+    Certainty,
+    Direction,
+    Domain,
+    Dose,
+    DoseCategory,
+    Evidence,
+    Judgement,
+    Mechanism,
+    PainModel,
+    Population,
+    PublicationStatus,
+    Registration,
+    RiskOfBias,
+    Source,
+    Stance,
+    Study,
+    StudyDesign,
+    Substance,
+)
+from painlit.yamlfile import read_nodes
+
+E = TypeVar("E", bound=Enum)
+R = TypeVar("R")
+
+_TAG = "tag:yaml.org,2002:"
+_STR, _INT, _FLOAT, _BOOL, _NULL, _TIMESTAMP = (
+    _TAG + name for name in ("str", "int", "float", "bool", "null", "timestamp")
+)
+_CONSTRUCT = yaml.constructor.SafeConstructor()
+
+ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+DOI_PATTERN = re.compile(r"^10\.\d{4,9}/\S+$")
+PMID_PATTERN = re.compile(r"^[1-9]\d{0,8}$")
+MESH_PATTERN = re.compile(r"^D\d{6}(\d{3})?$")
+EFFECT_PATTERN = re.compile(r"^[a-z]+$")
+PARTIAL_DATE_PATTERN = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+REGISTRY_PATTERNS = {
+    "ClinicalTrials.gov (NCT + 8 digits)": re.compile(r"^NCT\d{8}$"),
+    "ISRCTN": re.compile(r"^ISRCTN\d{8}$"),
+    "ANZCTR": re.compile(r"^ACTRN\d{14}$"),
+    "DRKS": re.compile(r"^DRKS\d{8}$"),
+    "EudraCT": re.compile(r"^\d{4}-\d{6}-\d{2}$"),
+    "EU CTR": re.compile(r"^\d{4}-\d{6}-\d{2}-\d{2}$"),
+}
+#: Sample sizes above this are almost certainly a typo (or a population count, not an n).
+MAX_N = 10_000_000
+EARLIEST_YEAR = 1900
+#: How many levels each GRADE domain may move certainty.
+JUDGEMENT_LEVELS = {domain: (0, -1, -2) for domain in Domain if domain is not Domain.UPGRADE}
+JUDGEMENT_LEVELS[Domain.UPGRADE] = (1, 2)
+
+SECTIONS = ("corpus", "conditions", "mechanisms", "substances", "sources", "studies", "claims")
+
+
+def _describe(node: yaml.Node) -> str:
+    if isinstance(node, yaml.MappingNode):
+        return "a mapping"
+    if isinstance(node, yaml.SequenceNode):
+        return "a list"
+    return {
+        _STR: "text", _INT: "a number", _FLOAT: "a number", _BOOL: "true/false",
+        _NULL: "nothing", _TIMESTAMP: "a date",
+    }.get(node.tag, f"a value tagged {node.tag}")
+
+
+def closest(word: str, choices: list[str], n: int = 3) -> list[str]:
+    """The choices most like `word`, for 'did you mean' hints."""
+    lowered = {choice.lower(): choice for choice in choices}
+    found = difflib.get_close_matches(word.lower(), list(lowered), n=n, cutoff=0.6)
+    return [lowered[item] for item in found]
+
+
+def _did_you_mean(word: str, choices: list[str]) -> str | None:
+    found = closest(word, choices, n=1)
+    return f"did you mean '{found[0]}'?" if found else None
+
+
+class _Context:
+    """Where problems go, plus the references to check once every section is read."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        # Years after this are implausible; set from the corpus's last search date once read.
+        self.latest_year = date.today().year + 1
+        self.problems: list[Problem] = []
+        # (section the value must name, value, node, record, field)
+        self.references: list[tuple[str, str, yaml.Node, str, str]] = []
+
+    def add(self, node: yaml.Node | None, record: str, field: str, message: str,
+            hint: str | None = None, severity: Severity = Severity.ERROR) -> None:
+        line = column = 0
+        if node is not None:
+            line, column = node.start_mark.line + 1, node.start_mark.column + 1
+        self.problems.append(
+            Problem(self.path, line, column, record, field, message, hint, severity)
+        )
+
+    def refer(self, section: str, value: str, node: yaml.Node, record: str, field: str) -> None:
+        self.references.append((section, value, node, record, field))
+
+
+class _Fields:
+    """One YAML mapping read key by key; keys never read are reported as unknown."""
+
+    def __init__(self, ctx: _Context, node: yaml.MappingNode, record: str,
+                 allowed: tuple[str, ...], prefix: str = "") -> None:
+        self.ctx, self.node, self.record, self.prefix = ctx, node, record, prefix
+        self.values: dict[str, yaml.Node] = {}
+        self.keys: dict[str, yaml.Node] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != _STR:
+                ctx.add(key_node, record, prefix.rstrip("."), "keys must be plain text")
+                continue
+            key = key_node.value
+            if key in self.values:
+                ctx.add(key_node, record, prefix + key, "key appears twice in this record")
+                continue
+            if key not in allowed:
+                ctx.add(key_node, record, prefix + key, "unknown key",
+                        _did_you_mean(key, list(allowed)) or "allowed: " + ", ".join(allowed))
+                continue
+            self.keys[key] = key_node
+            self.values[key] = value_node
+
+    def _problem(self, node: yaml.Node | None, key: str, message: str,
+                 hint: str | None = None) -> None:
+        self.ctx.add(node, self.record, self.prefix + key, message, hint)
+
+    def present(self, key: str) -> bool:
+        return key in self.values and not _is_null(self.values[key])
+
+    def node(self, key: str) -> yaml.Node | None:
+        return self.values.get(key)
+
+    def _get(self, key: str, required: bool) -> yaml.Node | None:
+        node = self.values.get(key)
+        if node is None or _is_null(node):
+            if required:
+                self._problem(node or self.node, key, "required field is missing")
+            return None
+        return node
+
+    def _scalar(self, node: yaml.Node, key: str) -> object:
+        """The Python value of a scalar node, or _INVALID after reporting why not."""
+        if not isinstance(node, yaml.ScalarNode):
+            self._problem(node, key, f"expected a single value, found {_describe(node)}")
+            return _INVALID
+        try:
+            if node.tag == _STR:
+                return str(node.value)
+            if node.tag == _INT:
+                return _CONSTRUCT.construct_yaml_int(node)
+            if node.tag == _FLOAT:
+                return _CONSTRUCT.construct_yaml_float(node)
+            if node.tag == _BOOL:
+                return _CONSTRUCT.construct_yaml_bool(node)
+            if node.tag == _TIMESTAMP:
+                return _CONSTRUCT.construct_yaml_timestamp(node)
+        except (ValueError, TypeError, yaml.YAMLError):
+            self._problem(node, key, f"'{node.value}' is not a valid {_describe(node)}")
+            return _INVALID
+        self._problem(node, key, f"YAML tag '{node.tag}' is not allowed here",
+                      "a corpus holds only plain text, numbers, dates, lists and mappings")
+        return _INVALID
+
+    def text(self, key: str, *, required: bool = False) -> str | None:
+        node = self._get(key, required)
+        if node is None:
+            return None
+        value = self._scalar(node, key)
+        if value is _INVALID:
+            return None
+        if not isinstance(value, str):
+            self._problem(node, key, f"expected text, found {_describe(node)}",
+                          "put the value in quotes")
+            return None
+        if not value.strip():
+            if required:
+                self._problem(node, key, "must not be empty")
+            return None
+        return value
+
+    def identifier(self, key: str, *, required: bool = False) -> str | None:
+        """Text that may have been written as a bare number (a PMID, a version)."""
+        node = self._get(key, required)
+        if node is None:
+            return None
+        value = self._scalar(node, key)
+        if isinstance(value, bool) or not isinstance(value, str | int):
+            if value is not _INVALID:
+                self._problem(node, key, f"expected text, found {_describe(node)}")
+            return None
+        return str(value).strip() or None
+
+    def integer(self, key: str, *, required: bool = False, minimum: int | None = None,
+                maximum: int | None = None, what: str = "") -> int | None:
+        node = self._get(key, required)
+        if node is None:
+            return None
+        value = self._scalar(node, key)
+        if value is _INVALID:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            self._problem(node, key, f"expected a whole number, found {_describe(node)}")
+            return None
+        if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+            self._problem(node, key, f"{value} is not a plausible {what or key}",
+                          f"expected {minimum}..{maximum}")
+            return None
+        return value
+
+    def boolean(self, key: str) -> bool | None:
+        node = self._get(key, False)
+        if node is None:
+            return None
+        value = self._scalar(node, key)
+        if not isinstance(value, bool):
+            if value is not _INVALID:
+                self._problem(node, key, f"expected true or false, found {_describe(node)}")
+            return None
+        return value
+
+    def day(self, key: str, *, required: bool = False) -> date | None:
+        node = self._get(key, required)
+        if node is None:
+            return None
+        value = self._scalar(node, key)
+        if isinstance(value, datetime):
+            return value.date()
+        if isinstance(value, date):
+            return value
+        if value is not _INVALID:
+            self._problem(node, key, f"expected a date (YYYY-MM-DD), found {_describe(node)}")
+        return None
+
+    def partial_date(self, key: str) -> str | None:
+        """A date as registries show it: YYYY, YYYY-MM or YYYY-MM-DD."""
+        node = self._get(key, False)
+        if node is None:
+            return None
+        value = self._scalar(node, key)
+        if isinstance(value, date):
+            return value.isoformat()[:10]
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)
+        if isinstance(value, str) and PARTIAL_DATE_PATTERN.match(value):
+            return value
+        if value is not _INVALID:
+            self._problem(node, key, "expected a date as YYYY, YYYY-MM or YYYY-MM-DD")
+        return None
+
+    def choice(self, key: str, enum_type: type[E], *, required: bool = False) -> E | None:
+        node = self._get(key, required)
+        if node is None:
+            return None
+        value = self._scalar(node, key)
+        if value is _INVALID:
+            return None
+        allowed = [str(member.value) for member in enum_type]
+        if isinstance(value, str) and value in allowed:
+            return enum_type(value)
+        self._problem(node, key, f"'{node.value}' is not one of: {', '.join(allowed)}",
+                      _did_you_mean(str(node.value), allowed))
+        return None
+
+    def texts(self, key: str, *, required: bool = False) -> tuple[str, ...]:
+        node = self._get(key, required)
+        if node is None:
+            return ()
+        if not isinstance(node, yaml.SequenceNode):
+            self._problem(node, key, f"expected a list, found {_describe(node)}",
+                          f"write it as [{node.value}]" if isinstance(node, yaml.ScalarNode)
+                          else None)
+            return ()
+        values = []
+        for index, item in enumerate(node.value):
+            value = self._scalar(item, f"{key}[{index}]")
+            if isinstance(value, str) and value.strip():
+                values.append(value)
+            elif value is not _INVALID:
+                self._problem(item, f"{key}[{index}]", f"expected text, found {_describe(item)}")
+        if required and not values:
+            self._problem(node, key, "must list at least one value")
+        return tuple(values)
+
+    def references(self, key: str, section: str, *, required: bool = False) -> tuple[str, ...]:
+        values = self.texts(key, required=required)
+        node = self.values.get(key)
+        if isinstance(node, yaml.SequenceNode):
+            seen: set[str] = set()
+            for item in node.value:
+                if isinstance(item, yaml.ScalarNode) and item.tag == _STR:
+                    if item.value in seen:
+                        self._problem(item, key, f"'{item.value}' is listed twice")
+                    seen.add(item.value)
+                    self.ctx.refer(section, item.value, item, self.record, self.prefix + key)
+        return tuple(dict.fromkeys(values))
+
+    def reference(self, key: str, section: str, *, required: bool = False) -> str | None:
+        value = self.text(key, required=required)
+        node = self.values.get(key)
+        if value is not None and node is not None:
+            self.ctx.refer(section, value, node, self.record, self.prefix + key)
+        return value
+
+    def mapping(self, key: str, allowed: tuple[str, ...], *,
+                required: bool = False) -> _Fields | None:
+        node = self._get(key, required)
+        if node is None:
+            return None
+        if not isinstance(node, yaml.MappingNode):
+            self._problem(node, key, f"expected a mapping, found {_describe(node)}")
+            return None
+        return _Fields(self.ctx, node, self.record, allowed, self.prefix + key + ".")
+
+    def items(self, key: str) -> Iterator[tuple[int, yaml.MappingNode]]:
+        """The mappings of a list of records, reporting items that are not mappings."""
+        node = self._get(key, False)
+        if node is None:
+            return
+        if not isinstance(node, yaml.SequenceNode):
+            self._problem(node, key, f"expected a list, found {_describe(node)}")
+            return
+        for index, item in enumerate(node.value):
+            if isinstance(item, yaml.MappingNode):
+                yield index, item
+            else:
+                self._problem(item, f"{key}[{index}]",
+                              f"expected a mapping, found {_describe(item)}")
+
+
+class _Invalid:
+    """Marks a value that was already reported as a problem."""
+
+
+_INVALID = _Invalid()
+
+
+def _is_null(node: yaml.Node) -> bool:
+    return isinstance(node, yaml.ScalarNode) and node.tag == _NULL
+
+
+# --- section readers -------------------------------------------------------------------------
+
+_CORPUS_KEYS = ("title", "version", "last_search", "search_query")
+_CONDITION_KEYS = ("id", "name", "aliases", "mesh", "parent", "description")
+_MECHANISM_KEYS = ("id", "name", "description", "aliases")
+_SUBSTANCE_KEYS = ("id", "name", "aliases")
+_SOURCE_KEYS = ("id", "title", "kind", "year", "url", "note")
+_STUDY_KEYS = (
+    "id", "title", "authors", "year", "journal", "doi", "pmid", "registry", "url", "design",
+    "population", "n", "substances", "dose", "conditions", "mechanisms", "pain_model",
+    "outcome", "finding", "direction", "risk_of_bias", "bias_note", "status", "registration",
+    "unverified",
+)
+_DOSE_KEYS = ("category", "reported")
+_REGISTRATION_KEYS = (
+    "status", "start", "completion", "enrolment", "enrolment_type", "results_posted", "sponsor",
+)
+_CLAIM_KEYS = (
+    "id", "statement", "quote", "intervention", "effect", "outcome", "topic", "scope",
+    "sources", "conditions", "mechanisms", "evidence", "judgements", "certainty", "notes",
+)
+_SCOPE_KEYS = ("population", "dose", "pain_model")
+_EVIDENCE_KEYS = ("study", "stance", "note")
+_JUDGEMENT_KEYS = ("levels", "reason")
+
+
+def _record_id(ctx: _Context, fields: _Fields, section: str, index: int) -> str | None:
+    """Read and check the record's id; the fields' record label becomes that id."""
+    fields.record = f"{section}[{index}]"
+    value = fields.text("id", required=True)
+    if value is None:
+        return None
+    if not ID_PATTERN.match(value):
+        fields._problem(fields.node("id"), "id", f"'{value}' is not a valid id",
+                        "use lowercase letters, digits and hyphens, e.g. smith-2021")
+        return None
+    fields.record = value
+    return value
+
+
+def _url(fields: _Fields, key: str = "url") -> str | None:
+    value = fields.text(key)
+    if value is not None and not value.startswith(("https://", "http://")):
+        fields._problem(fields.node(key), key, "expected a web address starting with https://")
+        return None
+    return value
+
+
+def _read_info(ctx: _Context, root: _Fields) -> CorpusInfo | None:
+    fields = root.mapping("corpus", _CORPUS_KEYS, required=True)
+    if fields is None:
+        return None
+    fields.record, fields.prefix = "corpus", ""
+    title = fields.text("title", required=True)
+    version = fields.identifier("version", required=True)
+    last_search = fields.day("last_search", required=True)
+    query = fields.text("search_query", required=True)
+    if title is None or version is None or last_search is None or query is None:
+        return None
+    return CorpusInfo(title, version, last_search, query)
+
+
+def _read_section(ctx: _Context, root: _Fields, section: str, allowed: tuple[str, ...],
+                  read: Callable[[_Fields, str], R | None]) -> list[tuple[R, yaml.Node]]:
+    records: list[tuple[R, yaml.Node]] = []
+    seen: dict[str, int] = {}
+    shared: set[int] = set()
+    for index, node in root.items(section):
+        if id(node) in shared:  # an alias repeating a whole record would multiply records
+            ctx.add(node, f"{section}[{index}]", "", "repeats another record through a YAML alias",
+                    "write each record out in full")
+            continue
+        shared.add(id(node))
+        fields = _Fields(ctx, node, f"{section}[{index}]", allowed)
+        record_id = _record_id(ctx, fields, section, index)
+        record = read(fields, record_id or "")
+        if record_id is not None and record_id in seen:
+            ctx.add(fields.node("id"), record_id, "id",
+                    f"duplicate id (first used on line {seen[record_id]})")
+            continue
+        if record_id is not None:
+            seen[record_id] = node.start_mark.line + 1
+        if record is not None and record_id is not None:
+            records.append((record, node))
+    return records
+
+
+def _read_condition(fields: _Fields, record_id: str) -> Condition | None:
+    name = fields.text("name", required=True)
+    aliases = fields.texts("aliases")
+    mesh = fields.text("mesh")
+    if mesh is not None and not MESH_PATTERN.match(mesh):
+        fields._problem(fields.node("mesh"), "mesh", f"'{mesh}' is not a MeSH descriptor id",
+                        "descriptor ids look like D005356")
+        mesh = None
+    parent = fields.reference("parent", "conditions")
+    description = fields.text("description")
+    if parent is not None and parent == record_id:
+        fields._problem(fields.node("parent"), "parent", "a condition cannot be its own parent")
+        parent = None
+    if name is None:
+        return None
+    return Condition(record_id, name, aliases, mesh, parent, description)
+
+
+def _read_mechanism(fields: _Fields, record_id: str) -> Mechanism | None:
+    name = fields.text("name", required=True)
+    description = fields.text("description", required=True)
+    aliases = fields.texts("aliases")
+    if name is None or description is None:
+        return None
+    return Mechanism(record_id, name, description, aliases)
+
+
+def _read_substance(fields: _Fields, record_id: str) -> Substance | None:
+    name = fields.text("name", required=True)
+    aliases = fields.texts("aliases")
+    return Substance(record_id, name, aliases) if name is not None else None
+
+
+def _read_source(fields: _Fields, record_id: str) -> Source | None:
+    title = fields.text("title", required=True)
+    kind = fields.text("kind", required=True)
+    year = fields.integer("year", minimum=EARLIEST_YEAR, maximum=fields.ctx.latest_year,
+                          what="year")
+    url = _url(fields)
+    note = fields.text("note")
+    if title is None or kind is None:
+        return None
+    return Source(record_id, title, kind, year, url, note)
+
+
+def _read_registry(fields: _Fields) -> str | None:
+    value = fields.text("registry")
+    if value is None:
+        return None
+    if not any(pattern.match(value) for pattern in REGISTRY_PATTERNS.values()):
+        fields._problem(fields.node("registry"), "registry",
+                        f"'{value}' is not a trial registry id",
+                        "expected e.g. NCT01234567 (" + ", ".join(REGISTRY_PATTERNS) + ")")
+        return None
+    return value
+
+
+def _read_doi(fields: _Fields) -> str | None:
+    value = fields.text("doi")
+    if value is None:
+        return None
+    stripped = re.sub(r"^(https?://(dx\.)?doi\.org/|doi:\s*)", "", value, flags=re.IGNORECASE)
+    if stripped != value:
+        fields._problem(fields.node("doi"), "doi", "store the bare DOI",
+                        f"write '{stripped}'")
+        return None
+    if not DOI_PATTERN.match(value):
+        fields._problem(fields.node("doi"), "doi", f"'{value}' is not a DOI",
+                        "DOIs look like 10.1177/2049463722109189")
+        return None
+    return value
+
+
+def _read_pmid(fields: _Fields) -> str | None:
+    value = fields.identifier("pmid")
+    if value is not None and not PMID_PATTERN.match(value):
+        fields._problem(fields.node("pmid"), "pmid", f"'{value}' is not a PubMed id",
+                        "PMIDs are 1 to 9 digits")
+        return None
+    return value
+
+
+def _read_registration(fields: _Fields) -> Registration | None:
+    block = fields.mapping("registration", _REGISTRATION_KEYS)
+    if block is None:
+        return None
+    status = block.text("status", required=True)
+    start = block.partial_date("start")
+    completion = block.partial_date("completion")
+    enrolment = block.integer("enrolment", minimum=0, maximum=MAX_N, what="enrolment")
+    enrolment_type = block.text("enrolment_type")
+    if enrolment_type is not None and enrolment_type not in ("actual", "estimated"):
+        block._problem(block.node("enrolment_type"), "enrolment_type",
+                       f"'{enrolment_type}' is not one of: actual, estimated",
+                       _did_you_mean(enrolment_type, ["actual", "estimated"]))
+    results_posted = block.boolean("results_posted")
+    sponsor = block.text("sponsor")
+    if status is None:
+        return None
+    return Registration(status, start, completion, enrolment, enrolment_type, results_posted,
+                        sponsor)
+
+
+def _read_study(fields: _Fields, record_id: str) -> Study | None:
+    title = fields.text("title", required=True)
+    authors = fields.texts("authors")
+    year = fields.integer("year", required=True, minimum=EARLIEST_YEAR,
+                          maximum=fields.ctx.latest_year, what="year")
+    journal = fields.text("journal")
+    doi = _read_doi(fields)
+    pmid = _read_pmid(fields)
+    registry = _read_registry(fields)
+    url = _url(fields)
+    design = fields.choice("design", StudyDesign, required=True)
+    population = fields.choice("population", Population, required=True)
+    n = fields.integer("n", minimum=1, maximum=MAX_N, what="sample size")
+    substances = fields.references("substances", "substances")
+    dose_fields = fields.mapping("dose", _DOSE_KEYS, required=True)
+    dose_category = dose_reported = None
+    if dose_fields is not None:
+        dose_category = dose_fields.choice("category", DoseCategory, required=True)
+        dose_reported = dose_fields.text("reported")
+    conditions = fields.references("conditions", "conditions")
+    mechanisms = fields.references("mechanisms", "mechanisms")
+    pain_model = fields.choice("pain_model", PainModel) or PainModel.NONE
+    outcome = fields.text("outcome")
+    finding = fields.text("finding")
+    direction = fields.choice("direction", Direction) or Direction.NOT_APPLICABLE
+    risk_of_bias = fields.choice("risk_of_bias", RiskOfBias) or RiskOfBias.NOT_ASSESSED
+    bias_note = fields.text("bias_note")
+    status = fields.choice("status", PublicationStatus, required=True)
+    registration = _read_registration(fields)
+    unverified = fields.texts("unverified")
+
+    if design is StudyDesign.TRIAL_REGISTRATION:
+        if registration is None and not fields.present("registration"):
+            fields._problem(fields.node("id"), "registration",
+                            "a trial registration needs a registration block",
+                            "add registration: {status: ..., completion: ...}")
+        if registry is None and not fields.present("registry"):
+            fields._problem(fields.node("id"), "registry", "a trial registration needs its id")
+    elif fields.present("registration"):
+        fields._problem(fields.node("registration"), "registration",
+                        "only trial-registration records have a registration block",
+                        "put the registry id in `registry`")
+    if not (doi or pmid or registry) and not any(
+        fields.present(key) for key in ("doi", "pmid", "registry")
+    ):
+        fields._problem(fields.node("id"), "", "has no DOI, PMID or registry id",
+                        "every study must be traceable to a public record")
+    if url is None and not fields.present("url"):
+        fields.ctx.add(fields.node("id"), record_id or fields.record, "url",
+                       "no url of the page the record was verified on",
+                       severity=Severity.WARNING)
+
+    if None in (title, year, design, population, dose_category, status) or not record_id:
+        return None
+    assert title is not None and year is not None and design is not None
+    assert population is not None and dose_category is not None and status is not None
+    return Study(
+        id=record_id, title=title, year=year, design=design, population=population,
+        dose=Dose(dose_category, dose_reported), status=status, authors=authors,
+        journal=journal, doi=doi, pmid=pmid, registry=registry, url=url, n=n,
+        substances=substances, conditions=conditions, mechanisms=mechanisms,
+        pain_model=pain_model, outcome=outcome, finding=finding, direction=direction,
+        risk_of_bias=risk_of_bias, bias_note=bias_note, registration=registration,
+        unverified=unverified, line=fields.node.start_mark.line + 1,
+    )
+
+
+def _read_evidence(fields: _Fields) -> tuple[Evidence, ...]:
+    evidence: list[Evidence] = []
+    seen: set[str] = set()
+    for index, node in fields.items("evidence"):
+        item = _Fields(fields.ctx, node, fields.record, _EVIDENCE_KEYS, f"evidence[{index}].")
+        study = item.reference("study", "studies", required=True)
+        stance = item.choice("stance", Stance, required=True)
+        note = item.text("note", required=True)
+        if study is not None and study in seen:
+            item._problem(item.node("study"), "study", f"'{study}' is linked twice")
+            continue
+        if study is not None:
+            seen.add(study)
+        if study is not None and stance is not None and note is not None:
+            evidence.append(Evidence(study, stance, note))
+    return tuple(evidence)
+
+
+def _read_judgements(fields: _Fields) -> tuple[Judgement, ...]:
+    block = fields.mapping("judgements", tuple(domain.value for domain in Domain))
+    if block is None:
+        return ()
+    judgements = []
+    for key in list(block.values):
+        domain = Domain(key)
+        item = block.mapping(key, _JUDGEMENT_KEYS)
+        if item is None:
+            continue
+        allowed = JUDGEMENT_LEVELS[domain]
+        levels = item.integer("levels", required=True)
+        reason = item.text("reason", required=True)
+        if levels is not None and levels not in allowed:
+            item._problem(item.node("levels"), "levels",
+                          f"{levels} is not allowed for {key}",
+                          "one of " + ", ".join(str(level) for level in allowed))
+            continue
+        if levels is not None and reason is not None:
+            judgements.append(Judgement(domain, levels, reason))
+    return tuple(judgements)
+
+
+def _read_claim(fields: _Fields, record_id: str) -> Claim | None:
+    statement = fields.text("statement", required=True)
+    quote = fields.text("quote")
+    intervention = fields.text("intervention", required=True)
+    effect = fields.text("effect", required=True)
+    if effect is not None and not EFFECT_PATTERN.match(effect):
+        fields._problem(fields.node("effect"), "effect",
+                        "expected one lowercase verb in its base form", "e.g. reduce")
+        effect = None
+    outcome = fields.text("outcome", required=True)
+    topic = fields.choice("topic", ClaimTopic, required=True)
+    scope = ClaimScope()
+    scope_fields = fields.mapping("scope", _SCOPE_KEYS)
+    if scope_fields is not None:
+        scope = ClaimScope(
+            scope_fields.choice("population", Population),
+            scope_fields.choice("dose", DoseCategory),
+            scope_fields.choice("pain_model", PainModel),
+        )
+    sources = fields.references("sources", "sources")
+    conditions = fields.references("conditions", "conditions")
+    mechanisms = fields.references("mechanisms", "mechanisms")
+    evidence = _read_evidence(fields)
+    judgements = _read_judgements(fields)
+    certainty = None
+    certainty_text = fields.text("certainty")
+    if certainty_text is not None:
+        certainty = Certainty.from_text(certainty_text)
+        if certainty is None:
+            labels = [level.slug for level in Certainty]
+            fields._problem(fields.node("certainty"), "certainty",
+                            f"'{certainty_text}' is not one of: {', '.join(labels)}",
+                            _did_you_mean(certainty_text, labels))
+    notes = fields.texts("notes")
+    if None in (statement, intervention, effect, outcome, topic) or not record_id:
+        return None
+    assert statement is not None and intervention is not None and effect is not None
+    assert outcome is not None and topic is not None
+    return Claim(
+        id=record_id, statement=statement, intervention=intervention, effect=effect,
+        outcome=outcome, topic=topic, scope=scope, sources=sources, quote=quote,
+        conditions=conditions, mechanisms=mechanisms, evidence=evidence,
+        judgements=judgements, certainty=certainty, notes=notes,
+        line=fields.node.start_mark.line + 1,
+    )
+
+
+# --- cross-record checks ---------------------------------------------------------------------
+
+def _check_references(ctx: _Context, ids: dict[str, list[str]]) -> None:
+    known = {section: set(values) for section, values in ids.items()}
+    for section, value, node, record, field in ctx.references:
+        if value not in known[section]:
+            ctx.add(node, record, field, f"'{value}' is not in {section}",
+                    _did_you_mean(value, ids[section]))
+
+
+def _check_condition_tree(ctx: _Context, conditions: list[tuple[Condition, yaml.Node]]) -> None:
+    parents = {condition.id: condition.parent for condition, _ in conditions}
+    for condition, node in conditions:
+        seen = {condition.id}
+        current = condition.parent
+        while current is not None and current in parents:
+            if current in seen:
+                ctx.add(node, condition.id, "parent",
+                        "the condition tree has a cycle through " + " -> ".join(sorted(seen)))
+                break
+            seen.add(current)
+            current = parents[current]
+
+
+def _check_unique_identifiers(ctx: _Context, studies: list[tuple[Study, yaml.Node]]) -> None:
+    for key in ("doi", "pmid"):
+        first: dict[str, str] = {}
+        for study, node in studies:
+            value = getattr(study, key)
+            if value is None:
+                continue
+            folded = value.lower()
+            if folded in first:
+                ctx.add(node, study.id, key, f"{key} {value} is also used by {first[folded]}",
+                        "one record per publication")
+            else:
+                first[folded] = study.id
+
+
+def check_corpus(path: str | Path, *, max_bytes: int | None = None
+                 ) -> tuple[Corpus | None, list[Problem]]:
+    """Read and check a corpus file: the corpus (when free of errors) and every problem found.
+
+    Raises CorpusError only when the file cannot be read as YAML at all.
+    """
+    path = Path(path)
+    shown = str(path)
+    root_node = read_nodes(path, max_bytes)
+    ctx = _Context(shown)
+    if not isinstance(root_node, yaml.MappingNode):
+        ctx.add(root_node, "", "", f"the file holds {_describe(root_node)}, not a corpus mapping",
+                "a corpus starts with `corpus:` followed by its sections")
+        raise CorpusError(ctx.problems)
+    root = _Fields(ctx, root_node, "", SECTIONS)
+    info = _read_info(ctx, root)
+    if info is not None:
+        ctx.latest_year = info.last_search.year + 1
+    conditions = _read_section(ctx, root, "conditions", _CONDITION_KEYS, _read_condition)
+    mechanisms = _read_section(ctx, root, "mechanisms", _MECHANISM_KEYS, _read_mechanism)
+    substances = _read_section(ctx, root, "substances", _SUBSTANCE_KEYS, _read_substance)
+    sources = _read_section(ctx, root, "sources", _SOURCE_KEYS, _read_source)
+    studies = _read_section(ctx, root, "studies", _STUDY_KEYS, _read_study)
+    claims = _read_section(ctx, root, "claims", _CLAIM_KEYS, _read_claim)
+
+    all_ids = {
+        section: [_id_of(node) for node in _section_nodes(root, section)]
+        for section in ("conditions", "mechanisms", "substances", "sources", "studies")
+    }
+    _check_references(ctx, all_ids)
+    _check_condition_tree(ctx, conditions)
+    _check_unique_identifiers(ctx, studies)
+
+    ctx.problems.sort(key=lambda p: (p.line, p.column))
+    if info is None or any(p.severity is Severity.ERROR for p in ctx.problems):
+        return None, ctx.problems
+    corpus = Corpus(
+        info=info,
+        conditions=tuple(record for record, _ in conditions),
+        mechanisms=tuple(record for record, _ in mechanisms),
+        substances=tuple(record for record, _ in substances),
+        sources=tuple(record for record, _ in sources),
+        studies=tuple(record for record, _ in studies),
+        claims=tuple(record for record, _ in claims),
+        path=shown,
+    )
+    return corpus, ctx.problems
+
+
+def _section_nodes(root: _Fields, section: str) -> list[yaml.MappingNode]:
+    node = root.values.get(section)
+    if not isinstance(node, yaml.SequenceNode):
+        return []
+    return [item for item in node.value if isinstance(item, yaml.MappingNode)]
+
+
+def _id_of(node: yaml.MappingNode) -> str:
+    for key, value in node.value:
+        if isinstance(key, yaml.ScalarNode) and key.value == "id" and isinstance(
+            value, yaml.ScalarNode
+        ):
+            return str(value.value)
+    return ""
+
+
+def default_corpus_path() -> Path:
+    """The corpus shipped inside the package, or the checkout's data/ in an editable install."""
+    packaged = Path(__file__).parent / "data" / "studies.yaml"
+    if packaged.is_file():
+        return packaged
+    return Path(__file__).resolve().parents[2] / "data" / "studies.yaml"
+
+
+def load_corpus(path: str | Path) -> Corpus:
+    """The corpus in `path`; raises CorpusError listing every problem if it has errors."""
+    corpus, problems = check_corpus(path)
+    if corpus is None:
+        raise CorpusError(problems)
+    return corpus

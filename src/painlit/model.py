@@ -1,0 +1,344 @@
+"""Typed records for everything the corpus holds.
+
+The records are frozen dataclasses: they are built once by the loader (which does all the
+validation against the YAML nodes, so it can name lines) and never change afterwards.
+The closed vocabularies are string enums whose values are exactly what the YAML file uses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from enum import Enum, IntEnum
+
+
+class StudyDesign(str, Enum):
+    RANDOMISED_PARALLEL = "randomised-parallel"
+    RANDOMISED_CROSSOVER = "randomised-crossover"
+    OPEN_LABEL = "open-label"
+    COHORT = "cohort"
+    CROSS_SECTIONAL_SURVEY = "cross-sectional-survey"
+    CASE_SERIES = "case-series"
+    CASE_REPORT = "case-report"
+    QUALITATIVE = "qualitative"
+    NARRATIVE_REVIEW = "narrative-review"
+    SYSTEMATIC_REVIEW = "systematic-review"
+    META_ANALYSIS = "meta-analysis"
+    PRECLINICAL = "preclinical"
+    TRIAL_REGISTRATION = "trial-registration"
+
+    @property
+    def is_randomised(self) -> bool:
+        return self in (StudyDesign.RANDOMISED_PARALLEL, StudyDesign.RANDOMISED_CROSSOVER)
+
+    @property
+    def is_review(self) -> bool:
+        return self in (
+            StudyDesign.NARRATIVE_REVIEW,
+            StudyDesign.SYSTEMATIC_REVIEW,
+            StudyDesign.META_ANALYSIS,
+        )
+
+    @property
+    def is_primary(self) -> bool:
+        """A primary study reports its own results (not a review, not a bare registration)."""
+        return not self.is_review and self is not StudyDesign.TRIAL_REGISTRATION
+
+
+class Population(str, Enum):
+    PATIENTS = "patients"
+    HEALTHY_VOLUNTEERS = "healthy-volunteers"
+    COMMUNITY = "community"
+    ANIMALS = "animals"
+    CELLS = "cells"
+    NOT_APPLICABLE = "not-applicable"
+
+    @property
+    def is_human(self) -> bool:
+        return self in (
+            Population.PATIENTS,
+            Population.HEALTHY_VOLUNTEERS,
+            Population.COMMUNITY,
+        )
+
+
+class DoseCategory(str, Enum):
+    MICRO = "micro"
+    LOW = "low"
+    FULL = "full"
+    MIXED = "mixed"
+    NONE = "none"
+
+
+class PainModel(str, Enum):
+    CLINICAL = "clinical"
+    EXPERIMENTAL = "experimental"
+    NONE = "none"
+
+
+class Direction(str, Enum):
+    BENEFIT = "benefit"
+    NO_EFFECT = "no-effect"
+    HARM = "harm"
+    MIXED = "mixed"
+    NOT_APPLICABLE = "not-applicable"
+
+
+class RiskOfBias(str, Enum):
+    LOW = "low"
+    SOME_CONCERNS = "some-concerns"
+    HIGH = "high"
+    NOT_ASSESSED = "not-assessed"
+
+
+class PublicationStatus(str, Enum):
+    PUBLISHED = "published"
+    PREPRINT = "preprint"
+    ONGOING = "ongoing"
+    COMPLETED_WITHOUT_RESULTS = "completed-without-results"
+    TERMINATED = "terminated"
+    WITHDRAWN = "withdrawn"
+
+    @property
+    def is_unpublished_end(self) -> bool:
+        """Ended (completed or terminated) with no results: a publication-bias signal."""
+        return self in (
+            PublicationStatus.COMPLETED_WITHOUT_RESULTS,
+            PublicationStatus.TERMINATED,
+        )
+
+
+class Stance(str, Enum):
+    SUPPORTS = "supports"
+    REFUTES = "refutes"
+    MIXED = "mixed"
+    CONTEXT = "context"
+
+
+class ClaimTopic(str, Enum):
+    EFFICACY = "efficacy"
+    MECHANISM = "mechanism"
+    SAFETY = "safety"
+
+
+class Domain(str, Enum):
+    """GRADE domains that can lower (or, for UPGRADE, raise) certainty."""
+
+    RISK_OF_BIAS = "risk-of-bias"
+    INCONSISTENCY = "inconsistency"
+    INDIRECTNESS = "indirectness"
+    IMPRECISION = "imprecision"
+    PUBLICATION_BIAS = "publication-bias"
+    UPGRADE = "upgrade"
+
+
+class Certainty(IntEnum):
+    NO_EVIDENCE = 0
+    VERY_LOW = 1
+    LOW = 2
+    MODERATE = 3
+    HIGH = 4
+
+    @property
+    def label(self) -> str:
+        return _CERTAINTY_LABELS[self]
+
+    @property
+    def symbols(self) -> str:
+        if self is Certainty.NO_EVIDENCE:
+            return "◯◯◯◯"
+        return "⊕" * int(self) + "◯" * (4 - int(self))
+
+    @property
+    def slug(self) -> str:
+        return self.label.lower().replace(" ", "-")
+
+    @classmethod
+    def from_text(cls, text: str) -> Certainty | None:
+        wanted = text.strip().lower().replace("_", "-").replace(" ", "-")
+        for level in cls:
+            if level.slug == wanted:
+                return level
+        return None
+
+
+_CERTAINTY_LABELS = {
+    Certainty.NO_EVIDENCE: "No evidence",
+    Certainty.VERY_LOW: "Very low",
+    Certainty.LOW: "Low",
+    Certainty.MODERATE: "Moderate",
+    Certainty.HIGH: "High",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class CorpusInfo:
+    title: str
+    version: str
+    last_search: date
+    search_query: str
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    id: str
+    name: str
+    aliases: tuple[str, ...] = ()
+    mesh: str | None = None
+    parent: str | None = None
+    description: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Mechanism:
+    id: str
+    name: str
+    description: str
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Substance:
+    id: str
+    name: str
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    id: str
+    title: str
+    kind: str
+    year: int | None = None
+    url: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Dose:
+    category: DoseCategory
+    reported: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Registration:
+    """What a trial registry shows for a registered trial (never the published n)."""
+
+    status: str
+    start: str | None = None
+    completion: str | None = None
+    enrolment: int | None = None
+    enrolment_type: str | None = None
+    results_posted: bool | None = None
+    sponsor: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Study:
+    id: str
+    title: str
+    year: int
+    design: StudyDesign
+    population: Population
+    dose: Dose
+    status: PublicationStatus
+    authors: tuple[str, ...] = ()
+    journal: str | None = None
+    doi: str | None = None
+    pmid: str | None = None
+    registry: str | None = None
+    url: str | None = None
+    n: int | None = None
+    substances: tuple[str, ...] = ()
+    conditions: tuple[str, ...] = ()
+    mechanisms: tuple[str, ...] = ()
+    pain_model: PainModel = PainModel.NONE
+    outcome: str | None = None
+    finding: str | None = None
+    direction: Direction = Direction.NOT_APPLICABLE
+    risk_of_bias: RiskOfBias = RiskOfBias.NOT_ASSESSED
+    bias_note: str | None = None
+    registration: Registration | None = None
+    unverified: tuple[str, ...] = ()
+    line: int = 0
+
+    @property
+    def first_author(self) -> str | None:
+        return self.authors[0] if self.authors else None
+
+    @property
+    def trial_key(self) -> str:
+        """Papers of one registered trial share this key, so they count once."""
+        return self.registry or self.id
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    study: str
+    stance: Stance
+    note: str
+
+
+@dataclass(frozen=True, slots=True)
+class Judgement:
+    """A curated GRADE judgement: `levels` is 0, -1 or -2 (or +1/+2 for an upgrade)."""
+
+    domain: Domain
+    levels: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimScope:
+    """What the claim is about; studies that differ are indirect evidence for it."""
+
+    population: Population | None = None
+    dose: DoseCategory | None = None
+    pain_model: PainModel | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    id: str
+    statement: str
+    intervention: str
+    effect: str
+    outcome: str
+    topic: ClaimTopic
+    scope: ClaimScope = field(default_factory=ClaimScope)
+    sources: tuple[str, ...] = ()
+    quote: str | None = None
+    conditions: tuple[str, ...] = ()
+    mechanisms: tuple[str, ...] = ()
+    evidence: tuple[Evidence, ...] = ()
+    judgements: tuple[Judgement, ...] = ()
+    certainty: Certainty | None = None
+    notes: tuple[str, ...] = ()
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Corpus:
+    info: CorpusInfo
+    conditions: tuple[Condition, ...]
+    mechanisms: tuple[Mechanism, ...]
+    substances: tuple[Substance, ...]
+    sources: tuple[Source, ...]
+    studies: tuple[Study, ...]
+    claims: tuple[Claim, ...]
+    path: str = ""
+    # Indexes built once, so lookups by id are dictionary hits rather than scans.
+    study_by_id: dict[str, Study] = field(init=False, repr=False, compare=False)
+    claim_by_id: dict[str, Claim] = field(init=False, repr=False, compare=False)
+    condition_by_id: dict[str, Condition] = field(init=False, repr=False, compare=False)
+    mechanism_by_id: dict[str, Mechanism] = field(init=False, repr=False, compare=False)
+    substance_by_id: dict[str, Substance] = field(init=False, repr=False, compare=False)
+    source_by_id: dict[str, Source] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "study_by_id", {s.id: s for s in self.studies})
+        object.__setattr__(self, "claim_by_id", {c.id: c for c in self.claims})
+        object.__setattr__(self, "condition_by_id", {c.id: c for c in self.conditions})
+        object.__setattr__(self, "mechanism_by_id", {m.id: m for m in self.mechanisms})
+        object.__setattr__(self, "substance_by_id", {s.id: s for s in self.substances})
+        object.__setattr__(self, "source_by_id", {s.id: s for s in self.sources})

@@ -1,0 +1,227 @@
+"""Finding records by name and filtering them: pure functions over a loaded corpus.
+
+Names are matched case-insensitively against ids, names, aliases and (for conditions) MeSH
+descriptor ids; an unknown name raises UnknownNameError carrying the closest matches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Protocol, TypeVar
+
+from painlit.errors import UnknownNameError
+from painlit.grading import Grade, Verdict
+from painlit.loader import closest
+from painlit.model import (
+    Certainty,
+    Claim,
+    Condition,
+    Corpus,
+    DoseCategory,
+    Mechanism,
+    Population,
+    Source,
+    Study,
+    StudyDesign,
+    Substance,
+)
+
+
+class _Named(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+N = TypeVar("N", bound=_Named)
+
+
+def _names(record: object) -> list[str]:
+    names = [getattr(record, "id", "")]
+    for attribute in ("name", "mesh"):
+        value = getattr(record, attribute, None)
+        if value:
+            names.append(value)
+    names.extend(getattr(record, "aliases", ()))
+    return names
+
+
+def _normal(text: str) -> str:
+    return " ".join(text.lower().replace("_", " ").replace("-", " ").split())
+
+
+def _resolve(kind: str, name: str, records: Sequence[N]) -> N:
+    wanted = _normal(name)
+    for record in records:
+        if any(_normal(candidate) == wanted for candidate in _names(record)):
+            return record
+    choices = {candidate: record.id for record in records for candidate in _names(record)}
+    suggestions = list(dict.fromkeys(choices[c] for c in closest(name, list(choices))))
+    if not suggestions:  # a prefix or substring is a good guess too ("fibro", "cluster")
+        suggestions = [
+            record.id for record in records
+            if any(wanted in _normal(candidate) for candidate in _names(record))
+        ][:3]
+    raise UnknownNameError(kind, name, suggestions)
+
+
+def resolve_condition(corpus: Corpus, name: str) -> Condition:
+    return _resolve("condition", name, corpus.conditions)
+
+
+def resolve_mechanism(corpus: Corpus, name: str) -> Mechanism:
+    return _resolve("mechanism", name, corpus.mechanisms)
+
+
+def resolve_substance(corpus: Corpus, name: str) -> Substance:
+    return _resolve("substance", name, corpus.substances)
+
+
+def resolve_source(corpus: Corpus, name: str) -> Source:
+    return _resolve("source", name, corpus.sources)
+
+
+def resolve_claim(corpus: Corpus, name: str) -> Claim:
+    return _resolve("claim", name, corpus.claims)
+
+
+def resolve_study(corpus: Corpus, name: str) -> Study:
+    """A study by id, DOI, PMID or registry id."""
+    wanted = name.strip().lower()
+    for study in corpus.studies:
+        identifiers = (study.id, study.doi, study.pmid, study.registry)
+        if any(value is not None and value.lower() == wanted for value in identifiers):
+            return study
+    return _resolve("study", name, corpus.studies)
+
+
+def condition_subtree(corpus: Corpus, condition_id: str) -> list[str]:
+    """The condition and all its descendants, parents before children."""
+    children: dict[str, list[str]] = {}
+    for condition in corpus.conditions:
+        if condition.parent is not None:
+            children.setdefault(condition.parent, []).append(condition.id)
+    ordered, pending = [], [condition_id]
+    while pending:
+        current = pending.pop(0)
+        if current in ordered:
+            continue
+        ordered.append(current)
+        pending.extend(children.get(current, []))
+    return ordered
+
+
+def condition_ancestors(corpus: Corpus, condition_id: str) -> list[str]:
+    """The condition's parent, grandparent, ... (nearest first)."""
+    ancestors: list[str] = []
+    current = corpus.condition_by_id[condition_id].parent
+    while current is not None and current not in ancestors:
+        ancestors.append(current)
+        current = corpus.condition_by_id[current].parent
+    return ancestors
+
+
+@dataclass(frozen=True, slots=True)
+class StudyFilter:
+    """Every field narrows the list; None means 'any'."""
+
+    design: StudyDesign | None = None
+    randomised: bool | None = None
+    dose: DoseCategory | None = None
+    population: Population | None = None
+    substance: str | None = None
+    condition: str | None = None
+    mechanism: str | None = None
+    year_from: int | None = None
+    year_to: int | None = None
+    text: str | None = None
+
+
+def filter_studies(corpus: Corpus, wanted: StudyFilter) -> list[Study]:
+    conditions = (set(condition_subtree(corpus, wanted.condition))
+                  if wanted.condition is not None else None)
+    text = wanted.text.lower() if wanted.text else None
+    found = []
+    for study in corpus.studies:
+        if wanted.design is not None and study.design is not wanted.design:
+            continue
+        if wanted.randomised is not None and study.design.is_randomised != wanted.randomised:
+            continue
+        if wanted.dose is not None and study.dose.category is not wanted.dose:
+            continue
+        if wanted.population is not None and study.population is not wanted.population:
+            continue
+        if wanted.substance is not None and wanted.substance not in study.substances:
+            continue
+        if conditions is not None and not conditions.intersection(study.conditions):
+            continue
+        if wanted.mechanism is not None and wanted.mechanism not in study.mechanisms:
+            continue
+        if wanted.year_from is not None and study.year < wanted.year_from:
+            continue
+        if wanted.year_to is not None and study.year > wanted.year_to:
+            continue
+        if text is not None and text not in study_text(study):
+            continue
+        found.append(study)
+    return sorted(found, key=lambda s: (-s.year, s.id))
+
+
+def study_text(study: Study) -> str:
+    parts: Iterable[str | None] = (
+        study.id, study.title, study.journal, study.finding, study.outcome, study.bias_note,
+        study.doi, study.pmid, study.registry, " ".join(study.authors),
+        study.dose.reported, " ".join(study.unverified),
+    )
+    return " ".join(part for part in parts if part).lower()
+
+
+def claim_text(claim: Claim) -> str:
+    parts: list[str | None] = [claim.id, claim.statement, claim.quote, claim.outcome,
+                               claim.intervention, *claim.notes]
+    parts.extend(link.note for link in claim.evidence)
+    parts.extend(judgement.reason for judgement in claim.judgements)
+    return " ".join(part for part in parts if part).lower()
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimFilter:
+    condition: str | None = None
+    mechanism: str | None = None
+    source: str | None = None
+    min_certainty: Certainty | None = None
+    verdict: Verdict | None = None
+
+
+def filter_claims(corpus: Corpus, grades: dict[str, Grade], wanted: ClaimFilter) -> list[Claim]:
+    conditions = (set(condition_subtree(corpus, wanted.condition))
+                  if wanted.condition is not None else None)
+    found = []
+    for claim in corpus.claims:
+        grade = grades[claim.id]
+        if conditions is not None and not conditions.intersection(claim.conditions):
+            continue
+        if wanted.mechanism is not None and wanted.mechanism not in claim.mechanisms:
+            continue
+        if wanted.source is not None and wanted.source not in claim.sources:
+            continue
+        if wanted.min_certainty is not None and grade.certainty < wanted.min_certainty:
+            continue
+        if wanted.verdict is not None and grade.verdict is not wanted.verdict:
+            continue
+        found.append(claim)
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHits:
+    studies: tuple[Study, ...]
+    claims: tuple[Claim, ...]
+
+
+def search(corpus: Corpus, text: str) -> SearchHits:
+    """Studies and claims whose text contains every word of `text` (case-insensitive)."""
+    words = text.lower().split()
+    studies = tuple(s for s in corpus.studies if all(w in study_text(s) for w in words))
+    claims = tuple(c for c in corpus.claims if all(w in claim_text(c) for w in words))
+    return SearchHits(studies, claims)

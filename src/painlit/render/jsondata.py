@@ -1,0 +1,165 @@
+"""The documented JSON shapes (docs/json.md): plain dicts built from library data.
+
+Every top-level document has `"painlit": 1` (the shape version) and `"kind"`. Fields are
+only ever added within a shape version, never renamed or removed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from painlit.errors import Problem
+from painlit.grading import Grade
+from painlit.model import Claim, Corpus, Study
+from painlit.query import SearchHits
+from painlit.summary import GapMap, GradedClaim, Summary
+
+SHAPE_VERSION = 1
+JSONDict = dict[str, Any]
+
+
+def document(kind: str, body: JSONDict) -> JSONDict:
+    return {"painlit": SHAPE_VERSION, "kind": kind, **body}
+
+
+def dumps(data: JSONDict) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2)
+
+
+def study_dict(study: Study) -> JSONDict:
+    registration = None
+    if study.registration is not None:
+        reg = study.registration
+        registration = {
+            "status": reg.status, "start": reg.start, "completion": reg.completion,
+            "enrolment": reg.enrolment, "enrolment_type": reg.enrolment_type,
+            "results_posted": reg.results_posted, "sponsor": reg.sponsor,
+        }
+    return {
+        "id": study.id, "title": study.title, "authors": list(study.authors),
+        "year": study.year, "journal": study.journal, "doi": study.doi, "pmid": study.pmid,
+        "registry": study.registry, "url": study.url, "design": study.design.value,
+        "randomised": study.design.is_randomised, "population": study.population.value,
+        "n": study.n, "substances": list(study.substances),
+        "dose": {"category": study.dose.category.value, "reported": study.dose.reported},
+        "conditions": list(study.conditions), "mechanisms": list(study.mechanisms),
+        "pain_model": study.pain_model.value, "outcome": study.outcome,
+        "finding": study.finding, "direction": study.direction.value,
+        "risk_of_bias": study.risk_of_bias.value, "bias_note": study.bias_note,
+        "status": study.status.value, "registration": registration,
+        "unverified": list(study.unverified),
+    }
+
+
+def grade_dict(grade: Grade) -> JSONDict:
+    return {
+        "certainty": grade.certainty.slug,
+        "certainty_label": grade.certainty.label,
+        "symbols": grade.certainty.symbols,
+        "level": int(grade.certainty),
+        "verdict": grade.verdict.value,
+        "statement": grade.statement,
+        "steps": [
+            {"domain": step.domain.value if step.domain else "start", "change": step.change,
+             "level": step.level.slug, "reason": step.reason, "curated": step.curated}
+            for step in grade.steps
+        ],
+        "counted": list(grade.counted),
+        "context": [{"study": item.study, "reason": item.reason} for item in grade.context],
+        "supporting": grade.supporting, "refuting": grade.refuting, "mixed": grade.mixed,
+        "participants": grade.participants,
+    }
+
+
+def claim_dict(claim: Claim, grade: Grade) -> JSONDict:
+    return {
+        "id": claim.id, "statement": claim.statement, "quote": claim.quote,
+        "topic": claim.topic.value, "intervention": claim.intervention,
+        "effect": claim.effect, "outcome": claim.outcome,
+        "scope": {
+            "population": claim.scope.population.value if claim.scope.population else None,
+            "dose": claim.scope.dose.value if claim.scope.dose else None,
+            "pain_model": claim.scope.pain_model.value if claim.scope.pain_model else None,
+        },
+        "sources": list(claim.sources), "conditions": list(claim.conditions),
+        "mechanisms": list(claim.mechanisms),
+        "evidence": [{"study": e.study, "stance": e.stance.value, "note": e.note}
+                     for e in claim.evidence],
+        "notes": list(claim.notes),
+        "curated_certainty": claim.certainty.slug if claim.certainty else None,
+        "grade": grade_dict(grade),
+    }
+
+
+def _graded(items: Sequence[GradedClaim]) -> list[JSONDict]:
+    return [claim_dict(item.claim, item.grade) for item in items]
+
+
+def summary_document(summary: Summary) -> JSONDict:
+    return document(summary.kind, {
+        "id": summary.id, "name": summary.name, "description": summary.description,
+        "includes": list(summary.includes), "claims": _graded(summary.claims),
+        "broader_claims": _graded(summary.broader_claims), "safety": _graded(summary.safety),
+        "studies": [study_dict(s) for s in summary.studies],
+        "reviews": [study_dict(s) for s in summary.reviews],
+        "registrations": [study_dict(s) for s in summary.registrations],
+        "gaps": list(summary.gaps),
+    })
+
+
+def claims_document(claims: Sequence[Claim], grades: dict[str, Grade]) -> JSONDict:
+    return document("claims", {"claims": [claim_dict(c, grades[c.id]) for c in claims]})
+
+
+def studies_document(studies: Sequence[Study]) -> JSONDict:
+    return document("studies", {"studies": [study_dict(s) for s in studies]})
+
+
+def study_document(study: Study, claims: Sequence[Claim]) -> JSONDict:
+    return document("study", {"study": study_dict(study), "claims": [c.id for c in claims]})
+
+
+def claim_document(claim: Claim, grade: Grade) -> JSONDict:
+    return document("claim", {"claim": claim_dict(claim, grade)})
+
+
+def search_document(text: str, hits: SearchHits, grades: dict[str, Grade]) -> JSONDict:
+    return document("search", {
+        "query": text,
+        "claims": [claim_dict(c, grades[c.id]) for c in hits.claims],
+        "studies": [study_dict(s) for s in hits.studies],
+    })
+
+
+def gap_map_document(gaps: GapMap) -> JSONDict:
+    return document("map", {
+        "columns_by": gaps.columns_by.value,
+        "columns": list(gaps.columns),
+        "rows": [
+            {"condition": row.id, "name": row.name, "parent": row.parent,
+             "cells": {column: {"studies": cell.studies, "best_certainty": cell.best.slug}
+                       for column in gaps.columns
+                       if (cell := gaps.cells.get((row.id, column))) is not None}}
+            for row in gaps.rows
+        ],
+    })
+
+
+def problems_document(path: str, problems: Sequence[Problem]) -> JSONDict:
+    return document("validation", {
+        "path": path,
+        "errors": sum(1 for p in problems if p.severity.value == "error"),
+        "warnings": sum(1 for p in problems if p.severity.value == "warning"),
+        "problems": [
+            {"severity": p.severity.value, "path": p.path, "line": p.line, "column": p.column,
+             "record": p.record, "field": p.field, "message": p.message, "hint": p.hint}
+            for p in problems
+        ],
+    })
+
+
+def corpus_counts(corpus: Corpus) -> JSONDict:
+    return {"studies": len(corpus.studies), "claims": len(corpus.claims),
+            "conditions": len(corpus.conditions), "version": corpus.info.version}

@@ -1,0 +1,326 @@
+"""Rich renderables for the terminal: pure functions from library data to something printable.
+
+Every corpus string goes through `safe_text`, so nothing in the corpus is read as markup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from rich import box
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from painlit.console import safe_text
+from painlit.errors import Problem, Severity
+from painlit.grading import Grade, Verdict
+from painlit.model import Certainty, Claim, Corpus, Study
+from painlit.query import SearchHits
+from painlit.summary import GapMap, GradedClaim, Summary
+
+NOT_ADVICE = ("Not medical advice: a summary of published research, "
+              "not a recommendation to take or avoid any substance.")
+
+_CERTAINTY_STYLE = {
+    Certainty.HIGH: "bold green",
+    Certainty.MODERATE: "green",
+    Certainty.LOW: "yellow",
+    Certainty.VERY_LOW: "red",
+    Certainty.NO_EVIDENCE: "dim",
+}
+
+
+def certainty_text(certainty: Certainty) -> Text:
+    return Text(f"{certainty.symbols} {certainty.label}", style=_CERTAINTY_STYLE[certainty])
+
+
+def _label(grade: Grade) -> Text:
+    text = certainty_text(grade.certainty)
+    text.append(f" · {grade.verdict.value}", style="bold" if grade.verdict
+                is not Verdict.INSUFFICIENT else "")
+    return text
+
+
+def _heading(title: str) -> Text:
+    return Text(title, style="bold underline")
+
+
+def _n(study: Study) -> str:
+    return str(study.n) if study.n is not None else "?"
+
+
+def _dose(study: Study) -> Text:
+    text = Text(study.dose.category.value, style="bold")
+    if study.dose.reported:
+        text.append(": ")
+        text.append_text(safe_text(study.dose.reported))
+    return text
+
+
+def study_table(studies: Sequence[Study], corpus: Corpus,
+                stance: dict[str, str] | None = None) -> Table:
+    table = Table(box=box.SIMPLE_HEAD, expand=False, show_lines=False, pad_edge=False)
+    table.add_column("study", overflow="fold", no_wrap=False)
+    table.add_column("design", overflow="fold")
+    table.add_column("population", overflow="fold")
+    table.add_column("n", justify="right")
+    table.add_column("substance", overflow="fold")
+    table.add_column("dose", overflow="fold", ratio=2)
+    table.add_column("stance" if stance is not None else "direction", overflow="fold")
+    for study in studies:
+        substances = ", ".join(corpus.substance_by_id[s].name.split(" (")[0]
+                               for s in study.substances) or "-"
+        last = stance.get(study.id, "") if stance is not None else study.direction.value
+        table.add_row(safe_text(study.id), study.design.value, study.population.value,
+                      _n(study), safe_text(substances), _dose(study), last)
+    return table
+
+
+def _claim_block(graded: GradedClaim, *, with_steps: bool = False) -> Group:
+    claim, grade = graded.claim, graded.grade
+    lines: list[RenderableType] = []
+    head = _label(grade)
+    head.append("  ")
+    head.append_text(safe_text(claim.id, "bold"))
+    lines.append(head)
+    quote = Text("  “")
+    quote.append_text(safe_text(claim.statement, "italic"))
+    quote.append("”")
+    if claim.sources:
+        quote.append(f"  ({', '.join(claim.sources)})", style="dim")
+    lines.append(quote)
+    verdict = Text("  → ")
+    verdict.append_text(safe_text(grade.statement, "bold"))
+    lines.append(verdict)
+    steps = grade.steps if with_steps else [s for s in grade.steps if s.change or s.domain is None]
+    why = Text("  why: ", style="dim")
+    why.append_text(safe_text("; ".join(step.describe() for step in steps)))
+    lines.append(why)
+    for note in claim.notes:
+        lines.append(Text("  note: ", style="dim") + safe_text(note))
+    return Group(*lines)
+
+
+def _claims_section(title: str, claims: Sequence[GradedClaim]) -> list[RenderableType]:
+    if not claims:
+        return []
+    parts: list[RenderableType] = [Text(), _heading(f"{title} ({len(claims)})")]
+    for graded in claims:
+        parts.append(_claim_block(graded))
+    return parts
+
+
+def render_summary(summary: Summary, corpus: Corpus) -> Group:
+    parts: list[RenderableType] = []
+    title = safe_text(summary.name, "bold")
+    title.append(f"  [{summary.kind}: {summary.id}]", style="dim")
+    parts.append(title)
+    if summary.includes:
+        names = ", ".join(corpus.condition_by_id[c].name for c in summary.includes)
+        parts.append(Text("includes: ", style="dim") + safe_text(names))
+    if summary.description:
+        parts.append(safe_text(summary.description))
+    parts.append(Text(NOT_ADVICE, style="dim italic"))
+    parts.extend(_claims_section(f"Claims about {summary.name.lower()}", summary.claims))
+    if not summary.claims:
+        parts.extend([Text(), Text("No claim in the corpus is about this yet.", style="dim")])
+    parts.extend(_claims_section("Broader claims (about a parent condition)",
+                                 summary.broader_claims))
+    parts.extend([Text(), _heading(f"Studies ({len(summary.studies)})")])
+    if summary.studies:
+        parts.append(study_table(summary.studies, corpus))
+    else:
+        parts.append(Text("none in the corpus", style="dim"))
+    if summary.registrations:
+        parts.extend([Text(), _heading(
+            f"Registered trials without published results ({len(summary.registrations)})")])
+        parts.append(registration_table(summary.registrations))
+    if summary.reviews:
+        parts.extend([Text(), _heading(f"Reviews (context, not counted) ({len(summary.reviews)})")])
+        for review in summary.reviews:
+            parts.append(Text("  ") + safe_text(f"{review.id}: {review.title}"))
+    parts.extend(_claims_section("Safety considerations", summary.safety))
+    if summary.gaps:
+        parts.extend([Text(), _heading("Gaps")])
+        parts.extend(Text("  - ") + safe_text(gap) for gap in summary.gaps)
+    parts.extend([Text(), Text("`painlit claim ID` shows every grading step; "
+                               "`painlit study ID` shows a study.", style="dim")])
+    return Group(*parts)
+
+
+def registration_table(studies: Iterable[Study]) -> Table:
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    for name in ("registry", "title", "status", "completion", "enrolment"):
+        table.add_column(name, overflow="fold")
+    for study in studies:
+        reg = study.registration
+        enrolment = "?"
+        if reg is not None and reg.enrolment is not None:
+            enrolment = f"{reg.enrolment} ({reg.enrolment_type or 'type?'})"
+        table.add_row(safe_text(study.registry or study.id), safe_text(study.title),
+                      safe_text(reg.status if reg else study.status.value),
+                      safe_text((reg.completion if reg else None) or "?"), enrolment)
+    return table
+
+
+def render_claim(claim: Claim, grade: Grade, corpus: Corpus) -> Group:
+    parts: list[RenderableType] = []
+    head = safe_text(claim.id, "bold")
+    head.append(f"  [{claim.topic.value}]", style="dim")
+    parts.append(head)
+    parts.append(Text("“") + safe_text(claim.statement, "italic") + Text("”"))
+    if claim.quote:
+        parts.append(Text("quoted: ", style="dim") + safe_text(claim.quote))
+    if claim.sources:
+        names = ", ".join(corpus.source_by_id[s].title for s in claim.sources)
+        parts.append(Text("asserted by: ", style="dim") + safe_text(names))
+    parts.append(Text(NOT_ADVICE, style="dim italic"))
+    parts.append(Text())
+    parts.append(Text("certainty: ") + certainty_text(grade.certainty)
+                 + Text(f"   verdict: {grade.verdict.value}", style="bold"))
+    parts.append(Text("summary: ") + safe_text(grade.statement, "bold"))
+    parts.extend([Text(), _heading("Grading steps")])
+    for index, step in enumerate(grade.steps, 1):
+        line = Text(f"  {index}. ")
+        line.append_text(safe_text(step.describe()))
+        line.append(f"  → {step.level.label}", style="dim")
+        parts.append(line)
+    links = {link.study: link for link in claim.evidence}
+    counted = [corpus.study_by_id[s] for s in grade.counted]
+    parts.extend([Text(), _heading(
+        f"Evidence counted ({len(counted)} studies, {grade.participants} participants; "
+        f"{grade.supporting} supporting, {grade.refuting} refuting, {grade.mixed} mixed)")])
+    if counted:
+        parts.append(study_table(counted, corpus, {s: links[s].stance.value for s in links}))
+        for study in counted:
+            parts.append(Text(f"  {study.id}: ", style="dim") + safe_text(links[study.id].note))
+    else:
+        parts.append(Text("  none", style="dim"))
+    if grade.context:
+        parts.extend([Text(), _heading("Linked but not counted")])
+        for item in grade.context:
+            note = links[item.study].note if item.study in links else ""
+            line = Text("  ") + safe_text(f"{item.study}: {item.reason}")
+            if note:
+                line.append(" — ", style="dim")
+                line.append_text(safe_text(note, "dim"))
+            parts.append(line)
+    if claim.notes:
+        parts.extend([Text(), _heading("Notes")])
+        parts.extend(Text("  - ") + safe_text(note) for note in claim.notes)
+    return Group(*parts)
+
+
+def claims_table(claims: Sequence[Claim], grades: dict[str, Grade]) -> Table:
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("claim", overflow="fold")
+    table.add_column("certainty", no_wrap=True)
+    table.add_column("verdict")
+    table.add_column("statement", overflow="fold", ratio=3)
+    for claim in claims:
+        grade = grades[claim.id]
+        table.add_row(safe_text(claim.id), certainty_text(grade.certainty),
+                      grade.verdict.value, safe_text(grade.statement))
+    return table
+
+
+def render_study(study: Study, corpus: Corpus, claims: Sequence[Claim]) -> Group:
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column(overflow="fold")
+
+    def row(name: str, value: str | None) -> None:
+        if value:
+            table.add_row(name, safe_text(value))
+
+    row("id", study.id)
+    row("title", study.title)
+    row("authors", ", ".join(study.authors))
+    row("year", str(study.year))
+    row("journal", study.journal)
+    row("doi", study.doi)
+    row("pmid", study.pmid)
+    row("registry", study.registry)
+    row("verified at", study.url)
+    row("design", study.design.value)
+    row("population", study.population.value)
+    row("n", _n(study))
+    row("substances", ", ".join(corpus.substance_by_id[s].name for s in study.substances))
+    row("dose", study.dose.category.value + (f": {study.dose.reported}"
+                                             if study.dose.reported else ""))
+    row("conditions", ", ".join(study.conditions))
+    row("mechanisms", ", ".join(study.mechanisms))
+    row("pain model", study.pain_model.value)
+    row("outcome", study.outcome)
+    row("finding", study.finding)
+    row("direction", study.direction.value)
+    row("risk of bias", study.risk_of_bias.value + (f": {study.bias_note}"
+                                                    if study.bias_note else ""))
+    row("status", study.status.value)
+    if study.registration is not None:
+        reg = study.registration
+        row("registry status", reg.status)
+        row("start", reg.start)
+        row("completion", reg.completion)
+        if reg.enrolment is not None:
+            row("enrolment", f"{reg.enrolment} ({reg.enrolment_type or 'type not recorded'})")
+        if reg.results_posted is not None:
+            row("results posted", "yes" if reg.results_posted else "no")
+        row("sponsor", reg.sponsor)
+    for item in study.unverified:
+        row("unverified", item)
+    row("cited by claims", ", ".join(c.id for c in claims))
+    return Group(table)
+
+
+def studies_list(studies: Sequence[Study], corpus: Corpus) -> Table:
+    return study_table(studies, corpus)
+
+
+def render_search(hits: SearchHits, grades: dict[str, Grade], corpus: Corpus) -> Group:
+    parts: list[RenderableType] = [_heading(f"Claims ({len(hits.claims)})")]
+    if hits.claims:
+        parts.append(claims_table(hits.claims, grades))
+    parts.extend([Text(), _heading(f"Studies ({len(hits.studies)})")])
+    if hits.studies:
+        parts.append(study_table(hits.studies, corpus))
+    return Group(*parts)
+
+
+def render_gap_map(gaps: GapMap, corpus: Corpus) -> Group:
+    used = [c for c in gaps.columns if any((r.id, c) in gaps.cells for r in gaps.rows)]
+    empty = [c for c in gaps.columns if c not in used]
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, title=f"conditions × {gaps.columns_by.value}"
+                  " (studies · best certainty; · = gap)")
+    table.add_column("condition", no_wrap=True)
+    for column in used:
+        table.add_column(column, justify="center", overflow="fold")
+    for condition in gaps.rows:
+        cells: list[Text] = []
+        for column in used:
+            cell = gaps.cells.get((condition.id, column))
+            if cell is None:
+                cells.append(Text("·", style="dim"))
+            else:
+                text = Text(f"{cell.studies} ")
+                text.append(cell.best.symbols, style=_CERTAINTY_STYLE[cell.best])
+                cells.append(text)
+        name = Text("  " * gaps.depth[condition.id]) + safe_text(condition.name)
+        table.add_row(name, *cells)
+    parts: list[RenderableType] = [table]
+    if empty:
+        parts.append(Text("no study at all: " + ", ".join(empty), style="dim"))
+    parts.append(Text("best certainty ◯◯◯◯ = no graded claim counts these studies; "
+                      "parent rows include their children.", style="dim"))
+    return Group(*parts)
+
+
+def render_problems(problems: Sequence[Problem]) -> Group:
+    lines: list[RenderableType] = []
+    for problem in problems:
+        style = "red" if problem.severity is Severity.ERROR else "yellow"
+        line = Text(f"{problem.severity.value}: ", style=style)
+        line.append_text(safe_text(str(problem)))
+        lines.append(line)
+    return Group(*lines)
