@@ -2,7 +2,7 @@
 
 Exit codes (stable, documented in the README):
   0 success · 1 problems found (validate) · 2 usage error or unknown name ·
-  3 the corpus cannot be loaded · 130 interrupted
+  3 the corpus cannot be loaded · 70 internal error (a bug) · 130 interrupted
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ EXIT_OK = 0
 EXIT_PROBLEMS = 1
 EXIT_USAGE = 2
 EXIT_CORPUS = 3
+EXIT_INTERNAL = 70
 EXIT_INTERRUPTED = 130
 
 P = ParamSpec("P")
@@ -94,6 +95,13 @@ def _errors() -> Iterator[None]:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         raise typer.Exit(EXIT_OK) from None
+    except (typer.Exit, typer.Abort, typer.BadParameter):
+        raise
+    except Exception as error:  # a bug: say so plainly, keep the traceback for PAINLIT_DEBUG
+        if os.environ.get("PAINLIT_DEBUG"):
+            raise
+        _fail(f"internal error: {type(error).__name__}: {error}", EXIT_INTERNAL,
+              "please report this; set PAINLIT_DEBUG=1 to see the traceback")
 
 
 def _command(function: Callable[P, R]) -> Callable[P, R]:
@@ -453,7 +461,7 @@ def _report(path: str, problems: list[Problem], output_format: str) -> None:
         for problem in problems:
             sys.stdout.write(_github(problem) + "\n")
     else:
-        out.print(terminal.render_problems(problems))
+        out.print(terminal.render_problems(problems), soft_wrap=True)
     summary = f"{path}: {errors} error(s), {warnings} warning(s)"
     err.print(clean(summary if problems else f"{path}: ok"), markup=False, highlight=False)
 

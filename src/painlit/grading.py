@@ -149,7 +149,9 @@ def hedged_statement(claim: Claim, certainty: Certainty, verdict: Verdict) -> st
 # --- domains --------------------------------------------------------------------------------
 
 def _plural(count: int, word: str) -> str:
-    return f"{count} {word}" + ("" if count == 1 else "s")
+    if count == 1:
+        return f"{count} {word}"
+    return f"{count} {word[:-1]}ies" if word.endswith("y") else f"{count} {word}s"
 
 
 def _risk_of_bias(body: list[_Linked]) -> tuple[int, str]:
@@ -163,7 +165,7 @@ def _risk_of_bias(body: list[_Linked]) -> tuple[int, str]:
         return -2, f"very serious: {high} of {_plural(total, 'study')} at high risk of bias"
     if (high + concerns) * 2 > total:
         return -1, (f"serious: {high + concerns} of {_plural(total, 'study')} at high risk, "
-                    "with some concerns or not assessed")
+                    "with some concerns, or not assessed")
     return 0, f"not serious: most of {_plural(total, 'study')} at low risk of bias"
 
 

@@ -158,7 +158,7 @@ class _Fields:
     def present(self, key: str) -> bool:
         return key in self.values and not _is_null(self.values[key])
 
-    def node(self, key: str) -> yaml.Node | None:
+    def node_of(self, key: str) -> yaml.Node | None:
         return self.values.get(key)
 
     def _get(self, key: str, required: bool) -> yaml.Node | None:
@@ -402,7 +402,7 @@ def _record_id(ctx: _Context, fields: _Fields, section: str, index: int) -> str 
     if value is None:
         return None
     if not ID_PATTERN.match(value):
-        fields._problem(fields.node("id"), "id", f"'{value}' is not a valid id",
+        fields._problem(fields.node_of("id"), "id", f"'{value}' is not a valid id",
                         "use lowercase letters, digits and hyphens, e.g. smith-2021")
         return None
     fields.record = value
@@ -412,7 +412,7 @@ def _record_id(ctx: _Context, fields: _Fields, section: str, index: int) -> str 
 def _url(fields: _Fields, key: str = "url") -> str | None:
     value = fields.text(key)
     if value is not None and not value.startswith(("https://", "http://")):
-        fields._problem(fields.node(key), key, "expected a web address starting with https://")
+        fields._problem(fields.node_of(key), key, "expected a web address starting with https://")
         return None
     return value
 
@@ -446,7 +446,7 @@ def _read_section(ctx: _Context, root: _Fields, section: str, allowed: tuple[str
         record_id = _record_id(ctx, fields, section, index)
         record = read(fields, record_id or "")
         if record_id is not None and record_id in seen:
-            ctx.add(fields.node("id"), record_id, "id",
+            ctx.add(fields.node_of("id"), record_id, "id",
                     f"duplicate id (first used on line {seen[record_id]})")
             continue
         if record_id is not None:
@@ -461,13 +461,13 @@ def _read_condition(fields: _Fields, record_id: str) -> Condition | None:
     aliases = fields.texts("aliases")
     mesh = fields.text("mesh")
     if mesh is not None and not MESH_PATTERN.match(mesh):
-        fields._problem(fields.node("mesh"), "mesh", f"'{mesh}' is not a MeSH descriptor id",
+        fields._problem(fields.node_of("mesh"), "mesh", f"'{mesh}' is not a MeSH descriptor id",
                         "descriptor ids look like D005356")
         mesh = None
     parent = fields.reference("parent", "conditions")
     description = fields.text("description")
     if parent is not None and parent == record_id:
-        fields._problem(fields.node("parent"), "parent", "a condition cannot be its own parent")
+        fields._problem(fields.node_of("parent"), "parent", "a condition cannot be its own parent")
         parent = None
     if name is None:
         return None
@@ -506,7 +506,7 @@ def _read_registry(fields: _Fields) -> str | None:
     if value is None:
         return None
     if not any(pattern.match(value) for pattern in REGISTRY_PATTERNS.values()):
-        fields._problem(fields.node("registry"), "registry",
+        fields._problem(fields.node_of("registry"), "registry",
                         f"'{value}' is not a trial registry id",
                         "expected e.g. NCT01234567 (" + ", ".join(REGISTRY_PATTERNS) + ")")
         return None
@@ -519,11 +519,11 @@ def _read_doi(fields: _Fields) -> str | None:
         return None
     stripped = re.sub(r"^(https?://(dx\.)?doi\.org/|doi:\s*)", "", value, flags=re.IGNORECASE)
     if stripped != value:
-        fields._problem(fields.node("doi"), "doi", "store the bare DOI",
+        fields._problem(fields.node_of("doi"), "doi", "store the bare DOI",
                         f"write '{stripped}'")
         return None
     if not DOI_PATTERN.match(value):
-        fields._problem(fields.node("doi"), "doi", f"'{value}' is not a DOI",
+        fields._problem(fields.node_of("doi"), "doi", f"'{value}' is not a DOI",
                         "DOIs look like 10.1177/2049463722109189")
         return None
     return value
@@ -532,7 +532,7 @@ def _read_doi(fields: _Fields) -> str | None:
 def _read_pmid(fields: _Fields) -> str | None:
     value = fields.identifier("pmid")
     if value is not None and not PMID_PATTERN.match(value):
-        fields._problem(fields.node("pmid"), "pmid", f"'{value}' is not a PubMed id",
+        fields._problem(fields.node_of("pmid"), "pmid", f"'{value}' is not a PubMed id",
                         "PMIDs are 1 to 9 digits")
         return None
     return value
@@ -548,7 +548,7 @@ def _read_registration(fields: _Fields) -> Registration | None:
     enrolment = block.integer("enrolment", minimum=0, maximum=MAX_N, what="enrolment")
     enrolment_type = block.text("enrolment_type")
     if enrolment_type is not None and enrolment_type not in ("actual", "estimated"):
-        block._problem(block.node("enrolment_type"), "enrolment_type",
+        block._problem(block.node_of("enrolment_type"), "enrolment_type",
                        f"'{enrolment_type}' is not one of: actual, estimated",
                        _did_you_mean(enrolment_type, ["actual", "estimated"]))
     results_posted = block.boolean("results_posted")
@@ -592,22 +592,22 @@ def _read_study(fields: _Fields, record_id: str) -> Study | None:
 
     if design is StudyDesign.TRIAL_REGISTRATION:
         if registration is None and not fields.present("registration"):
-            fields._problem(fields.node("id"), "registration",
+            fields._problem(fields.node_of("id"), "registration",
                             "a trial registration needs a registration block",
                             "add registration: {status: ..., completion: ...}")
         if registry is None and not fields.present("registry"):
-            fields._problem(fields.node("id"), "registry", "a trial registration needs its id")
+            fields._problem(fields.node_of("id"), "registry", "a trial registration needs its id")
     elif fields.present("registration"):
-        fields._problem(fields.node("registration"), "registration",
+        fields._problem(fields.node_of("registration"), "registration",
                         "only trial-registration records have a registration block",
                         "put the registry id in `registry`")
     if not (doi or pmid or registry) and not any(
         fields.present(key) for key in ("doi", "pmid", "registry")
     ):
-        fields._problem(fields.node("id"), "", "has no DOI, PMID or registry id",
+        fields._problem(fields.node_of("id"), "", "has no DOI, PMID or registry id",
                         "every study must be traceable to a public record")
     if url is None and not fields.present("url"):
-        fields.ctx.add(fields.node("id"), record_id or fields.record, "url",
+        fields.ctx.add(fields.node_of("id"), record_id or fields.record, "url",
                        "no url of the page the record was verified on",
                        severity=Severity.WARNING)
 
@@ -635,7 +635,7 @@ def _read_evidence(fields: _Fields) -> tuple[Evidence, ...]:
         stance = item.choice("stance", Stance, required=True)
         note = item.text("note", required=True)
         if study is not None and study in seen:
-            item._problem(item.node("study"), "study", f"'{study}' is linked twice")
+            item._problem(item.node_of("study"), "study", f"'{study}' is linked twice")
             continue
         if study is not None:
             seen.add(study)
@@ -658,7 +658,7 @@ def _read_judgements(fields: _Fields) -> tuple[Judgement, ...]:
         levels = item.integer("levels", required=True)
         reason = item.text("reason", required=True)
         if levels is not None and levels not in allowed:
-            item._problem(item.node("levels"), "levels",
+            item._problem(item.node_of("levels"), "levels",
                           f"{levels} is not allowed for {key}",
                           "one of " + ", ".join(str(level) for level in allowed))
             continue
@@ -673,7 +673,7 @@ def _read_claim(fields: _Fields, record_id: str) -> Claim | None:
     intervention = fields.text("intervention", required=True)
     effect = fields.text("effect", required=True)
     if effect is not None and not EFFECT_PATTERN.match(effect):
-        fields._problem(fields.node("effect"), "effect",
+        fields._problem(fields.node_of("effect"), "effect",
                         "expected one lowercase verb in its base form", "e.g. reduce")
         effect = None
     outcome = fields.text("outcome", required=True)
@@ -697,7 +697,7 @@ def _read_claim(fields: _Fields, record_id: str) -> Claim | None:
         certainty = Certainty.from_text(certainty_text)
         if certainty is None:
             labels = [level.slug for level in Certainty]
-            fields._problem(fields.node("certainty"), "certainty",
+            fields._problem(fields.node_of("certainty"), "certainty",
                             f"'{certainty_text}' is not one of: {', '.join(labels)}",
                             _did_you_mean(certainty_text, labels))
     notes = fields.texts("notes")

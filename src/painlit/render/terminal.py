@@ -50,11 +50,18 @@ def _n(study: Study) -> str:
     return str(study.n) if study.n is not None else "?"
 
 
+#: Dose text longer than this is shortened in tables; `painlit study ID` shows all of it.
+DOSE_IN_TABLE = 48
+
+
 def _dose(study: Study) -> Text:
     text = Text(study.dose.category.value, style="bold")
-    if study.dose.reported:
+    reported = study.dose.reported
+    if reported:
+        if len(reported) > DOSE_IN_TABLE:
+            reported = reported[: DOSE_IN_TABLE - 1].rstrip() + "…"
         text.append(": ")
-        text.append_text(safe_text(study.dose.reported))
+        text.append_text(safe_text(reported))
     return text
 
 
@@ -214,7 +221,7 @@ def render_claim(claim: Claim, grade: Grade, corpus: Corpus) -> Group:
 
 def claims_table(claims: Sequence[Claim], grades: dict[str, Grade]) -> Table:
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
-    table.add_column("claim", overflow="fold")
+    table.add_column("claim", overflow="fold", min_width=20)
     table.add_column("certainty", no_wrap=True)
     table.add_column("verdict")
     table.add_column("statement", overflow="fold", ratio=3)
