@@ -21,6 +21,7 @@ from rich.console import RenderableType
 
 from painlit import __version__
 from painlit.console import clean, make_console
+from painlit.dosing import dose_warnings
 from painlit.errors import CorpusError, PainlitError, Problem, Severity, UnknownNameError
 from painlit.grading import Grade, Verdict, curation_warnings, grade_all, grade_claim
 from painlit.loader import check_corpus, default_corpus_path, load_corpus
@@ -219,7 +220,11 @@ def claims(
     Example: painlit claims --source source-article
     """
     from painlit.query import (
-        ClaimFilter, filter_claims, resolve_condition, resolve_mechanism, resolve_source,
+        ClaimFilter,
+        filter_claims,
+        resolve_condition,
+        resolve_mechanism,
+        resolve_source,
     )
 
     level = _certainty(min_certainty)
@@ -274,7 +279,11 @@ def studies(
     Example: painlit studies --design rct --dose micro
     """
     from painlit.query import (
-        StudyFilter, filter_studies, resolve_condition, resolve_mechanism, resolve_substance,
+        StudyFilter,
+        filter_studies,
+        resolve_condition,
+        resolve_mechanism,
+        resolve_substance,
     )
 
     chosen_design, randomised = _design(design)
@@ -379,7 +388,7 @@ def mechanisms(json_output: JsonOption = False) -> None:
 
 
 @_command
-def map(  # noqa: A001 - the command is called `map`
+def map(  # the command is called `map`
     by: Annotated[str, typer.Option(help="Columns: design, mechanism or dose.")] = "design",
     json_output: JsonOption = False,
 ) -> None:
@@ -428,7 +437,7 @@ def validate(
     except CorpusError as error:
         corpus, problems = None, list(error.problems)
     if corpus is not None:
-        problems = problems + curation_warnings(corpus)
+        problems = problems + curation_warnings(corpus) + dose_warnings(corpus)
     _report(str(target), problems, output_format)
     errors = sum(p.severity is Severity.ERROR for p in problems)
     warnings = len(problems) - errors

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     ERROR = "error"
     WARNING = "warning"
 
@@ -77,10 +77,11 @@ class UnknownNameError(PainlitError):
         self.kind = kind
         self.name = name
         self.suggestions = tuple(suggestions)
+        listing = "studies" if kind == "study" else f"{kind}s"
         hint = (
             "did you mean " + ", ".join(f"'{s}'" for s in self.suggestions) + "?"
             if self.suggestions
-            else f"`painlit {kind}s` lists them" if kind != "study" else "`painlit studies` lists them"
+            else f"`painlit {listing}` lists them"
         )
         super().__init__(f"no {kind} called '{name}'", hint=hint)
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from enum import Enum
+from enum import StrEnum
 
 from painlit.errors import Problem, Severity
 from painlit.model import (
@@ -50,7 +50,7 @@ UNPUBLISHED_AFTER_YEARS = 2
 BALANCED_SPLIT = 1 / 3
 
 
-class Verdict(str, Enum):
+class Verdict(StrEnum):
     SUPPORTED = "supported"
     REFUTED = "refuted"
     MIXED = "mixed"

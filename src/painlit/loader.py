@@ -21,13 +21,13 @@ import yaml
 
 from painlit.errors import CorpusError, Problem, Severity
 from painlit.model import (
+    Certainty,
     Claim,
     ClaimScope,
     ClaimTopic,
     Condition,
     Corpus,
     CorpusInfo,
-    Certainty,
     Direction,
     Domain,
     Dose,
@@ -75,8 +75,9 @@ REGISTRY_PATTERNS = {
 MAX_N = 10_000_000
 EARLIEST_YEAR = 1900
 #: How many levels each GRADE domain may move certainty.
-JUDGEMENT_LEVELS = {domain: (0, -1, -2) for domain in Domain if domain is not Domain.UPGRADE}
-JUDGEMENT_LEVELS[Domain.UPGRADE] = (1, 2)
+JUDGEMENT_LEVELS: dict[Domain, tuple[int, ...]] = {
+    domain: (1, 2) if domain is Domain.UPGRADE else (0, -1, -2) for domain in Domain
+}
 
 SECTIONS = ("corpus", "conditions", "mechanisms", "substances", "sources", "studies", "claims")
 
@@ -611,10 +612,9 @@ def _read_study(fields: _Fields, record_id: str) -> Study | None:
                        "no url of the page the record was verified on",
                        severity=Severity.WARNING)
 
-    if None in (title, year, design, population, dose_category, status) or not record_id:
+    if (title is None or year is None or design is None or population is None
+            or dose_category is None or status is None or not record_id):
         return None
-    assert title is not None and year is not None and design is not None
-    assert population is not None and dose_category is not None and status is not None
     return Study(
         id=record_id, title=title, year=year, design=design, population=population,
         dose=Dose(dose_category, dose_reported), status=status, authors=authors,
@@ -701,10 +701,9 @@ def _read_claim(fields: _Fields, record_id: str) -> Claim | None:
                             f"'{certainty_text}' is not one of: {', '.join(labels)}",
                             _did_you_mean(certainty_text, labels))
     notes = fields.texts("notes")
-    if None in (statement, intervention, effect, outcome, topic) or not record_id:
+    if (statement is None or intervention is None or effect is None or outcome is None
+            or topic is None or not record_id):
         return None
-    assert statement is not None and intervention is not None and effect is not None
-    assert outcome is not None and topic is not None
     return Claim(
         id=record_id, statement=statement, intervention=intervention, effect=effect,
         outcome=outcome, topic=topic, scope=scope, sources=sources, quote=quote,

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from enum import Enum, IntEnum
+from enum import IntEnum, StrEnum
 
 
-class StudyDesign(str, Enum):
+class StudyDesign(StrEnum):
     RANDOMISED_PARALLEL = "randomised-parallel"
     RANDOMISED_CROSSOVER = "randomised-crossover"
     OPEN_LABEL = "open-label"
@@ -45,7 +45,7 @@ class StudyDesign(str, Enum):
         return not self.is_review and self is not StudyDesign.TRIAL_REGISTRATION
 
 
-class Population(str, Enum):
+class Population(StrEnum):
     PATIENTS = "patients"
     HEALTHY_VOLUNTEERS = "healthy-volunteers"
     COMMUNITY = "community"
@@ -62,7 +62,7 @@ class Population(str, Enum):
         )
 
 
-class DoseCategory(str, Enum):
+class DoseCategory(StrEnum):
     MICRO = "micro"
     LOW = "low"
     FULL = "full"
@@ -70,13 +70,13 @@ class DoseCategory(str, Enum):
     NONE = "none"
 
 
-class PainModel(str, Enum):
+class PainModel(StrEnum):
     CLINICAL = "clinical"
     EXPERIMENTAL = "experimental"
     NONE = "none"
 
 
-class Direction(str, Enum):
+class Direction(StrEnum):
     BENEFIT = "benefit"
     NO_EFFECT = "no-effect"
     HARM = "harm"
@@ -84,14 +84,14 @@ class Direction(str, Enum):
     NOT_APPLICABLE = "not-applicable"
 
 
-class RiskOfBias(str, Enum):
+class RiskOfBias(StrEnum):
     LOW = "low"
     SOME_CONCERNS = "some-concerns"
     HIGH = "high"
     NOT_ASSESSED = "not-assessed"
 
 
-class PublicationStatus(str, Enum):
+class PublicationStatus(StrEnum):
     PUBLISHED = "published"
     PREPRINT = "preprint"
     ONGOING = "ongoing"
@@ -108,20 +108,20 @@ class PublicationStatus(str, Enum):
         )
 
 
-class Stance(str, Enum):
+class Stance(StrEnum):
     SUPPORTS = "supports"
     REFUTES = "refutes"
     MIXED = "mixed"
     CONTEXT = "context"
 
 
-class ClaimTopic(str, Enum):
+class ClaimTopic(StrEnum):
     EFFICACY = "efficacy"
     MECHANISM = "mechanism"
     SAFETY = "safety"
 
 
-class Domain(str, Enum):
+class Domain(StrEnum):
     """GRADE domains that can lower (or, for UPGRADE, raise) certainty."""
 
     RISK_OF_BIAS = "risk-of-bias"

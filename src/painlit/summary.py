@@ -6,7 +6,7 @@ Pure functions from a corpus (and its grades) to plain data; renderers decide ho
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 from painlit.grading import Grade
 from painlit.model import (
@@ -135,7 +135,7 @@ def summarise_mechanism(corpus: Corpus, mechanism: Mechanism,
     )
 
 
-class MapColumns(str, Enum):
+class MapColumns(StrEnum):
     DESIGN = "design"
     MECHANISM = "mechanism"
     DOSE = "dose"
