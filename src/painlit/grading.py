@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 
 from painlit.errors import Problem, Severity
@@ -31,6 +31,7 @@ from painlit.model import (
     Domain,
     Evidence,
     Judgement,
+    PainModel,
     RiskOfBias,
     Stance,
     Study,
@@ -186,6 +187,13 @@ def _inconsistency(body: list[_Linked]) -> tuple[int, str]:
     return 0, "not serious: no study points the other way"
 
 
+_PAIN_WORDS = {
+    PainModel.CLINICAL: "measured clinical pain",
+    PainModel.EXPERIMENTAL: "measured experimental pain",
+    PainModel.NONE: "had no pain outcome",
+}
+
+
 def _indirectness(body: list[_Linked], scope: ClaimScope) -> tuple[int, str]:
     total = len(body)
     serious: list[str] = []
@@ -204,8 +212,8 @@ def _indirectness(body: list[_Linked], scope: ClaimScope) -> tuple[int, str]:
     if scope.pain_model is not None:
         off = [i for i in body if i.study.pain_model is not scope.pain_model]
         if off and len(off) * 2 > total:
-            kinds = sorted({i.study.pain_model.value for i in off})
-            serious.append(f"{len(off)} of {total} measured {'/'.join(kinds)} pain; "
+            kinds = sorted({_PAIN_WORDS[i.study.pain_model] for i in off})
+            serious.append(f"{len(off)} of {total} {' or '.join(kinds)}; "
                            f"the claim is about {scope.pain_model.value} pain")
     if not serious:
         return 0, "not serious: the studies match the claim's population, dose and pain model"
@@ -229,13 +237,27 @@ def _imprecision(body: list[_Linked]) -> tuple[int, str]:
     return 0, f"not serious: {total} participants in total{missing}"
 
 
-def _ended_year(study: Study) -> int:
+def _ended(study: Study) -> date:
+    """When a registered trial ended, read generously: the last day of a partial date."""
     registration = study.registration
+    value = str(study.year)
     if registration is not None:
-        for value in (registration.completion, registration.start):
-            if value:
-                return int(value[:4])
-    return study.year
+        value = registration.completion or registration.start or value
+    year = int(value[:4])
+    if len(value) >= 10:
+        return date(year, int(value[5:7]), int(value[8:10]))
+    if len(value) >= 7:
+        month = int(value[5:7])
+        return date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
+    return date(year, 12, 31)
+
+
+def _years_between(earlier: date, later: date) -> int:
+    """Whole years from `earlier` to `later`."""
+    years = later.year - earlier.year
+    if (later.month, later.day) < (earlier.month, earlier.day):
+        years -= 1
+    return years
 
 
 def _publication_bias(registrations: list[Study], published_n: int,
@@ -243,7 +265,7 @@ def _publication_bias(registrations: list[Study], published_n: int,
     silent = [
         s for s in registrations
         if s.status.is_unpublished_end
-        and last_search.year - _ended_year(s) >= UNPUBLISHED_AFTER_YEARS
+        and _years_between(_ended(s), last_search) >= UNPUBLISHED_AFTER_YEARS
     ]
     if not silent:
         if registrations:
@@ -331,8 +353,7 @@ def grade_claim(claim: Claim, corpus: Corpus) -> Grade:
         for item in counted if _tier(item.study) != tier
     )
     start, kind = _TIER_START[tier]
-    level = start
-    steps = [Step(None, 0, level, f"Started {start.label}: {_plural(len(body), kind + ' study')}"
+    steps = [Step(None, 0, start, f"Started {start.label}: {_plural(len(body), kind + ' study')}"
                   + (" (animal and cell evidence is Very low at best)" if tier == 2 else ""))]
     participants = sum(item.study.n or 0 for item in body)
     computed = {
@@ -343,16 +364,23 @@ def grade_claim(claim: Claim, corpus: Corpus) -> Grade:
         Domain.PUBLICATION_BIAS: _publication_bias(registrations, participants,
                                                    corpus.info.last_search),
     }
+    # The running total is kept unfloored, so an upgrade cannot win back levels that the
+    # Very low floor absorbed; each step shows the floored level a reader would see.
+    raw = int(start)
     for domain, (change, reason) in computed.items():
         curated = _curated(claim.judgements, domain)
         if curated is not None:
             change, reason = curated.levels, f"{curated.reason} (computed: {change:+d})"
-        level = Certainty(max(Certainty.VERY_LOW, level + change))
-        steps.append(Step(domain, change, level, reason, curated is not None))
+        raw += change
+        steps.append(Step(domain, change, _bounded(raw), reason, curated is not None))
     upgrade = _curated(claim.judgements, Domain.UPGRADE)
-    if upgrade is not None:
-        level = Certainty(min(Certainty.HIGH, level + upgrade.levels))
-        steps.append(Step(Domain.UPGRADE, upgrade.levels, level, upgrade.reason, True))
+    if upgrade is not None and tier == 2:
+        steps.append(Step(Domain.UPGRADE, 0, _bounded(raw), f"not applied ({upgrade.reason}): "
+                          "animal and cell evidence is Very low at best", True))
+    elif upgrade is not None:
+        raw += upgrade.levels
+        steps.append(Step(Domain.UPGRADE, upgrade.levels, _bounded(raw), upgrade.reason, True))
+    level = _bounded(raw)
 
     supporting = _count(body, Stance.SUPPORTS)
     refuting = _count(body, Stance.REFUTES)
@@ -364,6 +392,11 @@ def grade_claim(claim: Claim, corpus: Corpus) -> Grade:
         counted=tuple(item.study.id for item in body), context=tuple(context),
         supporting=supporting, refuting=refuting, mixed=mixed, participants=participants,
     )
+
+
+def _bounded(raw: int) -> Certainty:
+    """Certainty within Very low..High (evidence exists, so never No evidence)."""
+    return Certainty(min(Certainty.HIGH, max(Certainty.VERY_LOW, raw)))
 
 
 def _verdict(level: Certainty, supporting: int, refuting: int, mixed: int) -> Verdict:
