@@ -14,19 +14,20 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, NoReturn, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, ParamSpec, TypeVar
 
 import typer
 from rich.console import RenderableType
 
 from painlit import __version__
 from painlit.console import clean, make_console
-from painlit.dosing import dose_warnings
 from painlit.errors import CorpusError, PainlitError, Problem, Severity, UnknownNameError
 from painlit.grading import Grade, Verdict, curation_warnings, grade_all, grade_claim
 from painlit.loader import check_corpus, default_corpus_path, load_corpus
 from painlit.model import Certainty, Corpus, DoseCategory, Population, StudyDesign
-from painlit.render import jsondata, terminal
+
+if TYPE_CHECKING:
+    from types import ModuleType
 
 EXIT_OK = 0
 EXIT_PROBLEMS = 1
@@ -121,7 +122,26 @@ def _corpus() -> Corpus:
     return load_corpus(_state.data or default_corpus_path())
 
 
-def _emit(json_output: bool, document: Callable[[], jsondata.JSONDict],
+class _LazyModule:
+    """A renderer module imported on first use: each command needs only one output format."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+        self._module: ModuleType | None = None
+
+    def __getattr__(self, attribute: str) -> Any:
+        if self._module is None:
+            import importlib
+
+            self._module = importlib.import_module(self._name)
+        return getattr(self._module, attribute)
+
+
+jsondata: Any = _LazyModule("painlit.render.jsondata")
+terminal: Any = _LazyModule("painlit.render.terminal")
+
+
+def _emit(json_output: bool, document: Callable[[], dict[str, Any]],
           renderable: Callable[[], RenderableType]) -> None:
     if json_output or _state.json:
         sys.stdout.write(jsondata.dumps(document()) + "\n")
@@ -437,6 +457,8 @@ def validate(
     except CorpusError as error:
         corpus, problems = None, list(error.problems)
     if corpus is not None:
+        from painlit.dosing import dose_warnings
+
         problems = problems + curation_warnings(corpus) + dose_warnings(corpus)
     _report(str(target), problems, output_format)
     errors = sum(p.severity is Severity.ERROR for p in problems)
