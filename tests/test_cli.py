@@ -257,3 +257,23 @@ def test_output_piped_into_a_reader_that_stops_early_is_not_an_error() -> None:
     assert done.returncode == 0
     assert b"Traceback" not in done.stderr
     assert b"Error" not in done.stderr
+
+
+def test_hostile_corpus_strings_are_printed_literally(tmp_path: Path) -> None:
+    hostile = "[bold red]markup[/] \x1b[31mANSI\x1b[0m | pipe <script>alert(1)</script> \u202eRTL"
+    text = (Path(__file__).resolve().parents[1] / "data" / "studies.yaml").read_text("utf-8")
+    marker = ("  title: A low dose of lysergic acid diethylamide decreases pain perception"
+              " in healthy volunteers\n")
+    assert marker in text
+    quoted = hostile.replace("\x1b", "\\e").replace("\u202e", "\\u202E")
+    corpus = tmp_path / "hostile.yaml"
+    corpus.write_text(text.replace(marker, f'  title: "{quoted}"\n'), encoding="utf-8")
+    result = run("--data", str(corpus), "study", "ramaekers-2020")
+    assert result.exit_code == 0, result.stderr
+    assert "[bold red]markup[/]" in result.stdout  # shown, not interpreted
+    assert "\x1b" not in result.stdout  # control characters never reach the terminal
+    assert "\\x1b[31mANSI" in result.stdout
+    assert "\\u202e" in result.stdout
+    assert "<script>alert(1)</script>" in result.stdout
+    data = as_json("--data", str(corpus), "study", "ramaekers-2020")
+    assert data["study"]["title"] == hostile  # JSON keeps the exact text
