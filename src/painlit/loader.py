@@ -133,21 +133,38 @@ class _Fields:
     """One YAML mapping read key by key; keys never read are reported as unknown."""
 
     def __init__(self, ctx: _Context, node: yaml.MappingNode, record: str,
-                 allowed: tuple[str, ...], prefix: str = "") -> None:
+                 allowed: tuple[str, ...], prefix: str = "", *, defer: bool = False) -> None:
         self.ctx, self.node, self.record, self.prefix = ctx, node, record, prefix
         self.values: dict[str, yaml.Node] = {}
         self.keys: dict[str, yaml.Node] = {}
+        # Key problems are held back until the record's id is known (`report_keys`), so
+        # they name the record rather than its position in the list.
+        self._key_problems: list[tuple[yaml.Node, str, str, str | None]] = []
+        self._collect_keys(node, allowed)
+        if not defer:
+            self.report_keys()
+
+    def report_keys(self) -> None:
+        for node, field, message, hint in self._key_problems:
+            self.ctx.add(node, self.record, field, message, hint)
+        self._key_problems.clear()
+
+    def _collect_keys(self, node: yaml.MappingNode, allowed: tuple[str, ...]) -> None:
+        prefix = self.prefix
+        problems = self._key_problems
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != _STR:
-                ctx.add(key_node, record, prefix.rstrip("."), "keys must be plain text")
+                problems.append((key_node, prefix.rstrip("."), "keys must be plain text", None))
                 continue
             key = key_node.value
             if key in self.values:
-                ctx.add(key_node, record, prefix + key, "key appears twice in this record")
+                problems.append((key_node, prefix + key, "key appears twice in this record",
+                                 None))
                 continue
             if key not in allowed:
-                ctx.add(key_node, record, prefix + key, "unknown key",
-                        _did_you_mean(key, list(allowed)) or "allowed: " + ", ".join(allowed))
+                problems.append((key_node, prefix + key, "unknown key",
+                                 _did_you_mean(key, list(allowed))
+                                 or "allowed: " + ", ".join(allowed)))
                 continue
             self.keys[key] = key_node
             self.values[key] = value_node
@@ -187,7 +204,8 @@ class _Fields:
             if node.tag == _TIMESTAMP:
                 return _CONSTRUCT.construct_yaml_timestamp(node)
         except (ValueError, TypeError, yaml.YAMLError):
-            self._problem(node, key, f"'{node.value}' is not a valid {_describe(node)}")
+            wanted = _describe(node).removeprefix("a ")
+            self._problem(node, key, f"'{node.value}' is not a valid {wanted}")
             return _INVALID
         self._problem(node, key, f"YAML tag '{node.tag}' is not allowed here",
                       "a corpus holds only plain text, numbers, dates, lists and mappings")
@@ -220,7 +238,8 @@ class _Fields:
             if value is not _INVALID:
                 self._problem(node, key, f"expected text, found {_describe(node)}")
             return None
-        return str(value).strip() or None
+        # As written, not as YAML 1.1 reads it: `012345` is not octal 5349, `1_234` not 1234.
+        return str(node.value).strip() or None
 
     def integer(self, key: str, *, required: bool = False, minimum: int | None = None,
                 maximum: int | None = None, what: str = "") -> int | None:
@@ -302,8 +321,13 @@ class _Fields:
                           f"write it as [{node.value}]" if isinstance(node, yaml.ScalarNode)
                           else None)
             return ()
+        if not _plain_collection(self.ctx, node, self.record, self.prefix + key):
+            return ()
         values = []
         for index, item in enumerate(node.value):
+            if _is_null(item):
+                self._problem(item, f"{key}[{index}]", "expected text, found nothing")
+                continue
             value = self._scalar(item, f"{key}[{index}]")
             if isinstance(value, str) and value.strip():
                 values.append(value)
@@ -341,6 +365,8 @@ class _Fields:
         if not isinstance(node, yaml.MappingNode):
             self._problem(node, key, f"expected a mapping, found {_describe(node)}")
             return None
+        if not _plain_collection(self.ctx, node, self.record, self.prefix + key):
+            return None
         return _Fields(self.ctx, node, self.record, allowed, self.prefix + key + ".")
 
     def items(self, key: str) -> Iterator[tuple[int, yaml.MappingNode]]:
@@ -351,9 +377,12 @@ class _Fields:
         if not isinstance(node, yaml.SequenceNode):
             self._problem(node, key, f"expected a list, found {_describe(node)}")
             return
+        if not _plain_collection(self.ctx, node, self.record, self.prefix + key):
+            return
         for index, item in enumerate(node.value):
             if isinstance(item, yaml.MappingNode):
-                yield index, item
+                if _plain_collection(self.ctx, item, f"{key}[{index}]", ""):
+                    yield index, item
             else:
                 self._problem(item, f"{key}[{index}]",
                               f"expected a mapping, found {_describe(item)}")
@@ -364,6 +393,15 @@ class _Invalid:
 
 
 _INVALID = _Invalid()
+
+
+def _plain_collection(ctx: _Context, node: yaml.Node, record: str, field: str) -> bool:
+    """False (with a problem) when a list or mapping carries a tag such as !!python/object."""
+    if node.tag in (_TAG + "seq", _TAG + "map"):
+        return True
+    ctx.add(node, record, field, f"YAML tag '{node.tag}' is not allowed here",
+            "a corpus holds only plain text, numbers, dates, lists and mappings")
+    return False
 
 
 def _is_null(node: yaml.Node) -> bool:
@@ -443,8 +481,9 @@ def _read_section(ctx: _Context, root: _Fields, section: str, allowed: tuple[str
                     "write each record out in full")
             continue
         shared.add(id(node))
-        fields = _Fields(ctx, node, f"{section}[{index}]", allowed)
+        fields = _Fields(ctx, node, f"{section}[{index}]", allowed, defer=True)
         record_id = _record_id(ctx, fields, section, index)
+        fields.report_keys()
         record = read(fields, record_id or "")
         if record_id is not None and record_id in seen:
             ctx.add(fields.node_of("id"), record_id, "id",

@@ -8,6 +8,7 @@ stay shared nodes (an alias bomb costs no memory). libyaml caps nesting depth it
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
 import yaml
@@ -33,9 +34,12 @@ def read_text(path: Path, max_bytes: int | None = None) -> str:
     shown = str(path)
     limit = MAX_BYTES if max_bytes is None else max_bytes
     try:
-        size = os.stat(path).st_size
-        if path.is_dir():
+        info = os.stat(path)
+        size = info.st_size
+        if stat.S_ISDIR(info.st_mode):
             raise _file_problem(shown, "is a directory, not a corpus file")
+        if not stat.S_ISREG(info.st_mode):  # a device or pipe has no size to check
+            raise _file_problem(shown, "is not a regular file", hint="give a corpus file")
         if size > limit:
             raise _file_problem(
                 shown,
