@@ -317,7 +317,7 @@ def studies(
     )
     found = filter_studies(corpus, wanted)
     _emit(json_output, lambda: jsondata.studies_document(found),
-          lambda: terminal.studies_list(found, corpus))
+          lambda: terminal.study_table(found, corpus))
 
 
 def _design(value: str | None) -> tuple[StudyDesign | None, bool | None]:

@@ -29,7 +29,6 @@ from painlit.model import (
     ClaimScope,
     Corpus,
     Domain,
-    Evidence,
     Judgement,
     PainModel,
     RiskOfBias,
@@ -452,8 +451,3 @@ def curation_warnings(corpus: Corpus) -> list[Problem]:
                 "check the judgements or update the curated label", Severity.WARNING,
             ))
     return warnings
-
-
-def evidence_links(claim: Claim) -> dict[str, Evidence]:
-    """The claim's evidence links by study id."""
-    return {link.study: link for link in claim.evidence}

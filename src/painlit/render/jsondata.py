@@ -12,7 +12,7 @@ from typing import Any
 
 from painlit.errors import Problem
 from painlit.grading import Grade
-from painlit.model import Claim, Corpus, Study
+from painlit.model import Claim, Study
 from painlit.query import SearchHits
 from painlit.summary import GapMap, GradedClaim, Summary
 
@@ -158,8 +158,3 @@ def problems_document(path: str, problems: Sequence[Problem]) -> JSONDict:
             for p in problems
         ],
     })
-
-
-def corpus_counts(corpus: Corpus) -> JSONDict:
-    return {"studies": len(corpus.studies), "claims": len(corpus.claims),
-            "conditions": len(corpus.conditions), "version": corpus.info.version}

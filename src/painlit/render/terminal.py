@@ -281,10 +281,6 @@ def render_study(study: Study, corpus: Corpus, claims: Sequence[Claim]) -> Group
     return Group(table)
 
 
-def studies_list(studies: Sequence[Study], corpus: Corpus) -> Table:
-    return study_table(studies, corpus)
-
-
 def render_search(hits: SearchHits, grades: dict[str, Grade], corpus: Corpus) -> Group:
     parts: list[RenderableType] = [_heading(f"Claims ({len(hits.claims)})")]
     if hits.claims:
