@@ -1,8 +1,9 @@
 """The painlit command line: parses options, calls the library, renders. Nothing else.
 
 Exit codes (stable, documented in the README):
-  0 success · 1 problems found (validate) · 2 usage error or unknown name ·
-  3 the corpus cannot be loaded · 70 internal error (a bug) · 130 interrupted
+  0 success · 1 problems or changes found (validate, verify, diff --exit-code) ·
+  2 usage error or unknown name · 3 the corpus cannot be loaded · 4 an online service failed ·
+  5 an output file cannot be written · 70 internal error (a bug) · 130 interrupted
 """
 
 from __future__ import annotations
@@ -21,7 +22,16 @@ from rich.console import RenderableType
 
 from painlit import __version__
 from painlit.console import clean, make_console
-from painlit.errors import CorpusError, PainlitError, Problem, Severity, UnknownNameError
+from painlit.errors import (
+    ChangesFound,
+    CorpusError,
+    OutputError,
+    PainlitError,
+    Problem,
+    ServiceError,
+    Severity,
+    UnknownNameError,
+)
 from painlit.grading import Grade, Verdict, curation_warnings, grade_all, grade_claim
 from painlit.loader import check_corpus, default_corpus_path, load_corpus
 from painlit.model import Certainty, Corpus, DoseCategory, Population, StudyDesign
@@ -33,6 +43,8 @@ EXIT_OK = 0
 EXIT_PROBLEMS = 1
 EXIT_USAGE = 2
 EXIT_CORPUS = 3
+EXIT_SERVICE = 4
+EXIT_OUTPUT = 5
 EXIT_INTERNAL = 70
 EXIT_INTERRUPTED = 130
 
@@ -59,7 +71,7 @@ class _State:
     json: bool = False
 
 
-_state = _State()
+state = _State()
 out = make_console()
 err = make_console(stderr=True)
 
@@ -87,6 +99,13 @@ def _errors() -> Iterator[None]:
               "run `painlit validate` for every problem, or pick another file with --data")
     except UnknownNameError as error:
         _fail(error.message, EXIT_USAGE, error.hint)
+    except ServiceError as error:
+        _fail(error.message, EXIT_SERVICE, error.hint)
+    except OutputError as error:
+        _fail(error.message, EXIT_OUTPUT, error.hint)
+    except ChangesFound as error:
+        err.print(clean(error.message), markup=False, highlight=False)
+        raise typer.Exit(EXIT_PROBLEMS) from None
     except PainlitError as error:
         _fail(error.message, EXIT_CORPUS, error.hint)
     except KeyboardInterrupt:
@@ -106,7 +125,7 @@ def _errors() -> Iterator[None]:
               "please report this; set PAINLIT_DEBUG=1 to see the traceback")
 
 
-def _command(function: Callable[P, R]) -> Callable[P, R]:
+def command(function: Callable[P, R]) -> Callable[P, R]:
     """Register a command whose library errors are mapped by `_errors`."""
 
     @functools.wraps(function)
@@ -118,8 +137,8 @@ def _command(function: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
-def _corpus() -> Corpus:
-    return load_corpus(_state.data or default_corpus_path())
+def current_corpus() -> Corpus:
+    return load_corpus(state.data or default_corpus_path())
 
 
 class _LazyModule:
@@ -141,9 +160,9 @@ jsondata: Any = _LazyModule("painlit.render.jsondata")
 terminal: Any = _LazyModule("painlit.render.terminal")
 
 
-def _emit(json_output: bool, document: Callable[[], dict[str, Any]],
+def emit(json_output: bool, document: Callable[[], dict[str, Any]],
           renderable: Callable[[], RenderableType]) -> None:
-    if json_output or _state.json:
+    if json_output or state.json:
         sys.stdout.write(jsondata.dumps(document()) + "\n")
         sys.stdout.flush()
     else:
@@ -170,11 +189,11 @@ def _main(
         "--version", callback=_version, is_eager=True, help="Show the version and exit.")
     ] = False,
 ) -> None:
-    _state.data = data
-    _state.json = json_output
+    state.data = data
+    state.json = json_output
 
 
-@_command
+@command
 def condition(
     name: Annotated[str, typer.Argument(help="Condition id, name, alias or MeSH id.")],
     json_output: JsonOption = False,
@@ -186,14 +205,14 @@ def condition(
     from painlit.query import resolve_condition
     from painlit.summary import summarise_condition
 
-    corpus = _corpus()
+    corpus = current_corpus()
     found = resolve_condition(corpus, name)
     summary = summarise_condition(corpus, found, grade_all(corpus))
-    _emit(json_output, lambda: jsondata.summary_document(summary),
+    emit(json_output, lambda: jsondata.summary_document(summary),
           lambda: terminal.render_summary(summary, corpus))
 
 
-@_command
+@command
 def mechanism(
     name: Annotated[str, typer.Argument(help="Mechanism id, name or alias.")],
     json_output: JsonOption = False,
@@ -205,10 +224,10 @@ def mechanism(
     from painlit.query import resolve_mechanism
     from painlit.summary import summarise_mechanism
 
-    corpus = _corpus()
+    corpus = current_corpus()
     found = resolve_mechanism(corpus, name)
     summary = summarise_mechanism(corpus, found, grade_all(corpus))
-    _emit(json_output, lambda: jsondata.summary_document(summary),
+    emit(json_output, lambda: jsondata.summary_document(summary),
           lambda: terminal.render_summary(summary, corpus))
 
 
@@ -222,7 +241,7 @@ def _certainty(value: str | None) -> Certainty | None:
     return level
 
 
-@_command
+@command
 def claims(
     condition: Annotated[str | None, typer.Option(help="Only claims about this condition.")
                          ] = None,
@@ -248,7 +267,7 @@ def claims(
     )
 
     level = _certainty(min_certainty)
-    corpus = _corpus()
+    corpus = current_corpus()
     wanted = ClaimFilter(
         condition=resolve_condition(corpus, condition).id if condition else None,
         mechanism=resolve_mechanism(corpus, mechanism).id if mechanism else None,
@@ -257,11 +276,11 @@ def claims(
     )
     grades = grade_all(corpus)
     found = filter_claims(corpus, grades, wanted)
-    _emit(json_output, lambda: jsondata.claims_document(found, grades),
+    emit(json_output, lambda: jsondata.claims_document(found, grades),
           lambda: terminal.claims_table(found, grades))
 
 
-@_command
+@command
 def claim(
     claim_id: Annotated[str, typer.Argument(metavar="ID", help="The claim's id.")],
     json_output: JsonOption = False,
@@ -272,14 +291,14 @@ def claim(
     """
     from painlit.query import resolve_claim
 
-    corpus = _corpus()
+    corpus = current_corpus()
     found = resolve_claim(corpus, claim_id)
     grade: Grade = grade_claim(found, corpus)
-    _emit(json_output, lambda: jsondata.claim_document(found, grade),
+    emit(json_output, lambda: jsondata.claim_document(found, grade),
           lambda: terminal.render_claim(found, grade, corpus))
 
 
-@_command
+@command
 def studies(
     design: Annotated[str | None, typer.Option(
         help="A design, or 'rct' for any randomised design.")] = None,
@@ -307,7 +326,7 @@ def studies(
     )
 
     chosen_design, randomised = _design(design)
-    corpus = _corpus()
+    corpus = current_corpus()
     wanted = StudyFilter(
         design=chosen_design, randomised=randomised, dose=dose, population=population,
         substance=resolve_substance(corpus, substance).id if substance else None,
@@ -316,7 +335,7 @@ def studies(
         year_from=year_from, year_to=year_to, text=text,
     )
     found = filter_studies(corpus, wanted)
-    _emit(json_output, lambda: jsondata.studies_document(found),
+    emit(json_output, lambda: jsondata.studies_document(found),
           lambda: terminal.study_table(found, corpus))
 
 
@@ -333,7 +352,7 @@ def _design(value: str | None) -> tuple[StudyDesign | None, bool | None]:
             param_hint="--design") from None
 
 
-@_command
+@command
 def study(
     study_id: Annotated[str, typer.Argument(metavar="ID", help="Study id, DOI, PMID or NCT id.")],
     json_output: JsonOption = False,
@@ -344,14 +363,14 @@ def study(
     """
     from painlit.query import resolve_study
 
-    corpus = _corpus()
+    corpus = current_corpus()
     found = resolve_study(corpus, study_id)
     citing = [c for c in corpus.claims if any(e.study == found.id for e in c.evidence)]
-    _emit(json_output, lambda: jsondata.study_document(found, citing),
+    emit(json_output, lambda: jsondata.study_document(found, citing),
           lambda: terminal.render_study(found, corpus, citing))
 
 
-@_command
+@command
 def search(
     text: Annotated[str, typer.Argument(help="Words to find (all must match).")],
     json_output: JsonOption = False,
@@ -362,14 +381,14 @@ def search(
     """
     from painlit.query import search as run_search
 
-    corpus = _corpus()
+    corpus = current_corpus()
     hits = run_search(corpus, text)
     grades = grade_all(corpus)
-    _emit(json_output, lambda: jsondata.search_document(text, hits, grades),
+    emit(json_output, lambda: jsondata.search_document(text, hits, grades),
           lambda: terminal.render_search(hits, grades, corpus))
 
 
-@_command
+@command
 def conditions(json_output: JsonOption = False) -> None:
     """List the conditions (as a tree) with their aliases and MeSH ids.
 
@@ -379,9 +398,9 @@ def conditions(json_output: JsonOption = False) -> None:
 
     from painlit.query import condition_ancestors
 
-    corpus = _corpus()
+    corpus = current_corpus()
     rows = [(c, len(condition_ancestors(corpus, c.id))) for c in corpus.conditions]
-    _emit(json_output,
+    emit(json_output,
           lambda: jsondata.document("conditions", {"conditions": [
               {"id": c.id, "name": c.name, "parent": c.parent, "mesh": c.mesh,
                "aliases": list(c.aliases)} for c, _ in rows]}),
@@ -391,7 +410,7 @@ def conditions(json_output: JsonOption = False) -> None:
               for c, depth in rows)))
 
 
-@_command
+@command
 def mechanisms(json_output: JsonOption = False) -> None:
     """List the proposed mechanisms.
 
@@ -399,15 +418,15 @@ def mechanisms(json_output: JsonOption = False) -> None:
     """
     from rich.text import Text
 
-    corpus = _corpus()
-    _emit(json_output,
+    corpus = current_corpus()
+    emit(json_output,
           lambda: jsondata.document("mechanisms", {"mechanisms": [
               {"id": m.id, "name": m.name, "description": m.description,
                "aliases": list(m.aliases)} for m in corpus.mechanisms]}),
           lambda: Text("\n".join(clean(f"{m.id}: {m.name}") for m in corpus.mechanisms)))
 
 
-@_command
+@command
 def map(  # the command is called `map`
     by: Annotated[str, typer.Option(help="Columns: design, mechanism or dose.")] = "design",
     json_output: JsonOption = False,
@@ -426,13 +445,13 @@ def map(  # the command is called `map`
     except ValueError:
         raise typer.BadParameter("expected design, mechanism or dose", param_hint="--by"
                                  ) from None
-    corpus = _corpus()
+    corpus = current_corpus()
     gaps = gap_map(corpus, grade_all(corpus), columns)
-    _emit(json_output, lambda: jsondata.gap_map_document(gaps),
+    emit(json_output, lambda: jsondata.gap_map_document(gaps),
           lambda: terminal.render_gap_map(gaps, corpus))
 
 
-@_command
+@command
 def validate(
     path: Annotated[Path | None, typer.Argument(
         help="Corpus file (default: --data, PAINLIT_DATA or the shipped corpus).",
@@ -449,8 +468,8 @@ def validate(
     """
     if output_format not in ("text", "json", "github"):
         raise typer.BadParameter("expected text, json or github", param_hint="--format")
-    target = path or _state.data or default_corpus_path()
-    if _state.json:
+    target = path or state.data or default_corpus_path()
+    if state.json:
         output_format = "json"
     try:
         corpus, problems = check_corpus(target)
@@ -495,6 +514,11 @@ def _report(path: str, problems: list[Problem], output_format: str) -> None:
         out.print(terminal.render_problems(problems), soft_wrap=True)
     summary = f"{path}: {errors} error(s), {warnings} warning(s)"
     err.print(clean(summary if problems else f"{path}: ok"), markup=False, highlight=False)
+
+
+# Commands kept in their own modules register themselves on `app` when imported; each module
+# imports its heavy dependencies (httpx, the report renderers) inside the command bodies.
+from painlit.commands import cite, diff, online, report  # noqa: E402, F401
 
 
 def main() -> None:

@@ -88,3 +88,11 @@ class UnknownNameError(PainlitError):
 
 class OutputError(PainlitError):
     """A report or export could not be written where the user asked."""
+
+
+class ServiceError(PainlitError):
+    """An online service could not be reached or answered with something unusable."""
+
+
+class ChangesFound(PainlitError):
+    """A check found differences the caller asked to fail on (verify mismatches, diff changes)."""

@@ -1,0 +1,1 @@
+"""Command groups kept out of `painlit.cli` to keep it short; each registers on `cli.app`."""
