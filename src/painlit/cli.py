@@ -33,8 +33,8 @@ from painlit.errors import (
     UnknownNameError,
 )
 from painlit.grading import Grade, Verdict, curation_warnings, grade_all, grade_claim
-from painlit.loader import check_corpus, default_corpus_path, load_corpus
 from painlit.model import Certainty, Corpus, DoseCategory, Population, StudyDesign
+from painlit.paths import default_corpus_path
 
 if TYPE_CHECKING:
     from types import ModuleType
@@ -47,6 +47,8 @@ EXIT_SERVICE = 4
 EXIT_OUTPUT = 5
 EXIT_INTERNAL = 70
 EXIT_INTERRUPTED = 130
+#: Rows per list in terminal output (`--limit`; 0 = all). JSON output is never cut.
+DEFAULT_LIMIT = 25
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -69,6 +71,8 @@ app = typer.Typer(
 class _State:
     data: Path | None = None
     json: bool = False
+    cache: bool = True
+    limit: int = DEFAULT_LIMIT
 
 
 state = _State()
@@ -138,7 +142,15 @@ def command(function: Callable[P, R]) -> Callable[P, R]:
 
 
 def current_corpus() -> Corpus:
-    return load_corpus(state.data or default_corpus_path())
+    """The corpus the user chose, graded, from the cache when its bytes are unchanged."""
+    from painlit.cache import load_corpus_cached
+
+    path = state.data or default_corpus_path()
+    if not state.cache:
+        from painlit.loader import load_corpus
+
+        return load_corpus(path)
+    return load_corpus_cached(path)
 
 
 class _LazyModule:
@@ -185,12 +197,19 @@ def _main(
         dir_okay=False, show_default=False)] = None,
     json_output: Annotated[bool, typer.Option(
         "--json", help="Print JSON for every command that supports it.")] = False,
+    limit: Annotated[int, typer.Option(
+        "--limit", min=0, help="Rows per list in terminal output (0: all). JSON is never cut.")
+    ] = DEFAULT_LIMIT,
+    no_cache: Annotated[bool, typer.Option(
+        "--no-cache", help="Read the corpus file afresh (same as PAINLIT_NO_CACHE=1).")] = False,
     version: Annotated[bool, typer.Option(
         "--version", callback=_version, is_eager=True, help="Show the version and exit.")
     ] = False,
 ) -> None:
     state.data = data
     state.json = json_output
+    state.cache = not no_cache
+    state.limit = limit
 
 
 @command
@@ -209,7 +228,7 @@ def condition(
     found = resolve_condition(corpus, name)
     summary = summarise_condition(corpus, found, grade_all(corpus))
     emit(json_output, lambda: jsondata.summary_document(summary),
-          lambda: terminal.render_summary(summary, corpus))
+          lambda: terminal.render_summary(summary, corpus, state.limit))
 
 
 @command
@@ -228,7 +247,7 @@ def mechanism(
     found = resolve_mechanism(corpus, name)
     summary = summarise_mechanism(corpus, found, grade_all(corpus))
     emit(json_output, lambda: jsondata.summary_document(summary),
-          lambda: terminal.render_summary(summary, corpus))
+          lambda: terminal.render_summary(summary, corpus, state.limit))
 
 
 def _certainty(value: str | None) -> Certainty | None:
@@ -277,7 +296,7 @@ def claims(
     grades = grade_all(corpus)
     found = filter_claims(corpus, grades, wanted)
     emit(json_output, lambda: jsondata.claims_document(found, grades),
-          lambda: terminal.claims_table(found, grades))
+          lambda: terminal.claims_list(found, grades, state.limit))
 
 
 @command
@@ -336,7 +355,7 @@ def studies(
     )
     found = filter_studies(corpus, wanted)
     emit(json_output, lambda: jsondata.studies_document(found),
-          lambda: terminal.study_table(found, corpus))
+          lambda: terminal.studies_list(found, corpus, state.limit))
 
 
 def _design(value: str | None) -> tuple[StudyDesign | None, bool | None]:
@@ -472,6 +491,8 @@ def validate(
     if state.json:
         output_format = "json"
     try:
+        from painlit.loader import check_corpus
+
         corpus, problems = check_corpus(target)
     except CorpusError as error:
         corpus, problems = None, list(error.problems)

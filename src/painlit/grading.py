@@ -35,6 +35,7 @@ from painlit.model import (
     Stance,
     Study,
     StudyDesign,
+    fast_pickling,
 )
 
 #: Fewer participants than this in the deciding body is serious imprecision (−1): GRADE's
@@ -100,6 +101,9 @@ class Grade:
     @property
     def label(self) -> str:
         return f"{self.certainty.symbols} {self.certainty.label}"
+
+
+fast_pickling(Step, ContextItem, Grade)
 
 
 @dataclass(frozen=True, slots=True)
@@ -432,8 +436,12 @@ def _no_evidence(claim: Claim, corpus: Corpus, registrations: list[Study],
 
 
 def grade_all(corpus: Corpus) -> dict[str, Grade]:
-    """Every claim's grade, by claim id."""
-    return {claim.id: grade_claim(claim, corpus) for claim in corpus.claims}
+    """Every claim's grade, by claim id (computed once per corpus; do not modify it)."""
+    grades = corpus.memo.get("grades")
+    if grades is None:
+        grades = {claim.id: grade_claim(claim, corpus) for claim in corpus.claims}
+        corpus.memo["grades"] = grades
+    return grades  # type: ignore[return-value]
 
 
 def curation_warnings(corpus: Corpus) -> list[Problem]:

@@ -46,7 +46,8 @@ from painlit.model import (
     StudyDesign,
     Substance,
 )
-from painlit.yamlfile import read_nodes
+from painlit.paths import default_corpus_path as default_corpus_path  # re-exported
+from painlit.yamlfile import decode, document_node, read_bytes
 
 E = TypeVar("E", bound=Enum)
 R = TypeVar("R")
@@ -56,6 +57,9 @@ _STR, _INT, _FLOAT, _BOOL, _NULL, _TIMESTAMP = (
     _TAG + name for name in ("str", "int", "float", "bool", "null", "timestamp")
 )
 _CONSTRUCT = yaml.constructor.SafeConstructor()
+#: `painlit draft` writes this into every field only a person can fill; no value may contain it.
+CURATOR_MARKER = "TODO-curator"
+CURATOR_MESSAGE = f"left for the curator by `painlit draft` ({CURATOR_MARKER})"
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 DOI_PATTERN = re.compile(r"^10\.\d{4,9}/\S+$")
@@ -73,6 +77,8 @@ REGISTRY_PATTERNS = {
 }
 #: Sample sizes above this are almost certainly a typo (or a population count, not an n).
 MAX_N = 10_000_000
+#: Whole numbers written with more characters than this are refused as not valid.
+MAX_NUMBER_TEXT = 1000
 EARLIEST_YEAR = 1900
 #: How many levels each GRADE domain may move certainty.
 JUDGEMENT_LEVELS: dict[Domain, tuple[int, ...]] = {
@@ -194,8 +200,16 @@ class _Fields:
             return _INVALID
         try:
             if node.tag == _STR:
+                if CURATOR_MARKER in node.value:
+                    self._problem(node, key, CURATOR_MESSAGE, "fill it in from the paper or "
+                                  "registry page; docs/curation.md says what each field means")
+                    return _INVALID
                 return str(node.value)
             if node.tag == _INT:
+                # Long hex or binary digits make ints Python refuses to print in decimal, and
+                # a long 1:2:3... (base 60) takes quadratic time to build: no corpus number.
+                if len(node.value) > MAX_NUMBER_TEXT:
+                    raise ValueError(node.value)
                 return _CONSTRUCT.construct_yaml_int(node)
             if node.tag == _FLOAT:
                 return _CONSTRUCT.construct_yaml_float(node)
@@ -343,7 +357,8 @@ class _Fields:
         if isinstance(node, yaml.SequenceNode):
             seen: set[str] = set()
             for item in node.value:
-                if isinstance(item, yaml.ScalarNode) and item.tag == _STR:
+                if (isinstance(item, yaml.ScalarNode) and item.tag == _STR
+                        and CURATOR_MARKER not in item.value):
                     if item.value in seen:
                         self._problem(item, key, f"'{item.value}' is listed twice")
                     seen.add(item.value)
@@ -798,8 +813,15 @@ def check_corpus(path: str | Path, *, max_bytes: int | None = None
     Raises CorpusError only when the file cannot be read as YAML at all.
     """
     path = Path(path)
-    shown = str(path)
-    root_node = read_nodes(path, max_bytes)
+    return check_bytes(read_bytes(path, max_bytes), str(path))
+
+
+def check_bytes(raw: bytes, shown: str) -> tuple[Corpus | None, list[Problem]]:
+    """Check the bytes of a corpus file already read from `shown` (named in problems).
+
+    The same as `check_corpus`; the cache uses it to parse exactly the bytes it hashed.
+    """
+    root_node = document_node(decode(raw, shown), shown)
     ctx = _Context(shown)
     if not isinstance(root_node, yaml.MappingNode):
         ctx.add(root_node, "", "", f"the file holds {_describe(root_node)}, not a corpus mapping",
@@ -854,14 +876,6 @@ def _id_of(node: yaml.MappingNode) -> str:
         ):
             return str(value.value)
     return ""
-
-
-def default_corpus_path() -> Path:
-    """The corpus shipped inside the package, or the checkout's data/ in an editable install."""
-    packaged = Path(__file__).parent / "data" / "studies.yaml"
-    if packaged.is_file():
-        return packaged
-    return Path(__file__).resolve().parents[2] / "data" / "studies.yaml"
 
 
 def load_corpus(path: str | Path) -> Corpus:

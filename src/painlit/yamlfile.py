@@ -8,20 +8,20 @@ stay shared nodes (an alias bomb costs no memory). libyaml caps nesting depth it
 from __future__ import annotations
 
 import os
+import re
 import stat
 from pathlib import Path
-
-import yaml
+from typing import TYPE_CHECKING
 
 from painlit.errors import CorpusError, Problem
 
-try:  # the C loader is several times faster; the pure-Python one behaves the same
-    from yaml import CSafeLoader as _Loader
-except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+if TYPE_CHECKING:
+    import yaml
 
 #: Files larger than this are refused before being read (a corpus of 100,000 studies is ~100 MB).
 MAX_BYTES = 256 * 1024 * 1024
+#: What YAML (1.1, as PyYAML and libyaml read it) counts as a line break when numbering lines.
+_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
 
 
 def _file_problem(path: str, message: str, *, line: int = 0, column: int = 0,
@@ -31,6 +31,11 @@ def _file_problem(path: str, message: str, *, line: int = 0, column: int = 0,
 
 def read_text(path: Path, max_bytes: int | None = None) -> str:
     """The file's text, refusing what is not a readable UTF-8 file of sensible size."""
+    return decode(read_bytes(path, max_bytes), str(path))
+
+
+def read_bytes(path: Path, max_bytes: int | None = None) -> bytes:
+    """The file's bytes, refusing directories, devices, pipes and files over the size limit."""
     shown = str(path)
     limit = MAX_BYTES if max_bytes is None else max_bytes
     try:
@@ -54,12 +59,17 @@ def read_text(path: Path, max_bytes: int | None = None) -> str:
         raise _file_problem(shown, "permission denied") from None
     except OSError as error:
         raise _file_problem(shown, f"cannot read the file: {error.strerror or error}") from None
+    return raw
+
+
+def decode(raw: bytes, shown: str) -> str:
+    """UTF-8 text without a byte-order mark; a located problem at the first bad byte."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
-        before = raw[: error.start]
-        line = before.count(b"\n") + 1
-        column = error.start - (before.rfind(b"\n") + 1) + 1
+        # Lines and columns as YAML counts them elsewhere: in characters, not bytes.
+        before = _LINE_BREAK.split(raw[: error.start].decode("utf-8").removeprefix("\ufeff"))
+        line, column = len(before), len(before[-1]) + 1
         raise _file_problem(
             shown, f"not UTF-8 text (byte 0x{raw[error.start]:02x})", line=line, column=column,
             hint="save the file as UTF-8",
@@ -69,16 +79,33 @@ def read_text(path: Path, max_bytes: int | None = None) -> str:
 
 def compose(text: str, shown: str) -> yaml.Node | None:
     """The single YAML document in `text` as nodes, or None when the file holds no document."""
+    import yaml  # here, so that a cached corpus is read without importing PyYAML at all
+
+    # The C loader is several times faster; the pure-Python one behaves the same.
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        return yaml.compose(text, Loader=_Loader)
+        return yaml.compose(text, Loader=loader)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         message = " ".join(str(part) for part in (error.context, error.problem) if part)
+        line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
+        lines = _LINE_BREAK.split(text)
+        if line > len(lines):  # libyaml ends a file that lacks a final newline on a line past it
+            line, column = len(lines), len(lines[-1]) + 1
         raise _file_problem(
-            shown,
-            f"not valid YAML: {message or 'syntax error'}",
-            line=mark.line + 1 if mark else 0,
-            column=mark.column + 1 if mark else 0,
+            shown, f"not valid YAML: {message or 'syntax error'}", line=line, column=column,
+        ) from None
+    except yaml.reader.ReaderError as error:
+        # A character YAML refuses anywhere (NUL, other controls, U+FFFE). The error gives a
+        # byte offset (character offset in the pure-Python loader) and a two-line message, so
+        # locate the character itself: the reader stops at its first occurrence.
+        code = error.character if isinstance(error.character, int) else -1
+        index = text.find(chr(code)) if code >= 0 else -1
+        before = _LINE_BREAK.split(text[:index]) if index >= 0 else []
+        raise _file_problem(
+            shown, f"not valid YAML: character U+{code:04X} is not allowed ({error.reason})",
+            line=len(before), column=len(before[-1]) + 1 if before else 0,
+            hint="remove it, or write it as an escape such as \\x07 in a double-quoted string",
         ) from None
     except yaml.YAMLError as error:
         raise _file_problem(shown, f"not valid YAML: {error}") from None
@@ -86,9 +113,14 @@ def compose(text: str, shown: str) -> yaml.Node | None:
         raise _file_problem(shown, "not valid YAML: nesting is too deep") from None
 
 
+def document_node(text: str, shown: str) -> yaml.Node:
+    """Compose corpus text read from `shown`; raise CorpusError for invalid or empty YAML."""
+    node = compose(text, shown)
+    if node is None:
+        raise _file_problem(shown, "the file is empty", hint="a corpus starts with `corpus:`")
+    return node
+
+
 def read_nodes(path: Path, max_bytes: int | None = None) -> yaml.Node:
     """Read and compose a corpus file; raise CorpusError for anything unreadable or empty."""
-    node = compose(read_text(path, max_bytes), str(path))
-    if node is None:
-        raise _file_problem(str(path), "the file is empty", hint="a corpus starts with `corpus:`")
-    return node
+    return document_node(read_text(path, max_bytes), str(path))

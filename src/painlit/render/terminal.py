@@ -6,6 +6,7 @@ Every corpus string goes through `safe_text`, so nothing in the corpus is read a
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import TypeVar
 
 from rich import box
 from rich.console import Group, RenderableType
@@ -65,6 +66,24 @@ def _dose(study: Study) -> Text:
     return text
 
 
+T = TypeVar("T")
+
+
+def capped(items: Sequence[T], limit: int) -> Sequence[T]:
+    """The first `limit` items (all of them when `limit` is 0): `painlit --limit`, which keeps
+    a summary of a 100,000-study corpus readable, and quick. JSON output is never cut."""
+    return items if limit <= 0 else items[:limit]
+
+
+def more_line(items: Sequence[object], limit: int, what: str) -> list[RenderableType]:
+    """A note saying how many items a capped list left out, if any."""
+    hidden = len(items) - len(capped(items, limit))
+    if hidden <= 0:
+        return []
+    return [Text(f"  … and {hidden:,} more {what} (--limit 0 shows all; --json gives every one)",
+                 style="dim")]
+
+
 def study_table(studies: Sequence[Study], corpus: Corpus,
                 stance: dict[str, str] | None = None) -> Table:
     table = Table(box=box.SIMPLE_HEAD, expand=False, show_lines=False, pad_edge=False)
@@ -109,16 +128,17 @@ def _claim_block(graded: GradedClaim, *, with_steps: bool = False) -> Group:
     return Group(*lines)
 
 
-def _claims_section(title: str, claims: Sequence[GradedClaim]) -> list[RenderableType]:
+def _claims_section(title: str, claims: Sequence[GradedClaim], limit: int
+                    ) -> list[RenderableType]:
     if not claims:
         return []
     parts: list[RenderableType] = [Text(), _heading(f"{title} ({len(claims)})")]
-    for graded in claims:
+    for graded in capped(claims, limit):
         parts.append(_claim_block(graded))
-    return parts
+    return parts + more_line(claims, limit, "claims")
 
 
-def render_summary(summary: Summary, corpus: Corpus) -> Group:
+def render_summary(summary: Summary, corpus: Corpus, limit: int) -> Group:
     parts: list[RenderableType] = []
     title = safe_text(summary.name, "bold")
     title.append(f"  [{summary.kind}: {summary.id}]", style="dim")
@@ -129,25 +149,28 @@ def render_summary(summary: Summary, corpus: Corpus) -> Group:
     if summary.description:
         parts.append(safe_text(summary.description))
     parts.append(Text(NOT_ADVICE, style="dim italic"))
-    parts.extend(_claims_section(f"Claims about {summary.name.lower()}", summary.claims))
+    parts.extend(_claims_section(f"Claims about {summary.name.lower()}", summary.claims, limit))
     if not summary.claims:
         parts.extend([Text(), Text("No claim in the corpus is about this yet.", style="dim")])
     parts.extend(_claims_section("Broader claims (about a parent condition)",
-                                 summary.broader_claims))
+                                 summary.broader_claims, limit))
     parts.extend([Text(), _heading(f"Studies ({len(summary.studies)})")])
     if summary.studies:
-        parts.append(study_table(summary.studies, corpus))
+        parts.append(study_table(capped(summary.studies, limit), corpus))
+        parts.extend(more_line(summary.studies, limit, "studies"))
     else:
         parts.append(Text("none in the corpus", style="dim"))
     if summary.registrations:
         parts.extend([Text(), _heading(
             f"Registered trials without published results ({len(summary.registrations)})")])
-        parts.append(registration_table(summary.registrations))
+        parts.append(registration_table(capped(summary.registrations, limit)))
+        parts.extend(more_line(summary.registrations, limit, "registered trials"))
     if summary.reviews:
         parts.extend([Text(), _heading(f"Reviews (context, not counted) ({len(summary.reviews)})")])
-        for review in summary.reviews:
+        for review in capped(summary.reviews, limit):
             parts.append(Text("  ") + safe_text(f"{review.id}: {review.title}"))
-    parts.extend(_claims_section("Safety considerations", summary.safety))
+        parts.extend(more_line(summary.reviews, limit, "reviews"))
+    parts.extend(_claims_section("Safety considerations", summary.safety, limit))
     if summary.gaps:
         parts.extend([Text(), _heading("Gaps")])
         parts.extend(Text("  - ") + safe_text(gap) for gap in summary.gaps)
@@ -217,6 +240,17 @@ def render_claim(claim: Claim, grade: Grade, corpus: Corpus) -> Group:
         parts.extend([Text(), _heading("Notes")])
         parts.extend(Text("  - ") + safe_text(note) for note in claim.notes)
     return Group(*parts)
+
+
+def claims_list(claims: Sequence[Claim], grades: dict[str, Grade],
+                limit: int) -> Group:
+    return Group(claims_table(capped(claims, limit), grades),
+                 *more_line(claims, limit, "claims"))
+
+
+def studies_list(studies: Sequence[Study], corpus: Corpus, limit: int) -> Group:
+    return Group(study_table(capped(studies, limit), corpus),
+                 *more_line(studies, limit, "studies"))
 
 
 def claims_table(claims: Sequence[Claim], grades: dict[str, Grade]) -> Table:

@@ -1,0 +1,172 @@
+"""The corpus cache: same results as a fresh load, rebuilt on any change, never trusted blindly."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from painlit.cache import (
+    MAGIC,
+    cache_directory,
+    load_corpus_cached,
+    read_entry,
+)
+from painlit.errors import CorpusError
+from painlit.grading import grade_all
+from painlit.loader import load_corpus
+from painlit.paths import default_corpus_path
+
+FIXTURES = Path(__file__).parent / "fixtures" / "corpus"
+
+
+@pytest.fixture
+def corpus_file(tmp_path: Path) -> Path:
+    target = tmp_path / "corpus.yaml"
+    target.write_bytes(default_corpus_path().read_bytes())
+    return target
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    return tmp_path / "cache"
+
+
+def _entries(folder: Path) -> list[Path]:
+    return sorted(folder.glob("*.pickle"))
+
+
+def test_a_cached_load_equals_a_fresh_load(corpus_file: Path, folder: Path) -> None:
+    fresh = load_corpus(corpus_file)
+    first = load_corpus_cached(corpus_file, directory=folder)  # builds the entry
+    assert len(_entries(folder)) == 1
+    second = load_corpus_cached(corpus_file, directory=folder)  # reads it back
+    assert first == fresh and second == fresh
+    assert second.path == str(corpus_file)
+    assert grade_all(second) == grade_all(fresh)
+    assert second.study_by_id.keys() == fresh.study_by_id.keys()
+
+
+def test_the_entry_is_really_used(corpus_file: Path, folder: Path) -> None:
+    load_corpus_cached(corpus_file, directory=folder)
+    [entry] = _entries(folder)
+    corpus = read_entry(entry)
+    assert corpus is not None
+    # Same bytes, different title inside the cached object: a hit returns the cached object.
+    import dataclasses
+
+    changed = dataclasses.replace(corpus, info=dataclasses.replace(corpus.info, title="cached"))
+    changed.memo.update(corpus.memo)
+    entry.write_bytes(MAGIC + pickle.dumps(changed))
+    assert load_corpus_cached(corpus_file, directory=folder).info.title == "cached"
+
+
+@pytest.mark.parametrize("edit", [
+    lambda text: text.replace("version: \"2026.11.24\"", "version: \"2026.11.25\""),
+    lambda text: text + "\n# a comment changes the bytes, so the key\n",
+    lambda text: text.replace("n: 5\n", "n: 6\n", 1),
+])
+def test_any_change_to_the_file_gives_a_new_entry(
+        corpus_file: Path, folder: Path, edit: object) -> None:
+    load_corpus_cached(corpus_file, directory=folder)
+    text = corpus_file.read_text(encoding="utf-8")
+    changed = edit(text)  # type: ignore[operator]
+    assert changed != text
+    corpus_file.write_text(changed, encoding="utf-8")
+    assert load_corpus_cached(corpus_file, directory=folder) == load_corpus(corpus_file)
+    assert len(_entries(folder)) == 2
+
+
+def test_a_change_that_keeps_size_and_time_is_still_seen(corpus_file: Path, folder: Path
+                                                         ) -> None:
+    before = corpus_file.stat()
+    load_corpus_cached(corpus_file, directory=folder)
+    text = corpus_file.read_text(encoding="utf-8")
+    corpus_file.write_text(text.replace("n: 5\n", "n: 6\n", 1), encoding="utf-8")
+    os.utime(corpus_file, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert corpus_file.stat().st_size == before.st_size
+    study = next(s for s in load_corpus_cached(corpus_file, directory=folder).studies
+                 if s.n == 6)
+    assert study is not None
+
+
+@pytest.mark.parametrize("damage", [
+    lambda data: data[: len(data) // 2],  # truncated
+    lambda data: b"",  # empty
+    lambda data: b"not a cache entry at all",
+    lambda data: MAGIC + b"\x80\x05garbage",
+    lambda data: data[:-1] + b"\x00",
+    lambda data: MAGIC + pickle.dumps({"not": "a corpus"}),
+])
+def test_a_corrupt_entry_is_ignored_and_rebuilt(
+        corpus_file: Path, folder: Path, damage: object) -> None:
+    expected = load_corpus_cached(corpus_file, directory=folder)
+    [entry] = _entries(folder)
+    entry.write_bytes(damage(entry.read_bytes()))  # type: ignore[operator]
+    assert load_corpus_cached(corpus_file, directory=folder) == expected
+    assert read_entry(entry) == expected  # and the entry was written again
+
+
+class _Boom:
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        return (os.system, ("echo painlit-cache-exploit > /dev/null",))
+
+
+def test_an_entry_cannot_run_code(corpus_file: Path, folder: Path) -> None:
+    load_corpus_cached(corpus_file, directory=folder)
+    [entry] = _entries(folder)
+    entry.write_bytes(MAGIC + pickle.dumps(_Boom()))
+    assert read_entry(entry) is None
+    assert load_corpus_cached(corpus_file, directory=folder) == load_corpus(corpus_file)
+
+
+def test_an_unwritable_cache_directory_is_not_an_error(corpus_file: Path, tmp_path: Path
+                                                       ) -> None:
+    blocker = tmp_path / "file-not-directory"
+    blocker.write_text("x", encoding="utf-8")
+    corpus = load_corpus_cached(corpus_file, directory=blocker / "cache")
+    assert corpus == load_corpus(corpus_file)
+
+
+def test_an_invalid_corpus_is_reported_and_never_cached(folder: Path) -> None:
+    bad = FIXTURES / "missing_study_ref.yaml"
+    with pytest.raises(CorpusError):
+        load_corpus_cached(bad, directory=folder)
+    assert _entries(folder) == []
+
+
+def test_concurrent_runs_agree(corpus_file: Path, folder: Path) -> None:
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda _: load_corpus_cached(corpus_file, directory=folder),
+                                range(8)))
+    assert all(result == results[0] for result in results)
+    assert len(_entries(folder)) == 1
+    assert not list(folder.glob("*.tmp"))
+
+
+def test_the_cache_directory_follows_the_environment(monkeypatch: pytest.MonkeyPatch,
+                                                     tmp_path: Path) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert cache_directory() == tmp_path / "xdg" / "painlit" / "corpus"
+    monkeypatch.setenv("PAINLIT_CACHE_DIR", str(tmp_path / "own"))
+    assert cache_directory() == tmp_path / "own"
+    monkeypatch.setenv("PAINLIT_NO_CACHE", "1")
+    assert cache_directory() is None
+
+
+def test_a_cached_run_imports_neither_yaml_nor_httpx(tmp_path: Path) -> None:
+    env = {**os.environ, "PAINLIT_CACHE_DIR": str(tmp_path / "cache")}
+    script = ("import sys; from painlit.cli import main; sys.argv = ['painlit', 'condition', "
+              "'fibromyalgia']\ntry:\n    main()\nexcept SystemExit:\n    pass\n"
+              "print('LOADED', sorted(m for m in ('yaml', 'httpx', 'painlit.loader') "
+              "if m in sys.modules), file=sys.stderr)")
+    for expected in ("['painlit.loader', 'yaml']", "[]"):  # first run builds, second reads
+        done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
+                              text=True, check=True, timeout=120)
+        assert f"LOADED {expected}" in done.stderr
+        assert "Fibromyalgia" in done.stdout
