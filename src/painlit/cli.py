@@ -181,6 +181,23 @@ def emit(json_output: bool, document: Callable[[], dict[str, Any]],
         out.print(renderable())
 
 
+def write_output(data: bytes, output: str, force: bool) -> None:
+    """`-o PATH`: stdout for '-', else a file written in one step that is never the corpus."""
+    if output == "-":
+        sys.stdout.flush()
+        stream = getattr(sys.stdout, "buffer", None)
+        if stream is None:  # a text-only stream (tests capture output this way)
+            sys.stdout.write(data.decode("utf-8"))
+        else:
+            stream.write(data)
+            stream.flush()
+        return
+    from painlit.atomic import write_atomic
+
+    write_atomic(Path(output), data, force=force,
+                 protect=(state.data or default_corpus_path(),))
+
+
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"painlit {__version__}")
@@ -344,7 +361,7 @@ def studies(
         resolve_substance,
     )
 
-    chosen_design, randomised = _design(design)
+    chosen_design, randomised = parse_design(design)
     corpus = current_corpus()
     wanted = StudyFilter(
         design=chosen_design, randomised=randomised, dose=dose, population=population,
@@ -358,7 +375,8 @@ def studies(
           lambda: terminal.studies_list(found, corpus, state.limit))
 
 
-def _design(value: str | None) -> tuple[StudyDesign | None, bool | None]:
+def parse_design(value: str | None) -> tuple[StudyDesign | None, bool | None]:
+    """`--design`: a design, or 'rct' for any randomised one (then the second item is True)."""
     if value is None:
         return None, None
     if value.lower() in ("rct", "randomised", "randomized"):

@@ -1,1 +1,106 @@
-"""Placeholder replaced in this session."""
+"""`painlit cite`: citations of corpus studies as BibTeX, RIS or CSL-JSON."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from painlit.cli import command, current_corpus, err, parse_design, write_output
+from painlit.console import clean
+from painlit.export import CiteFormat
+from painlit.model import DoseCategory, Population
+
+if TYPE_CHECKING:
+    from painlit.model import Corpus, Study
+
+
+@command
+def cite(
+    ids: Annotated[list[str] | None, typer.Argument(
+        metavar="ID", help="Study ids, DOIs, PMIDs or registry ids, cited in this order.",
+        show_default=False)] = None,
+    all_studies: Annotated[bool, typer.Option(
+        "--all", help="Cite every study (narrowed by any filter).")] = False,
+    claim: Annotated[str | None, typer.Option(
+        help="The studies linked to this claim.")] = None,
+    design: Annotated[str | None, typer.Option(
+        help="A design, or 'rct' for any randomised design.")] = None,
+    dose: Annotated[DoseCategory | None, typer.Option(help="Dose category.")] = None,
+    population: Annotated[Population | None, typer.Option(help="Population studied.")] = None,
+    substance: Annotated[str | None, typer.Option(help="Substance id, name or alias.")] = None,
+    condition: Annotated[str | None, typer.Option(help="Condition (includes children).")
+                         ] = None,
+    mechanism: Annotated[str | None, typer.Option(help="Mechanism.")] = None,
+    year_from: Annotated[int | None, typer.Option("--from", help="Earliest year.")] = None,
+    year_to: Annotated[int | None, typer.Option("--to", help="Latest year.")] = None,
+    text: Annotated[str | None, typer.Option(help="Text in title, finding or notes.")] = None,
+    output_format: Annotated[CiteFormat, typer.Option(
+        "--format", "-f", help="Citation format.")] = CiteFormat.BIBTEX,
+    output: Annotated[str, typer.Option(
+        "--output", "-o", metavar="PATH",
+        help="File to write ('-' for stdout); never the corpus file.")] = "-",
+    force: Annotated[bool, typer.Option(
+        "--force", help="Replace an existing output file.")] = False,
+) -> None:
+    """Cite studies as BibTeX, RIS or CSL-JSON, noting the certainty of the claims citing them.
+
+    Give study ids, or select studies with filters (--condition, --design, --substance, ...)
+    or --all. Only what a record holds is written: nothing is guessed. The certainty, verdict
+    and stance of every claim that cites a study go into its annote (BibTeX), N1 (RIS) or
+    note (CSL-JSON). -o writes the file in one step; an existing file is replaced only with
+    --force.
+
+    Example: painlit cite bonnelle-2022 --format ris -o evidence.ris
+    """
+    from painlit.export.cite import cite as render_citations
+    from painlit.grading import grade_all
+    from painlit.query import (
+        StudyFilter,
+        filter_studies,
+        resolve_claim,
+        resolve_condition,
+        resolve_mechanism,
+        resolve_study,
+        resolve_substance,
+    )
+
+    chosen_design, randomised = parse_design(design)
+    filtered = any(value is not None for value in (
+        claim, design, dose, population, substance, condition, mechanism, year_from, year_to,
+        text))
+    if ids and (filtered or all_studies):
+        raise typer.BadParameter("give study ids, or filters/--all, not both")
+    if not ids and not (filtered or all_studies):
+        raise typer.BadParameter("give study ids, a filter (e.g. --condition) or --all")
+
+    corpus = current_corpus()
+    chosen: list[Study]
+    if ids:
+        chosen = list({study.id: study for study in
+                       (resolve_study(corpus, name) for name in ids)}.values())
+    else:
+        wanted = StudyFilter(
+            design=chosen_design, randomised=randomised, dose=dose, population=population,
+            substance=resolve_substance(corpus, substance).id if substance else None,
+            condition=resolve_condition(corpus, condition).id if condition else None,
+            mechanism=resolve_mechanism(corpus, mechanism).id if mechanism else None,
+            year_from=year_from, year_to=year_to, text=text,
+        )
+        chosen = filter_studies(corpus, wanted)
+        if claim is not None:
+            chosen = _linked(corpus, resolve_claim(corpus, claim).id, chosen)
+    data = render_citations(chosen, corpus, grade_all(corpus), output_format).encode("utf-8")
+    if not chosen:
+        err.print("painlit: no studies matched", markup=False, highlight=False)
+    write_output(data, output, force)
+    if output != "-":
+        err.print(clean(f"painlit: wrote {len(chosen)} citation(s) ({output_format.value}) "
+                        f"to {output}"), markup=False, highlight=False)
+
+
+def _linked(corpus: Corpus, claim_id: str, studies: list[Study]) -> list[Study]:
+    """The studies in `studies` that the claim links, in the claim's order."""
+    allowed = {study.id: study for study in studies}
+    linked = [link.study for link in corpus.claim_by_id[claim_id].evidence]
+    return [allowed[study_id] for study_id in dict.fromkeys(linked) if study_id in allowed]
