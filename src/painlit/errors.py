@@ -96,3 +96,12 @@ class ServiceError(PainlitError):
 
 class ChangesFound(PainlitError):
     """A check found differences the caller asked to fail on (verify mismatches, diff changes)."""
+
+
+def closest(word: str, choices: list[str], n: int = 3) -> list[str]:
+    """The choices most like `word`, for 'did you mean' hints."""
+    import difflib
+
+    lowered = {choice.lower(): choice for choice in choices}
+    found = difflib.get_close_matches(word.lower(), list(lowered), n=n, cutoff=0.6)
+    return [lowered[item] for item in found]

@@ -9,7 +9,6 @@ is the strict form that raises `CorpusError` unless the file is clean of errors.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
@@ -19,7 +18,7 @@ from typing import TypeVar
 
 import yaml
 
-from painlit.errors import CorpusError, Problem, Severity
+from painlit.errors import CorpusError, Problem, Severity, closest
 from painlit.model import (
     Certainty,
     Claim,
@@ -97,13 +96,6 @@ def _describe(node: yaml.Node) -> str:
         _STR: "text", _INT: "a number", _FLOAT: "a number", _BOOL: "true/false",
         _NULL: "nothing", _TIMESTAMP: "a date",
     }.get(node.tag, f"a value tagged {node.tag}")
-
-
-def closest(word: str, choices: list[str], n: int = 3) -> list[str]:
-    """The choices most like `word`, for 'did you mean' hints."""
-    lowered = {choice.lower(): choice for choice in choices}
-    found = difflib.get_close_matches(word.lower(), list(lowered), n=n, cutoff=0.6)
-    return [lowered[item] for item in found]
 
 
 def _did_you_mean(word: str, choices: list[str]) -> str | None:

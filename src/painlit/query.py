@@ -10,9 +10,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
-from painlit.errors import UnknownNameError
+from painlit.errors import UnknownNameError, closest
 from painlit.grading import Grade, Verdict
-from painlit.loader import closest
 from painlit.model import (
     Certainty,
     Claim,

@@ -1,0 +1,232 @@
+"""PubMed through NCBI E-utilities: ESearch (with Entrez-date ranges) and JSON ESummary.
+
+Limits handled here: ESearch returns at most 10,000 records per query, so a date range with
+more is split in halves until every slice fits (a single day with more is an error); JSON
+ESummary takes at most 500 ids per request, so ids go in batches of 500, by POST when a batch
+is longer than 200 ids. Numbers in NCBI JSON are strings; errors can arrive inside a 200.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from painlit.errors import ServiceError
+from painlit.online.http import Http, Malformed, Service
+
+#: ESearch cannot return records beyond the first 10,000 of a query.
+SEARCH_LIMIT = 10_000
+#: JSON ESummary refuses more than 500 ids per request.
+SUMMARY_BATCH = 500
+#: Longer id lists and query terms go in a POST body.
+POST_IDS = 200
+POST_TERM = 300
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The fields of a PubMed DocSum that painlit uses."""
+
+    pmid: str
+    title: str
+    authors: tuple[str, ...]
+    year: int | None
+    epub_year: int | None
+    journal: str
+    doi: str | None
+    pubtypes: tuple[str, ...] = ()
+    vernacular_title: str = ""
+
+
+@dataclass
+class SearchResult:
+    ids: list[str]
+    count: int
+    warnings: list[str] = field(default_factory=list)
+    requests: int = 0
+
+
+def _year(text: object) -> int | None:
+    match = re.match(r"\s*(\d{4})", text) if isinstance(text, str) else None
+    return int(match.group(1)) if match else None
+
+
+def _number(value: object, where: str) -> int:
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    raise Malformed(f"{where} is not a number")
+
+
+def _check_search(payload: Any) -> None:
+    if not isinstance(payload, dict):
+        raise Malformed("expected a JSON object")
+    result = payload.get("esearchresult")
+    if isinstance(payload.get("error"), str):
+        raise ServiceError(f"PubMed reported an error: {payload['error']}",
+                           hint="check the query in the corpus's search_query")
+    if not isinstance(result, dict):
+        raise Malformed("no 'esearchresult' in the answer")
+    if isinstance(result.get("ERROR"), str):
+        raise ServiceError(f"PubMed reported an error: {result['ERROR']}",
+                           hint="check the query in the corpus's search_query")
+    _number(result.get("count"), "esearchresult.count")
+    ids = result.get("idlist")
+    if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+        raise Malformed("esearchresult.idlist is not a list of ids")
+
+
+def _search_warnings(result: dict[str, Any]) -> list[str]:
+    found: list[str] = []
+    for block, labels in (("errorlist", ("phrasesnotfound", "fieldsnotfound")),
+                          ("warninglist", ("phrasesignored", "quotedphrasesnotfound",
+                                           "outputmessages"))):
+        section = result.get(block)
+        if not isinstance(section, dict):
+            continue
+        for label in labels:
+            values = section.get(label)
+            if isinstance(values, list) and values:
+                found.append(f"{label}: " + ", ".join(str(v) for v in values))
+    return found
+
+
+def _entrez_date(day: date) -> str:
+    return day.strftime("%Y/%m/%d")
+
+
+class PubMed:
+    def __init__(self, http: Http, service: Service) -> None:
+        self.http = http
+        self.service = service
+
+    def _search_page(self, term: str, start: date, end: date, retstart: int, retmax: int
+                     ) -> dict[str, Any]:
+        params = {
+            "db": "pubmed", "term": term, "retmode": "json", "retstart": str(retstart),
+            "retmax": str(retmax), "datetype": "edat", "mindate": _entrez_date(start),
+            "maxdate": _entrez_date(end),
+        }
+        payload = self.http.get_json(self.service, "/esearch.fcgi", params,
+                                     post=len(term) > POST_TERM, check=_check_search)
+        result: dict[str, Any] = payload["esearchresult"]
+        return result
+
+    def search(self, term: str, start: date, end: date, *,
+               on_slice: Callable[[date, date, int], None] | None = None) -> SearchResult:
+        """Every PMID matching `term` with an Entrez date from `start` to `end` (inclusive)."""
+        outcome = SearchResult(ids=[], count=0)
+        seen: set[str] = set()
+        pending = [(start, end)]
+        while pending:
+            low, high = pending.pop(0)
+            result = self._search_page(term, low, high, 0, SEARCH_LIMIT)
+            outcome.requests += 1
+            count = _number(result.get("count"), "esearchresult.count")
+            for warning in _search_warnings(result):
+                if warning not in outcome.warnings:
+                    outcome.warnings.append(warning)
+            if count > SEARCH_LIMIT:
+                if low >= high:
+                    raise ServiceError(
+                        f"PubMed has {count:,} records entered on {low.isoformat()} for this "
+                        f"query; ESearch returns at most {SEARCH_LIMIT:,}",
+                        hint="narrow the corpus's search_query")
+                middle = low + (high - low) // 2
+                pending[:0] = [(low, middle), (middle + timedelta(days=1), high)]
+                continue
+            ids: list[str] = list(result["idlist"])
+            retstart = len(ids)
+            while retstart < count:  # a server that pages below retmax: ask for the rest
+                more = self._search_page(term, low, high, retstart, SEARCH_LIMIT)
+                outcome.requests += 1
+                page: list[str] = list(more["idlist"])
+                if not page:
+                    break
+                ids.extend(page)
+                retstart += len(page)
+            if len(ids) < count:
+                outcome.warnings.append(
+                    f"PubMed counted {count} records from {low.isoformat()} to "
+                    f"{high.isoformat()} but listed {len(ids)}")
+            if on_slice is not None:
+                on_slice(low, high, count)
+            outcome.count += count
+            for pmid in ids:
+                if pmid not in seen:
+                    seen.add(pmid)
+                    outcome.ids.append(pmid)
+        return outcome
+
+    def summaries(self, pmids: Sequence[str], *,
+                  on_batch: Callable[[int], None] | None = None) -> dict[str, Summary | None]:
+        """DocSums by PMID; None for an id PubMed does not know."""
+        found: dict[str, Summary | None] = {}
+        unique = list(dict.fromkeys(pmids))
+        for start in range(0, len(unique), SUMMARY_BATCH):
+            batch = unique[start:start + SUMMARY_BATCH]
+            payload = self.http.get_json(
+                self.service, "/esummary.fcgi",
+                {"db": "pubmed", "id": ",".join(batch), "retmode": "json"},
+                post=len(batch) > POST_IDS, check=_check_summary)
+            result = payload["result"]
+            for pmid in batch:
+                found[pmid] = _summary(pmid, result.get(pmid))
+            if on_batch is not None:
+                on_batch(len(batch))
+        return found
+
+
+def _check_summary(payload: Any) -> None:
+    if not isinstance(payload, dict):
+        raise Malformed("expected a JSON object")
+    if isinstance(payload.get("error"), str):
+        raise ServiceError(f"PubMed reported an error: {payload['error']}",
+                           hint="this is a bug in painlit's batching; please report it")
+    result = payload.get("result")
+    if not isinstance(result, dict):
+        raise Malformed("no 'result' in the answer")
+    uids = result.get("uids")
+    if not isinstance(uids, list):
+        raise Malformed("result.uids is missing")
+    for uid in uids:
+        record = result.get(uid)
+        if isinstance(record, dict) and "error" not in record:
+            if not isinstance(record.get("title"), str):
+                raise Malformed(f"record {uid} has no title")
+            if not isinstance(record.get("authors", []), list):
+                raise Malformed(f"record {uid} has no author list")
+
+
+def _summary(pmid: str, record: object) -> Summary | None:
+    if not isinstance(record, dict) or "error" in record:
+        return None
+    authors = tuple(
+        str(author["name"]).strip() for author in _dicts(record.get("authors"))
+        if isinstance(author.get("name"), str) and author["name"].strip()
+    )
+    doi = None
+    for article_id in _dicts(record.get("articleids")):
+        if article_id.get("idtype") == "doi" and isinstance(article_id.get("value"), str):
+            doi = article_id["value"].strip() or None
+            break
+    journal = record.get("fulljournalname") or record.get("source") or ""
+    year = _year(record.get("pubdate")) or _year(record.get("sortpubdate"))
+    pubtypes = tuple(str(t) for t in record.get("pubtype", []) if isinstance(t, str)) \
+        if isinstance(record.get("pubtype"), list) else ()
+    vernacular = record.get("vernaculartitle")
+    return Summary(
+        pmid=pmid, title=str(record.get("title", "")), authors=authors, year=year,
+        epub_year=_year(record.get("epubdate")), journal=str(journal), doi=doi,
+        pubtypes=pubtypes, vernacular_title=vernacular if isinstance(vernacular, str) else "",
+    )
+
+
+def _dicts(value: object) -> Iterable[dict[str, Any]]:
+    if isinstance(value, list):
+        return [item for item in value if isinstance(item, dict)]
+    return []
