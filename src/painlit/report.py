@@ -1,0 +1,462 @@
+"""A report over the whole corpus, or one condition, mechanism or source: plain data, no markup.
+
+`build_report` is a pure function of the corpus, its grades and a scope. The renderers
+(`painlit.render.markdown`, `painlit.render.html`, and the JSON document in
+`painlit.render.jsondata` style) decide how it looks; everything they show comes from here,
+so the three formats always say the same thing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+from painlit.errors import UnknownNameError
+from painlit.grading import Grade, Step, Verdict
+from painlit.model import (
+    Certainty,
+    Claim,
+    ClaimTopic,
+    Condition,
+    Corpus,
+    CorpusInfo,
+    Direction,
+    DoseCategory,
+    Population,
+    Study,
+    StudyDesign,
+)
+from painlit.query import condition_subtree
+from painlit.summary import (
+    GapMap,
+    GradedClaim,
+    MapColumns,
+    Summary,
+    gap_map,
+    summarise_condition,
+    summarise_mechanism,
+)
+
+NOT_MEDICAL_ADVICE = (
+    "This report summarises published research. It does not recommend taking or avoiding any "
+    "substance and does not replace the judgement of a clinician who knows the patient."
+)
+
+#: What each certainty means, in GRADE's plain words.
+CERTAINTY_MEANING = {
+    Certainty.HIGH: "Very confident that the true effect is close to what the studies found.",
+    Certainty.MODERATE: ("Moderately confident: the true effect is probably close to what the "
+                         "studies found, but may be substantially different."),
+    Certainty.LOW: ("Limited confidence: the true effect may be substantially different from "
+                    "what the studies found."),
+    Certainty.VERY_LOW: ("Very little confidence: the true effect is likely to be substantially "
+                         "different from what the studies found."),
+    Certainty.NO_EVIDENCE: "No study in the corpus counts towards the claim.",
+}
+
+VERDICT_MEANING = {
+    Verdict.SUPPORTED: "the counted studies point the way the claim says",
+    Verdict.REFUTED: "the counted studies point against the claim",
+    Verdict.MIXED: "the counted studies point both ways",
+    Verdict.INSUFFICIENT: "too uncertain (Very low certainty) or no evidence: cannot say",
+}
+
+DESIGN_LABELS = {
+    StudyDesign.RANDOMISED_PARALLEL: "RCT, parallel",
+    StudyDesign.RANDOMISED_CROSSOVER: "RCT, crossover",
+    StudyDesign.OPEN_LABEL: "Open-label trial",
+    StudyDesign.COHORT: "Cohort",
+    StudyDesign.CROSS_SECTIONAL_SURVEY: "Survey",
+    StudyDesign.CASE_SERIES: "Case series",
+    StudyDesign.CASE_REPORT: "Case report",
+    StudyDesign.QUALITATIVE: "Qualitative",
+    StudyDesign.NARRATIVE_REVIEW: "Narrative review",
+    StudyDesign.SYSTEMATIC_REVIEW: "Systematic review",
+    StudyDesign.META_ANALYSIS: "Meta-analysis",
+    StudyDesign.PRECLINICAL: "Animal or cell",
+    StudyDesign.TRIAL_REGISTRATION: "Registered trial",
+}
+
+POPULATION_LABELS = {
+    Population.PATIENTS: "patients",
+    Population.HEALTHY_VOLUNTEERS: "healthy volunteers",
+    Population.COMMUNITY: "community sample",
+    Population.ANIMALS: "animals",
+    Population.CELLS: "cells",
+    Population.NOT_APPLICABLE: "not applicable",
+}
+
+DIRECTION_LABELS = {
+    Direction.BENEFIT: "benefit",
+    Direction.NO_EFFECT: "no effect",
+    Direction.HARM: "harm",
+    Direction.MIXED: "mixed",
+    Direction.NOT_APPLICABLE: "not applicable",
+}
+
+#: How many authors a reference names before "et al.".
+AUTHORS_SHOWN = 3
+
+
+class ScopeKind(StrEnum):
+    CORPUS = "corpus"
+    CONDITION = "condition"
+    MECHANISM = "mechanism"
+    SOURCE = "source"
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """What the report covers: the whole corpus, or the record `id` of one kind."""
+
+    kind: ScopeKind = ScopeKind.CORPUS
+    id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    kind: str  # "doi", "pubmed" or "registry"
+    label: str  # the identifier as written in the corpus
+    url: str  # percent-encoded: safe inside a markdown link or a quoted HTML attribute
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    study: Study
+    authors: str  # "Aday JS, McAfee J, Conroy DA, et al." or ""
+    links: tuple[Link, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimGroup:
+    title: str
+    claims: tuple[GradedClaim, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    info: CorpusInfo
+    scope: Scope
+    heading: str  # "Whole corpus", "Condition: Fibromyalgia", ...
+    description: str | None
+    includes: tuple[str, ...]  # names of sub-conditions folded into a condition
+    groups: tuple[ClaimGroup, ...]
+    studies: tuple[Study, ...]  # primary studies, newest first
+    registrations: tuple[Study, ...]
+    reviews: tuple[Study, ...]
+    gap_map: GapMap  # conditions × design over the report's studies and claims
+    unmapped: tuple[str, ...]  # ids of the report's studies that name no condition
+    gaps: tuple[str, ...]
+    references: tuple[Reference, ...]  # every study the report mentions, by id
+    substances: dict[str, str]  # substance id -> short name
+
+    @property
+    def claims(self) -> tuple[GradedClaim, ...]:
+        """Every claim of the summary of findings, in order (footnotes number them so)."""
+        return tuple(item for group in self.groups for item in group.claims)
+
+    def participants(self, grade: Grade) -> str:
+        """The participants a claim's counted studies enrolled, saying when some n is missing."""
+        if not grade.counted:
+            return "–"
+        sizes = {s.id: s.n for s in self.studies}
+        missing = sum(1 for study in grade.counted if sizes.get(study) is None)
+        if missing == len(grade.counted):
+            return "not recorded"
+        if missing:
+            return f"{grade.participants} (+{missing} {'study' if missing == 1 else 'studies'} " \
+                "with n not recorded)"
+        return str(grade.participants)
+
+    def certainty_counts(self) -> dict[Certainty, int]:
+        """How many of the report's claims reach each certainty, highest first."""
+        return {level: sum(1 for item in self.claims if item.grade.certainty is level)
+                for level in reversed(Certainty)}
+
+    def at_a_glance(self) -> str:
+        """One sentence a reader can take away before reading the tables."""
+        counts = self.certainty_counts()
+        total = len(self.claims)
+        if not total:
+            return "No claim in the corpus is about this yet."
+        parts = [f"{certainty_text(level)}: {count}" for level, count in counts.items() if count]
+        best = max(level for level, count in counts.items() if count)
+        sentence = (f"{total} claim{'' if total == 1 else 's'} graded. "
+                    + "; ".join(parts) + ".")
+        if best < Certainty.MODERATE:
+            sentence += " No claim reaches Moderate or High certainty."
+        return sentence
+
+    def substance_names(self, study: Study) -> str:
+        return ", ".join(self.substances.get(s, s) for s in study.substances)
+
+
+# --- small shared wording -------------------------------------------------------------------
+
+def step_text(step: Step) -> str:
+    """One grading step in words: 'Risk of bias −1: serious: ...'."""
+    if step.domain is None:
+        return step.reason
+    sign = f"{step.change:+d}".replace("-", "−") if step.change else "±0"
+    name = step.domain.value.replace("-", " ").capitalize()
+    curated = " (curated)" if step.curated else ""
+    return f"{name} {sign}{curated}: {step.reason}"
+
+
+def certainty_text(certainty: Certainty) -> str:
+    return f"{certainty.symbols} {certainty.label}"
+
+
+def column_label(column: str) -> str:
+    """A gap-map column in words ('open-label' -> 'Open-label trial')."""
+    try:
+        return DESIGN_LABELS[StudyDesign(column)]
+    except ValueError:
+        return column
+
+
+def dose_text(study: Study) -> str:
+    reported = study.dose.reported
+    return study.dose.category.value + (f": {reported}" if reported else "")
+
+
+def n_text(study: Study) -> str:
+    return str(study.n) if study.n is not None else "not recorded"
+
+
+def registration_enrolment(study: Study) -> str:
+    reg = study.registration
+    if reg is None or reg.enrolment is None:
+        return "not recorded"
+    return f"{reg.enrolment} ({reg.enrolment_type or 'type not recorded'})"
+
+
+def _authors(study: Study) -> str:
+    if not study.authors:
+        return ""
+    shown = ", ".join(study.authors[:AUTHORS_SHOWN])
+    return shown + (", et al." if len(study.authors) > AUTHORS_SHOWN else ".")
+
+
+_URL_SAFE = "/:;,.-_~"  # everything else (parentheses, <, >, quotes, spaces) is percent-encoded
+
+
+def study_links(study: Study) -> tuple[Link, ...]:
+    """DOI, PubMed and trial-registry links, built only from validated identifiers."""
+    links = []
+    if study.doi:
+        links.append(Link("doi", study.doi, "https://doi.org/" + quote(study.doi, _URL_SAFE)))
+    if study.pmid:
+        links.append(Link("pubmed", study.pmid,
+                          f"https://pubmed.ncbi.nlm.nih.gov/{quote(study.pmid, '')}/"))
+    if study.registry:
+        registry = study.registry
+        if registry.startswith("NCT"):
+            links.append(Link("registry", registry,
+                              f"https://clinicaltrials.gov/study/{quote(registry, '')}"))
+        elif registry.startswith("ISRCTN"):
+            links.append(Link("registry", registry,
+                              f"https://www.isrctn.com/{quote(registry, '')}"))
+    return tuple(links)
+
+
+def reference(study: Study) -> Reference:
+    return Reference(study, _authors(study), study_links(study))
+
+
+# --- building -------------------------------------------------------------------------------
+
+def _graded(claims: Iterable[Claim], grades: dict[str, Grade]) -> tuple[GradedClaim, ...]:
+    ordered = sorted(claims, key=lambda c: (-grades[c.id].certainty, c.id))
+    return tuple(GradedClaim(claim, grades[claim.id]) for claim in ordered)
+
+
+def _newest(studies: Iterable[Study]) -> tuple[Study, ...]:
+    return tuple(sorted(set(studies), key=lambda s: (-s.year, s.id)))
+
+
+def _linked(corpus: Corpus, claims: Iterable[GradedClaim]) -> list[Study]:
+    return [corpus.study_by_id[link.study] for item in claims for link in item.claim.evidence]
+
+
+def _general_gaps(claims: tuple[GradedClaim, ...], studies: tuple[Study, ...],
+                  registrations: tuple[Study, ...], where: str) -> list[str]:
+    gaps = []
+    unanswered = [item.claim.id for item in claims
+                  if item.grade.certainty is Certainty.NO_EVIDENCE]
+    if unanswered:
+        gaps.append(f"No study behind {len(unanswered)} of the {len(claims)} claims: "
+                    + ", ".join(unanswered) + ".")
+    trials = [s for s in studies if s.design.is_randomised
+              and s.population is Population.PATIENTS and s.dose.category is DoseCategory.MICRO]
+    if not trials:
+        gaps.append(f"No randomised, placebo-controlled trial of microdosing in patients {where}.")
+    silent = [s.id for s in registrations if s.status.is_unpublished_end]
+    if silent:
+        count = "1 registered trial" if len(silent) == 1 else f"{len(silent)} registered trials"
+        gaps.append(f"{count} ended without published results: " + ", ".join(silent) + ".")
+    return gaps
+
+
+def _scoped_map(corpus: Corpus, grades: dict[str, Grade], studies: Iterable[Study],
+                claims: Iterable[GradedClaim], root: str | None) -> GapMap:
+    """The design map over only the report's studies, coloured by only the report's claims."""
+    wanted_ids = {s.id for s in studies}
+    kept = tuple(s for s in corpus.studies if s.id in wanted_ids)
+    scoped = dataclasses.replace(corpus, studies=kept)
+    counted = {item.claim.id: grades[item.claim.id] for item in claims}
+    full = gap_map(scoped, counted, MapColumns.DESIGN)
+    members = set(condition_subtree(corpus, root)) if root is not None else None
+    rows = tuple(row for row in _depth_first(full.rows)
+                 if members is None or row.id in members)
+    base = full.depth[root] if root is not None else 0
+    return GapMap(
+        full.columns_by, rows, {row.id: full.depth[row.id] - base for row in rows},
+        full.columns, {key: cell for key, cell in full.cells.items()
+                       if members is None or key[0] in members},
+    )
+
+
+def _depth_first(rows: tuple[Condition, ...]) -> list[Condition]:
+    """Each condition directly above its own children, so indentation reads as a tree."""
+    ids = {row.id for row in rows}
+    children: dict[str | None, list[Condition]] = {}
+    for row in rows:
+        children.setdefault(row.parent if row.parent in ids else None, []).append(row)
+    ordered: list[Condition] = []
+    seen: set[str] = set()
+    pending = list(reversed(children.get(None, [])))
+    while pending:
+        row = pending.pop()
+        if row.id not in seen:
+            seen.add(row.id)
+            ordered.append(row)
+            pending.extend(reversed(children.get(row.id, [])))
+    return ordered
+
+
+def _from_summary(summary: Summary, heading: str
+                  ) -> tuple[str, tuple[ClaimGroup, ...], list[Study], list[str]]:
+    # The first group stays even when empty: "no claim is about this" is worth saying.
+    groups = [ClaimGroup(f"Claims about {summary.name.lower()}", summary.claims)]
+    if summary.broader_claims:
+        groups.append(ClaimGroup("Broader claims (about a parent condition)",
+                                 summary.broader_claims))
+    if summary.safety:
+        groups.append(ClaimGroup("Safety considerations", summary.safety))
+    studies = [*summary.studies, *summary.reviews, *summary.registrations]
+    return heading, tuple(groups), studies, list(summary.gaps)
+
+
+def build_report(corpus: Corpus, grades: dict[str, Grade], scope: Scope | None = None
+                 ) -> Report:
+    """Everything a report shows, for the whole corpus or the one record `scope` names."""
+    scope = scope or Scope()
+    description: str | None = None
+    includes: tuple[str, ...] = ()
+    root: str | None = None
+    if scope.kind is ScopeKind.CONDITION:
+        condition = _lookup(corpus.condition_by_id, scope)
+        summary = summarise_condition(corpus, condition, grades)
+        heading, groups, scoped, gaps = _from_summary(
+            summary, f"Condition: {condition.name}")
+        description, root = condition.description, condition.id
+        includes = tuple(corpus.condition_by_id[c].name for c in summary.includes)
+    elif scope.kind is ScopeKind.MECHANISM:
+        mechanism = _lookup(corpus.mechanism_by_id, scope)
+        summary = summarise_mechanism(corpus, mechanism, grades)
+        heading, groups, scoped, gaps = _from_summary(
+            summary, f"Mechanism: {mechanism.name}")
+        description = mechanism.description
+    elif scope.kind is ScopeKind.SOURCE:
+        source = _lookup(corpus.source_by_id, scope)
+        claims = _graded((c for c in corpus.claims if source.id in c.sources), grades)
+        heading = f"Claims made by: {source.title}"
+        groups = (ClaimGroup(f"Claims made by this {source.kind}", claims),)
+        description, scoped, gaps = source.note, [], []
+    else:
+        heading, description, scoped, gaps = "Whole corpus", None, list(corpus.studies), []
+        groups = tuple(
+            ClaimGroup(title, _graded((c for c in corpus.claims if c.topic is topic), grades))
+            for topic, title in ((ClaimTopic.EFFICACY, "Does it work?"),
+                                 (ClaimTopic.MECHANISM, "How would it work?"),
+                                 (ClaimTopic.SAFETY, "Is it safe?"))
+        )
+        groups = tuple(group for group in groups if group.claims)
+    graded = tuple(item for group in groups for item in group.claims)
+    everything = [*scoped, *_linked(corpus, graded)]
+    studies = _newest(s for s in everything if s.design.is_primary)
+    reviews = _newest(s for s in everything if s.design.is_review)
+    registrations = _newest(s for s in everything
+                            if s.design is StudyDesign.TRIAL_REGISTRATION)
+    if scope.kind in (ScopeKind.CORPUS, ScopeKind.SOURCE):
+        where = "with any chronic pain condition" if scope.kind is ScopeKind.CORPUS else (
+            "among the studies these claims cite")
+        gaps = _general_gaps(graded, studies, registrations, where)
+    mentioned = {*studies, *reviews, *registrations}
+    return Report(
+        info=corpus.info, scope=scope, heading=heading, description=description,
+        includes=includes, groups=groups, studies=studies, registrations=registrations,
+        reviews=reviews, gap_map=_scoped_map(corpus, grades, mentioned, graded, root),
+        unmapped=tuple(sorted(s.id for s in mentioned if not s.conditions)),
+        gaps=tuple(gaps),
+        references=tuple(reference(s) for s in sorted(mentioned, key=lambda s: s.id)),
+        substances={s.id: s.name.split(" (")[0] for s in corpus.substances},
+    )
+
+
+T = TypeVar("T")
+
+
+def _lookup(records: dict[str, T], scope: Scope) -> T:
+    if scope.id is None or scope.id not in records:
+        raise UnknownNameError(scope.kind.value, scope.id or "", sorted(records)[:3])
+    return records[scope.id]
+
+
+# --- the JSON document ----------------------------------------------------------------------
+
+def report_document(report: Report) -> dict[str, Any]:
+    """The report in the documented JSON conventions (docs/json.md): kind "report"."""
+    from painlit.render.jsondata import claim_dict, document, gap_map_document, study_dict
+
+    info = report.info
+    gap_body = {key: value for key, value in gap_map_document(report.gap_map).items()
+                if key not in ("painlit", "kind")}
+    return document("report", {
+        "corpus": {"title": info.title, "version": info.version,
+                   "last_search": info.last_search.isoformat(),
+                   "search_query": info.search_query},
+        "scope": {"kind": report.scope.kind.value, "id": report.scope.id,
+                  "heading": report.heading, "description": report.description,
+                  "includes": list(report.includes)},
+        "notice": "Not medical advice. " + NOT_MEDICAL_ADVICE,
+        "at_a_glance": report.at_a_glance(),
+        "certainty_counts": {level.slug: count
+                             for level, count in report.certainty_counts().items()},
+        "certainty_legend": [
+            {"certainty": level.slug, "label": level.label, "symbols": level.symbols,
+             "level": int(level), "meaning": CERTAINTY_MEANING[level]}
+            for level in reversed(Certainty)],
+        "verdict_legend": {verdict.value: meaning for verdict, meaning in VERDICT_MEANING.items()},
+        "claim_groups": [
+            {"title": group.title,
+             "claims": [claim_dict(item.claim, item.grade) for item in group.claims]}
+            for group in report.groups],
+        "studies": [study_dict(s) for s in report.studies],
+        "registrations": [study_dict(s) for s in report.registrations],
+        "reviews": [study_dict(s) for s in report.reviews],
+        "map": gap_body,
+        "unmapped": list(report.unmapped),
+        "gaps": list(report.gaps),
+        "references": [
+            {"study": ref.study.id, "authors": ref.authors, "title": ref.study.title,
+             "journal": ref.study.journal, "year": ref.study.year,
+             "links": [{"kind": link.kind, "label": link.label, "url": link.url}
+                       for link in ref.links]}
+            for ref in report.references],
+    })
