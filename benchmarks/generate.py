@@ -77,7 +77,8 @@ def generate(studies: int, source: Path = SHIPPED) -> dict[str, Any]:
 def write(studies: int, target: Path) -> None:
     document = generate(studies)
     with target.open("w", encoding="utf-8") as stream:
-        stream.write("# Synthetic benchmark corpus made by benchmarks/generate.py: not real data.\n")
+        stream.write("# Synthetic benchmark corpus made by benchmarks/generate.py: "
+                     "not real data.\n")
         yaml.dump(document, stream, Dumper=Dumper, allow_unicode=True, sort_keys=False,
                   width=100)
 

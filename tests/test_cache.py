@@ -170,3 +170,42 @@ def test_a_cached_run_imports_neither_yaml_nor_httpx(tmp_path: Path) -> None:
                               text=True, check=True, timeout=120)
         assert f"LOADED {expected}" in done.stderr
         assert "Fibromyalgia" in done.stdout
+
+
+def test_an_unchanged_file_is_not_even_read(corpus_file: Path, folder: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    expected = load_corpus_cached(corpus_file, directory=folder)
+    assert len(list(folder.glob("*.stat"))) == 1
+
+    def refuse(*_: object, **__: object) -> bytes:
+        raise AssertionError("the file was read again")
+
+    monkeypatch.setattr("painlit.cache.read_bytes", refuse)
+    assert load_corpus_cached(corpus_file, directory=folder) == expected
+
+
+@pytest.mark.parametrize("pointer_text", [b"", b"zz" * 20, b"0" * 40, b"\xff\xfe"])
+def test_a_bad_pointer_falls_back_to_the_content(corpus_file: Path, folder: Path,
+                                                 pointer_text: bytes) -> None:
+    expected = load_corpus_cached(corpus_file, directory=folder)
+    [pointer] = folder.glob("*.stat")
+    pointer.write_bytes(pointer_text)
+    assert load_corpus_cached(corpus_file, directory=folder) == expected
+
+
+def test_a_file_changed_while_read_is_not_remembered_by_its_old_signature(
+        corpus_file: Path, folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import painlit.cache
+
+    original = painlit.cache.read_bytes
+
+    def read_then_change(path: Path, max_bytes: int | None = None) -> bytes:
+        raw = original(path, max_bytes)
+        path.write_bytes(raw + b"\n# changed while being read\n")
+        return raw
+
+    monkeypatch.setattr("painlit.cache.read_bytes", read_then_change)
+    first = load_corpus_cached(corpus_file, directory=folder)
+    assert not list(folder.glob("*.stat"))  # no pointer for a signature that no longer holds
+    monkeypatch.setattr("painlit.cache.read_bytes", original)
+    assert load_corpus_cached(corpus_file, directory=folder) == first

@@ -8,6 +8,11 @@ a tampered file cannot run code; a corrupt, truncated or foreign entry is ignore
 Entries are written atomically, so concurrent runs see a whole entry or none. The cache is an
 optimisation only: when the cache directory cannot be written, painlit works without it.
 
+So that an unchanged file need not even be read and hashed, a small pointer file, named by
+the file's path and its stat signature (device, inode, size, modification and change times;
+the change time moves on every write and cannot be set back), names the entry last built
+from it. Any write to the file changes the signature, and the bytes are then hashed again.
+
 Where: `$PAINLIT_CACHE_DIR`, else `$XDG_CACHE_HOME/painlit/corpus`, else
 `~/.cache/painlit/corpus`. `PAINLIT_NO_CACHE=1` turns it off.
 """
@@ -15,6 +20,7 @@ Where: `$PAINLIT_CACHE_DIR`, else `$XDG_CACHE_HOME/painlit/corpus`, else
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import hashlib
 import io
@@ -56,18 +62,52 @@ def load_corpus_cached(path: str | Path, *, directory: Path | None = None) -> Co
     """
     path = Path(path)
     shown = str(path)
-    raw = read_bytes(path)
     folder = directory if directory is not None else cache_directory()
-    entry = folder / f"{_key(raw)}.pickle" if folder is not None else None
-    if entry is not None:
-        corpus = read_entry(entry)
+    if folder is None:
+        return _parse(read_bytes(path), shown)
+    before = _stat(path)
+    pointer = folder / f"{_stat_key(path, before)}.stat" if before else None
+    if pointer is not None:  # unchanged since seen: no need to read the file at all
+        corpus = _via_pointer(pointer, folder)
         if corpus is not None:
             object.__setattr__(corpus, "path", shown)  # the same bytes may live elsewhere
             return corpus
-    corpus = _parse(raw, shown)
-    if entry is not None:
+    raw = read_bytes(path)
+    key = _key(raw)
+    entry = folder / f"{key}.pickle"
+    corpus = read_entry(entry)
+    if corpus is None:
+        corpus = _parse(raw, shown)
         write_entry(entry, corpus)
+    else:
+        object.__setattr__(corpus, "path", shown)
+    if pointer is not None and _stat(path) == before:  # not changed while it was read
+        _write(pointer, key.encode("ascii"))
     return corpus
+
+
+def _stat(path: Path) -> tuple[int, ...] | None:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    # ctime changes on every write and cannot be set back, unlike mtime.
+    return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
+
+
+def _stat_key(path: Path, stat: tuple[int, ...]) -> str:
+    text = f"{os.path.abspath(path)}\n{stat}\n{_code_stamp()}"
+    return hashlib.blake2b(text.encode("utf-8", "surrogateescape"), digest_size=20).hexdigest()
+
+
+def _via_pointer(pointer: Path, folder: Path) -> Corpus | None:
+    try:
+        key = pointer.read_bytes().decode("ascii")
+    except (OSError, UnicodeDecodeError):
+        return None
+    if len(key) != 40 or not all(c in "0123456789abcdef" for c in key):
+        return None
+    return read_entry(folder / f"{key}.pickle")
 
 
 def _parse(raw: bytes, shown: str) -> Corpus:
@@ -83,14 +123,19 @@ def _parse(raw: bytes, shown: str) -> Corpus:
 
 def _key(raw: bytes) -> str:
     digest = hashlib.blake2b(raw, digest_size=20)
+    digest.update(_code_stamp().encode())
+    return digest.hexdigest()
+
+
+@functools.cache
+def _code_stamp() -> str:
     here = Path(__file__).parent
-    stamp = [f"{FORMAT}:{__version__}:{pickle.DEFAULT_PROTOCOL}"]
+    stamp = [f"{FORMAT}:{__version__}:{pickle.HIGHEST_PROTOCOL}"]
     for name in _CODE:  # the code's size and modification time stand for its content
         with contextlib.suppress(OSError):
             info = os.stat(here / name)
             stamp.append(f"{name}:{info.st_size}:{info.st_mtime_ns}")
-    digest.update("\n".join(stamp).encode())
-    return digest.hexdigest()
+    return "\n".join(stamp)
 
 
 class _RecordUnpickler(pickle.Unpickler):
@@ -134,21 +179,37 @@ def read_entry(entry: Path) -> Corpus | None:
 
 def write_entry(entry: Path, corpus: Corpus) -> None:
     """Store a corpus; silently skipped when the cache directory cannot be written."""
+    try:
+        data = MAGIC + pickle.dumps(corpus, protocol=pickle.HIGHEST_PROTOCOL)
+    except (pickle.PicklingError, RecursionError):
+        return
+    if _write(entry, data):
+        _prune(entry.parent)
+
+
+def _write(target: Path, data: bytes) -> bool:
     from painlit.atomic import write_atomic
 
     try:
-        data = MAGIC + pickle.dumps(corpus, protocol=pickle.HIGHEST_PROTOCOL)
-        entry.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        write_atomic(entry, data, force=True, mode=0o600)
-    except (OSError, OutputError, pickle.PicklingError, RecursionError):
-        return
-    _prune(entry.parent, keep=entry)
+        target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        write_atomic(target, data, force=True, mode=0o600)
+    except (OSError, OutputError):
+        return False
+    return True
 
 
-def _prune(folder: Path, keep: Path) -> None:
-    with contextlib.suppress(OSError):
-        entries = sorted(folder.glob("*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
-        for old in entries[KEEP:]:
-            if old != keep:
+def _prune(folder: Path) -> None:
+    """Keep the newest entries (and pointers); concurrent runs may race here harmlessly."""
+    for pattern in ("*.pickle", "*.stat"):
+        with contextlib.suppress(OSError):
+            found = sorted(folder.glob(pattern), key=_mtime, reverse=True)
+            for old in found[KEEP:]:
                 with contextlib.suppress(OSError):
                     old.unlink()
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0

@@ -7,7 +7,6 @@ The closed vocabularies are string enums whose values are exactly what the YAML 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from datetime import date
 from enum import IntEnum, StrEnum
@@ -351,22 +350,23 @@ class Corpus:
 def fast_pickling(*classes: type) -> None:
     """Give slots dataclasses a quicker `__getstate__`/`__setstate__` for the corpus cache.
 
-    The ones `dataclasses` adds look the fields up again for every object; with 100,000
-    studies that look-up is a third of the time it takes to read the cache back.
+    The ones `dataclasses` adds look the fields up again for every object and set each through
+    `object.__setattr__`; these set each slot through its descriptor, in straight-line code,
+    which reads a 100,000-study cache back in about half the time.
     """
     for cls in classes:
         names = tuple(f.name for f in fields(cls))
 
-        def getstate(self: object, _names: tuple[str, ...] = names) -> list[object]:
-            return [getattr(self, name) for name in _names]
+        def getstate(self: object, _names: tuple[str, ...] = names) -> tuple[object, ...]:
+            return tuple([getattr(self, name) for name in _names])
 
-        def setstate(self: object, state: list[object], _names: tuple[str, ...] = names,
-                     _set: Callable[[object, str, object], None] = object.__setattr__) -> None:
-            for name, value in zip(_names, state, strict=True):
-                _set(self, name, value)
-
+        setters = {f"_set{i}": getattr(cls, name).__set__ for i, name in enumerate(names)}
+        body = "".join(f"    _set{i}(self, state[{i}])\n" for i in range(len(names)))
+        code = f"def setstate(self, state):\n    if len(state) != {len(names)}:\n" \
+               f"        raise ValueError('wrong state')\n{body}"
+        exec(code, setters)  # names and counts come from the class, never from data
         setattr(cls, "__getstate__", getstate)  # noqa: B010 (replacing a method)
-        setattr(cls, "__setstate__", setstate)  # noqa: B010
+        setattr(cls, "__setstate__", setters["setstate"])  # noqa: B010
 
 
 fast_pickling(CorpusInfo, Condition, Mechanism, Substance, Source, Dose, Registration, Study,

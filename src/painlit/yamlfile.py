@@ -84,7 +84,7 @@ def compose(text: str, shown: str) -> yaml.Node | None:
     # The C loader is several times faster; the pure-Python one behaves the same.
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        return yaml.compose(text, Loader=loader)
+        return _inside(yaml.compose(text, Loader=loader), text)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         message = " ".join(str(part) for part in (error.context, error.problem) if part)
@@ -111,6 +111,33 @@ def compose(text: str, shown: str) -> yaml.Node | None:
         raise _file_problem(shown, f"not valid YAML: {error}") from None
     except RecursionError:
         raise _file_problem(shown, "not valid YAML: nesting is too deep") from None
+
+
+def _inside(root: yaml.Node | None, text: str) -> yaml.Node | None:
+    """`root`, with the empty values libyaml places on the line after a file that lacks a final
+    line break (`---`, `studies:\n-`) moved to the end of its last line."""
+    import yaml
+
+    if root is None or text.endswith(("\n", "\r", "\x85", "\u2028", "\u2029")):
+        return root
+    lines = _LINE_BREAK.split(text)
+    end = yaml.error.Mark(root.start_mark.name, len(text), len(lines) - 1, len(lines[-1]),
+                          None, 0)
+    stack, seen = [root], set()
+    while stack:  # every distinct node once: aliases stay shared, cycles end
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if node.start_mark.line >= len(lines):
+            node.start_mark = end
+        if node.end_mark.line >= len(lines):
+            node.end_mark = end
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            stack.extend(item for pair in node.value for item in pair)
+    return root
 
 
 def document_node(text: str, shown: str) -> yaml.Node:
