@@ -195,9 +195,9 @@ def test_a_bad_pointer_falls_back_to_the_content(corpus_file: Path, folder: Path
 
 def test_a_file_changed_while_read_is_not_remembered_by_its_old_signature(
         corpus_file: Path, folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import painlit.cache
+    import painlit.yamlfile
 
-    original = painlit.cache.read_bytes
+    original = painlit.yamlfile.read_bytes
 
     def read_then_change(path: Path, max_bytes: int | None = None) -> bytes:
         raw = original(path, max_bytes)
