@@ -24,9 +24,16 @@ ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = ROOT / "data" / "studies.yaml"
 
 try:
-    from yaml import CSafeDumper as Dumper
+    from yaml import CSafeDumper as _Dumper
 except ImportError:  # pragma: no cover
-    from yaml import SafeDumper as Dumper  # type: ignore[assignment]
+    from yaml import SafeDumper as _Dumper  # type: ignore[assignment]
+
+
+class Dumper(_Dumper):
+    """Writes every record out in full, as a curator would (no anchors for shared values)."""
+
+    def ignore_aliases(self, data: object) -> bool:
+        return True
 
 
 def generate(studies: int, source: Path = SHIPPED) -> dict[str, Any]:

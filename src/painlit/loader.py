@@ -12,11 +12,13 @@ from __future__ import annotations
 import functools
 import gc
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import date, datetime
 from enum import Enum
 from pathlib import Path
-from typing import TypeVar
+from typing import Generic, TypeVar, cast
 
 import yaml
 
@@ -47,8 +49,9 @@ from painlit.model import (
     StudyDesign,
     Substance,
 )
+from painlit.parts import Part, Split
 from painlit.paths import default_corpus_path as default_corpus_path  # re-exported
-from painlit.yamlfile import decode, document_node, read_bytes
+from painlit.yamlfile import compose, decode, document_node, read_bytes
 
 E = TypeVar("E", bound=Enum)
 R = TypeVar("R")
@@ -105,28 +108,41 @@ def _did_you_mean(word: str, choices: list[str]) -> str | None:
     return f"did you mean '{found[0]}'?" if found else None
 
 
+#: (line, column), 1-based, in the whole file.
+Position = tuple[int, int]
+
+
 class _Context:
     """Where problems go, plus the references to check once every section is read."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, line_offset: int = 0) -> None:
         self.path = path
+        # Lines before the text being read (a part of a larger file: painlit.parts).
+        self.line_offset = line_offset
         # Years after this are implausible; set from the corpus's last search date once read.
         self.latest_year = date.today().year + 1
         self.problems: list[Problem] = []
-        # (section the value must name, value, node, record, field)
-        self.references: list[tuple[str, str, yaml.Node, str, str]] = []
+        # (section the value must name, value, where, record, field)
+        self.references: list[tuple[str, str, Position, str, str]] = []
+
+    def position(self, node: yaml.Node | None) -> Position:
+        """1-based line and column of a node in the whole file; (0, 0) for none."""
+        if node is None:
+            return (0, 0)
+        return (node.start_mark.line + 1 + self.line_offset, node.start_mark.column + 1)
 
     def add(self, node: yaml.Node | None, record: str, field: str, message: str,
             hint: str | None = None, severity: Severity = Severity.ERROR) -> None:
-        line = column = 0
-        if node is not None:
-            line, column = node.start_mark.line + 1, node.start_mark.column + 1
+        self.add_at(self.position(node), record, field, message, hint, severity)
+
+    def add_at(self, where: Position, record: str, field: str, message: str,
+               hint: str | None = None, severity: Severity = Severity.ERROR) -> None:
         self.problems.append(
-            Problem(self.path, line, column, record, field, message, hint, severity)
+            Problem(self.path, where[0], where[1], record, field, message, hint, severity)
         )
 
     def refer(self, section: str, value: str, node: yaml.Node, record: str, field: str) -> None:
-        self.references.append((section, value, node, record, field))
+        self.references.append((section, value, self.position(node), record, field))
 
 
 class _Fields:
@@ -391,13 +407,19 @@ class _Fields:
             return
         if not _plain_collection(self.ctx, node, self.record, self.prefix + key):
             return
-        for index, item in enumerate(node.value):
-            if isinstance(item, yaml.MappingNode):
-                if _plain_collection(self.ctx, item, f"{key}[{index}]", ""):
-                    yield index, item
-            else:
-                self._problem(item, f"{key}[{index}]",
-                              f"expected a mapping, found {_describe(item)}")
+        yield from _list_items(self.ctx, node, key, self.record, self.prefix)
+
+
+def _list_items(ctx: _Context, node: yaml.SequenceNode, key: str, record: str, prefix: str = "",
+                *, first_index: int = 0) -> Iterator[tuple[int, yaml.MappingNode]]:
+    """The mappings of a list of records, reporting items that are not mappings."""
+    for index, item in enumerate(node.value, first_index):
+        if isinstance(item, yaml.MappingNode):
+            if _plain_collection(ctx, item, f"{key}[{index}]", ""):
+                yield index, item
+        else:
+            ctx.add(item, record, f"{prefix}{key}[{index}]",
+                    f"expected a mapping, found {_describe(item)}")
 
 
 @functools.cache
@@ -488,12 +510,22 @@ def _read_info(ctx: _Context, root: _Fields) -> CorpusInfo | None:
     return CorpusInfo(title, version, last_search, query)
 
 
-def _read_section(ctx: _Context, root: _Fields, section: str, allowed: tuple[str, ...],
-                  read: Callable[[_Fields, str], R | None]) -> list[tuple[R, yaml.Node]]:
-    records: list[tuple[R, yaml.Node]] = []
-    seen: dict[str, int] = {}
+@dataclass(frozen=True, slots=True)
+class _Read(Generic[R]):
+    """One list item as read: its record (None when unreadable) and where it and its id are."""
+
+    record_id: str | None
+    record: R | None
+    where: Position
+    id_where: Position
+
+
+def _read_items(ctx: _Context, items: Iterable[tuple[int, yaml.MappingNode]], section: str,
+                allowed: tuple[str, ...], read: Callable[[_Fields, str], R | None]
+                ) -> list[_Read[R]]:
+    found: list[_Read[R]] = []
     shared: set[int] = set()
-    for index, node in root.items(section):
+    for index, node in items:
         if id(node) in shared:  # an alias repeating a whole record would multiply records
             ctx.add(node, f"{section}[{index}]", "", "repeats another record through a YAML alias",
                     "write each record out in full")
@@ -503,15 +535,30 @@ def _read_section(ctx: _Context, root: _Fields, section: str, allowed: tuple[str
         record_id = _record_id(ctx, fields, section, index)
         fields.report_keys()
         record = read(fields, record_id or "")
-        if record_id is not None and record_id in seen:
-            ctx.add(fields.node_of("id"), record_id, "id",
-                    f"duplicate id (first used on line {seen[record_id]})")
+        found.append(_Read(record_id, record, ctx.position(node),
+                           ctx.position(fields.node_of("id"))))
+    return found
+
+
+def _keep_unique(ctx: _Context, reads: Iterable[_Read[R]]) -> list[tuple[R, Position]]:
+    """The records read, each id once: a repeated id is reported and its record dropped."""
+    records: list[tuple[R, Position]] = []
+    seen: dict[str, int] = {}
+    for item in reads:
+        if item.record_id is not None and item.record_id in seen:
+            ctx.add_at(item.id_where, item.record_id, "id",
+                       f"duplicate id (first used on line {seen[item.record_id]})")
             continue
-        if record_id is not None:
-            seen[record_id] = node.start_mark.line + 1
-        if record is not None and record_id is not None:
-            records.append((record, node))
+        if item.record_id is not None:
+            seen[item.record_id] = item.where[0]
+        if item.record is not None and item.record_id is not None:
+            records.append((item.record, item.where))
     return records
+
+
+def _read_section(ctx: _Context, root: _Fields, section: str, allowed: tuple[str, ...],
+                  read: Callable[[_Fields, str], R | None]) -> list[tuple[R, Position]]:
+    return _keep_unique(ctx, _read_items(ctx, root.items(section), section, allowed, read))
 
 
 def _read_condition(fields: _Fields, record_id: str) -> Condition | None:
@@ -679,7 +726,7 @@ def _read_study(fields: _Fields, record_id: str) -> Study | None:
         substances=substances, conditions=conditions, mechanisms=mechanisms,
         pain_model=pain_model, outcome=outcome, finding=finding, direction=direction,
         risk_of_bias=risk_of_bias, bias_note=bias_note, registration=registration,
-        unverified=unverified, line=fields.node.start_mark.line + 1,
+        unverified=unverified, line=fields.ctx.position(fields.node)[0],
     )
 
 
@@ -766,7 +813,7 @@ def _read_claim(fields: _Fields, record_id: str) -> Claim | None:
         outcome=outcome, topic=topic, scope=scope, sources=sources, quote=quote,
         conditions=conditions, mechanisms=mechanisms, evidence=evidence,
         judgements=judgements, certainty=certainty, notes=notes,
-        line=fields.node.start_mark.line + 1,
+        line=fields.ctx.position(fields.node)[0],
     )
 
 
@@ -774,36 +821,37 @@ def _read_claim(fields: _Fields, record_id: str) -> Claim | None:
 
 def _check_references(ctx: _Context, ids: dict[str, list[str]]) -> None:
     known = {section: set(values) for section, values in ids.items()}
-    for section, value, node, record, field in ctx.references:
+    for section, value, where, record, field in ctx.references:
         if value not in known[section]:
-            ctx.add(node, record, field, f"'{value}' is not in {section}",
+            ctx.add_at(where, record, field, f"'{value}' is not in {section}",
                     _did_you_mean(value, ids[section]))
 
 
-def _check_condition_tree(ctx: _Context, conditions: list[tuple[Condition, yaml.Node]]) -> None:
+def _check_condition_tree(ctx: _Context, conditions: list[tuple[Condition, Position]]
+                          ) -> None:
     parents = {condition.id: condition.parent for condition, _ in conditions}
-    for condition, node in conditions:
+    for condition, where in conditions:
         seen = {condition.id}
         current = condition.parent
         while current is not None and current in parents:
             if current in seen:
-                ctx.add(node, condition.id, "parent",
+                ctx.add_at(where, condition.id, "parent",
                         "the condition tree has a cycle through " + " -> ".join(sorted(seen)))
                 break
             seen.add(current)
             current = parents[current]
 
 
-def _check_unique_identifiers(ctx: _Context, studies: list[tuple[Study, yaml.Node]]) -> None:
+def _check_unique_identifiers(ctx: _Context, studies: list[tuple[Study, Position]]) -> None:
     for key in ("doi", "pmid"):
         first: dict[str, str] = {}
-        for study, node in studies:
+        for study, where in studies:
             value = getattr(study, key)
             if value is None:
                 continue
             folded = value.lower()
             if folded in first:
-                ctx.add(node, study.id, key, f"{key} {value} is also used by {first[folded]}",
+                ctx.add_at(where, study.id, key, f"{key} {value} is also used by {first[folded]}",
                         "one record per publication")
             else:
                 first[folded] = study.id
@@ -835,9 +883,115 @@ def check_bytes(raw: bytes, shown: str) -> tuple[Corpus | None, list[Problem]]:
             gc.enable()
 
 
+#: Text at least this long is read in parts (painlit.parts), two at a time when the machine
+#: has the cores; shorter text is read whole, since starting a process would cost more.
+PARTS_FROM_CHARS = 4_000_000
+#: Records per part: enough that starting on a part costs little, few enough to keep memory low.
+PART_RECORDS = 2000
+
+
 def _check_text(text: str, shown: str) -> tuple[Corpus | None, list[Problem]]:
-    root_node = document_node(text, shown)
+    if len(text) >= PARTS_FROM_CHARS:
+        from painlit.parts import split
+
+        cut = split(text, PART_RECORDS)
+        if cut is not None:
+            checked = _check_split(cut, shown)
+            if checked is not None:
+                return checked
+    return _check_root(document_node(text, shown), shown, None)
+
+
+@dataclass
+class _PartsRead:
+    """What the parts of the long sections gave: reads and item ids by section, problems and
+    references (already placed by line in the whole file)."""
+
+    reads: dict[str, list[_Read[object]]] = dataclass_field(default_factory=dict)
+    ids: dict[str, list[str]] = dataclass_field(default_factory=dict)
+    problems: list[Problem] = dataclass_field(default_factory=list)
+    references: list[tuple[str, str, Position, str, str]] = dataclass_field(default_factory=list)
+
+
+def _check_split(cut: Split, shown: str) -> tuple[Corpus | None, list[Problem]] | None:
+    """Check a corpus read as skeleton and parts; None when the whole file must be read."""
+    try:
+        root_node = document_node(cut.skeleton, shown)
+    except CorpusError:
+        return None  # report syntax errors exactly as a whole reading finds them first
+    if not isinstance(root_node, yaml.MappingNode):
+        return None
+    scratch = _Context(shown)  # the corpus info first, for the year check; problems later
+    info = _read_info(scratch, _Fields(scratch, root_node, "", SECTIONS))
+    latest_year = info.last_search.year + 1 if info else scratch.latest_year
+    results = _map_parts([(shown, part, latest_year) for part in cut.parts])
+    if any(result is None for result in results):
+        return None
+    merged = _PartsRead()
+    for part, result in zip(cut.parts, results, strict=True):
+        assert result is not None
+        reads, ids, problems, references = result
+        merged.reads.setdefault(part.section, []).extend(reads)
+        merged.ids.setdefault(part.section, []).extend(ids)
+        merged.problems.extend(problems)
+        merged.references.extend(references)
+    return _check_root(root_node, shown, merged)
+
+
+_PartResult = tuple[list[_Read[object]], list[str], list[Problem],
+                    list[tuple[str, str, Position, str, str]]]
+
+
+def _read_part(job: tuple[str, Part, int]) -> _PartResult | None:
+    """Read one part (in a worker process, or here); None when it does not read cleanly."""
+    shown, part, latest_year = job
+    gc.disable()
+    try:
+        node = compose(part.text, shown)
+    except CorpusError:
+        return None
+    if not isinstance(node, yaml.SequenceNode) or len(node.value) != part.records:
+        return None
+    ctx = _Context(shown, line_offset=part.first_line)
+    ctx.latest_year = latest_year
+    allowed, read = (_STUDY_KEYS, _read_study) if part.section == "studies" else (
+        _CLAIM_KEYS, _read_claim)
+    items = _list_items(ctx, node, part.section, "", first_index=part.first_index)
+    reads = _read_items(ctx, items, part.section, allowed, read)
+    ids = [_id_of(item) for item in node.value if isinstance(item, yaml.MappingNode)]
+    return reads, ids, ctx.problems, ctx.references
+
+
+def _ignore_interrupts() -> None:
+    """Workers leave Ctrl-C to the parent, which stops them: no traceback from each."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _map_parts(jobs: list[tuple[str, Part, int]]) -> list[_PartResult | None]:
+    """Read the parts, two or more at a time when there are cores and it is safe to fork."""
+    import multiprocessing
+    import os
+    import threading
+
+    workers = min(len(jobs), os.cpu_count() or 1, 4)
+    if (workers < 2 or threading.active_count() != 1
+            or "fork" not in multiprocessing.get_all_start_methods()):
+        return [_read_part(job) for job in jobs]
+    context = multiprocessing.get_context("fork")
+    with context.Pool(workers, initializer=_ignore_interrupts) as pool:
+        return pool.map(_read_part, jobs, chunksize=1)
+
+
+def _check_root(root_node: yaml.Node, shown: str, parts: _PartsRead | None
+                ) -> tuple[Corpus | None, list[Problem]]:
+    """Check a corpus's node tree; `parts` holds the long sections already read apart
+    (painlit.parts), which the tree then holds as empty lists."""
     ctx = _Context(shown)
+    if parts is not None:
+        ctx.problems.extend(parts.problems)
+        ctx.references.extend(parts.references)
     if not isinstance(root_node, yaml.MappingNode):
         ctx.add(root_node, "", "", f"the file holds {_describe(root_node)}, not a corpus mapping",
                 "a corpus starts with `corpus:` followed by its sections")
@@ -850,11 +1004,18 @@ def _check_text(text: str, shown: str) -> tuple[Corpus | None, list[Problem]]:
     mechanisms = _read_section(ctx, root, "mechanisms", _MECHANISM_KEYS, _read_mechanism)
     substances = _read_section(ctx, root, "substances", _SUBSTANCE_KEYS, _read_substance)
     sources = _read_section(ctx, root, "sources", _SOURCE_KEYS, _read_source)
-    studies = _read_section(ctx, root, "studies", _STUDY_KEYS, _read_study)
-    claims = _read_section(ctx, root, "claims", _CLAIM_KEYS, _read_claim)
+    if parts is not None and "studies" in parts.reads:
+        studies = cast(list[tuple[Study, Position]], _keep_unique(ctx, parts.reads["studies"]))
+    else:
+        studies = _read_section(ctx, root, "studies", _STUDY_KEYS, _read_study)
+    if parts is not None and "claims" in parts.reads:
+        claims = cast(list[tuple[Claim, Position]], _keep_unique(ctx, parts.reads["claims"]))
+    else:
+        claims = _read_section(ctx, root, "claims", _CLAIM_KEYS, _read_claim)
 
     all_ids = {
-        section: [_id_of(node) for node in _section_nodes(root, section)]
+        section: parts.ids[section] if parts is not None and section in parts.ids else
+        [_id_of(node) for node in _section_nodes(root, section)]
         for section in ("conditions", "mechanisms", "substances", "sources", "studies")
     }
     _check_references(ctx, all_ids)
