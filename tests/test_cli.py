@@ -15,8 +15,9 @@ from typer.testing import CliRunner
 from painlit.cli import app
 
 runner = CliRunner()
-COMMANDS = ["condition", "mechanism", "claims", "claim", "studies", "study", "search", "map",
-            "conditions", "mechanisms", "validate"]
+#: Every registered command, so a new one cannot go undocumented.
+COMMANDS = sorted(info.name or info.callback.__name__  # type: ignore[union-attr]
+                  for info in app.registered_commands)
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> Any:
