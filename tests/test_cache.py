@@ -13,7 +13,9 @@ import pytest
 
 from painlit.cache import (
     MAGIC,
+    _digest,
     cache_directory,
+    encode_entry,
     load_corpus_cached,
     read_entry,
 )
@@ -62,7 +64,7 @@ def test_the_entry_is_really_used(corpus_file: Path, folder: Path) -> None:
 
     changed = dataclasses.replace(corpus, info=dataclasses.replace(corpus.info, title="cached"))
     changed.memo.update(corpus.memo)
-    entry.write_bytes(MAGIC + pickle.dumps(changed))
+    entry.write_bytes(encode_entry(changed))
     assert load_corpus_cached(corpus_file, directory=folder).info.title == "cached"
 
 
@@ -101,7 +103,9 @@ def test_a_change_that_keeps_size_and_time_is_still_seen(corpus_file: Path, fold
     lambda data: b"not a cache entry at all",
     lambda data: MAGIC + b"\x80\x05garbage",
     lambda data: data[:-1] + b"\x00",
-    lambda data: MAGIC + pickle.dumps({"not": "a corpus"}),
+    lambda data: data[:-100] + bytes(reversed(data[-100:])),
+    lambda data: MAGIC + _digest(pickle.dumps({"not": "a corpus"}))
+    + pickle.dumps({"not": "a corpus"}),
 ])
 def test_a_corrupt_entry_is_ignored_and_rebuilt(
         corpus_file: Path, folder: Path, damage: object) -> None:
@@ -120,7 +124,8 @@ class _Boom:
 def test_an_entry_cannot_run_code(corpus_file: Path, folder: Path) -> None:
     load_corpus_cached(corpus_file, directory=folder)
     [entry] = _entries(folder)
-    entry.write_bytes(MAGIC + pickle.dumps(_Boom()))
+    payload = pickle.dumps(_Boom())
+    entry.write_bytes(MAGIC + _digest(payload) + payload)  # even with a right checksum
     assert read_entry(entry) is None
     assert load_corpus_cached(corpus_file, directory=folder) == load_corpus(corpus_file)
 

@@ -34,8 +34,10 @@ from painlit.model import Corpus
 from painlit.yamlfile import read_bytes
 
 #: Bumped whenever what an entry holds changes shape.
-FORMAT = 1
+FORMAT = 2
 MAGIC = b"painlit-corpus-cache\n"
+#: Bytes of the checksum that follows MAGIC: damage that would still unpickle is caught.
+DIGEST_SIZE = 16
 #: Entries kept per cache directory; older ones are removed after a write.
 KEEP = 8
 #: The modules whose code decides what a corpus reads and grades as.
@@ -161,12 +163,13 @@ def read_entry(entry: Path) -> Corpus | None:
         data = entry.read_bytes()
     except OSError:
         return None
-    if not data.startswith(MAGIC):
+    start = len(MAGIC) + DIGEST_SIZE
+    if not data.startswith(MAGIC) or data[len(MAGIC):start] != _digest(memoryview(data)[start:]):
         return None
     enabled = gc.isenabled()
     gc.disable()  # millions of new objects, none of them garbage: collecting is wasted time
     try:
-        corpus = _RecordUnpickler(io.BytesIO(data[len(MAGIC):])).load()
+        corpus = _RecordUnpickler(io.BytesIO(memoryview(data)[start:])).load()
     except Exception:  # any damage at all means: not usable, rebuild
         return None
     finally:
@@ -180,11 +183,21 @@ def read_entry(entry: Path) -> Corpus | None:
 def write_entry(entry: Path, corpus: Corpus) -> None:
     """Store a corpus; silently skipped when the cache directory cannot be written."""
     try:
-        data = MAGIC + pickle.dumps(corpus, protocol=pickle.HIGHEST_PROTOCOL)
+        data = encode_entry(corpus)
     except (pickle.PicklingError, RecursionError):
         return
     if _write(entry, data):
         _prune(entry.parent)
+
+
+def encode_entry(corpus: Corpus) -> bytes:
+    """What a cache entry holds: MAGIC, a checksum of the pickle, the pickle."""
+    payload = pickle.dumps(corpus, protocol=pickle.HIGHEST_PROTOCOL)
+    return MAGIC + _digest(payload) + payload
+
+
+def _digest(payload: bytes | memoryview) -> bytes:
+    return hashlib.blake2b(payload, digest_size=DIGEST_SIZE).digest()
 
 
 def _write(target: Path, data: bytes) -> bool:

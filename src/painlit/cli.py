@@ -81,9 +81,12 @@ err = make_console(stderr=True)
 
 
 def _fail(message: str, code: int, hint: str | None = None) -> NoReturn:
-    err.print(f"painlit: error: {clean(message)}", style="red", markup=False, highlight=False)
+    # soft_wrap: one line each, never folded at the terminal width (a long path stays whole)
+    err.print(f"painlit: error: {clean(message)}", style="red", markup=False, highlight=False,
+              soft_wrap=True)
     if hint:
-        err.print(f"hint: {clean(hint)}", style="dim", markup=False, highlight=False)
+        err.print(f"hint: {clean(hint)}", style="dim", markup=False, highlight=False,
+                  soft_wrap=True)
     raise typer.Exit(code)
 
 

@@ -31,5 +31,13 @@ def safe_text(text: str | None, style: str = "") -> Text:
     return Text(clean(text or ""), style=style)
 
 
+class _Console(Console):
+    def on_broken_pipe(self) -> None:
+        # Rich would exit 1 here; the reader going away (`| head`) is not a failure, so let
+        # the CLI's one error handler stop quietly with exit 0, as for any other output.
+        self.quiet = True
+        raise BrokenPipeError
+
+
 def make_console(*, stderr: bool = False) -> Console:
-    return Console(stderr=stderr, highlight=False, emoji=False, markup=False)
+    return _Console(stderr=stderr, highlight=False, emoji=False, markup=False)

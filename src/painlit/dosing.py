@@ -13,8 +13,10 @@ from painlit.errors import Problem, Severity
 from painlit.model import Corpus, DoseCategory, Study
 
 _NUMBER = r"\d+(?:\.\d+)?"
+#: A list of amounts sharing one unit ("10, 20 or 25 µg"). The list is bounded so that a long
+#: run of numbers with no unit ("1-1-1-...") costs linear time, not quadratic.
 _AMOUNTS = re.compile(
-    rf"((?:{_NUMBER}\s*(?:µg|mcg|ug|mg|g)?\s*(?:,|and|or|then|to|-|–)\s*)*{_NUMBER})"
+    rf"((?:{_NUMBER}\s*(?:µg|mcg|ug|mg|g)?\s*(?:,|and|or|then|to|-|–)\s*){{0,16}}{_NUMBER})"
     r"\s*(µg|mcg|ug|mg/kg|mg|g)(?![a-z])",
     re.IGNORECASE,
 )

@@ -36,7 +36,8 @@ RefreshOption = Annotated[bool, typer.Option(
 
 
 def _notice(message: str) -> None:
-    err.print(f"painlit: {clean(message)}", style="dim", markup=False, highlight=False)
+    err.print(f"painlit: {clean(message)}", style="dim", markup=False, highlight=False,
+              soft_wrap=True)
 
 
 def _cache_off(no_cache: bool) -> bool:

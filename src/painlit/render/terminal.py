@@ -44,7 +44,7 @@ def _label(grade: Grade) -> Text:
 
 
 def _heading(title: str) -> Text:
-    return Text(title, style="bold underline")
+    return safe_text(title, "bold underline")  # titles may hold corpus names
 
 
 def _n(study: Study) -> str:
