@@ -149,11 +149,18 @@ def current_corpus() -> Corpus:
     from painlit.cache import load_corpus_cached
 
     path = state.data or default_corpus_path()
-    if not state.cache:
+    if state.cache:
+        corpus = load_corpus_cached(path)
+    else:
         from painlit.loader import load_corpus
 
-        return load_corpus(path)
-    return load_corpus_cached(path)
+        corpus = load_corpus(path)
+    # The corpus lives until the command ends and holds no cycles: keep the cyclic garbage
+    # collector from walking its (for a large corpus, millions of) objects again and again.
+    import gc
+
+    gc.freeze()
+    return corpus
 
 
 class _LazyModule:

@@ -7,6 +7,7 @@ The closed vocabularies are string enums whose values are exactly what the YAML 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from datetime import date
 from enum import IntEnum, StrEnum
@@ -351,22 +352,25 @@ def fast_pickling(*classes: type) -> None:
     """Give slots dataclasses a quicker `__getstate__`/`__setstate__` for the corpus cache.
 
     The ones `dataclasses` adds look the fields up again for every object and set each through
-    `object.__setattr__`; these set each slot through its descriptor, in straight-line code,
-    which reads a 100,000-study cache back in about half the time.
+    `object.__setattr__`; these set each slot through its descriptor, which reads a
+    100,000-study cache back in about two thirds of the time.
     """
     for cls in classes:
         names = tuple(f.name for f in fields(cls))
+        setters = tuple(getattr(cls, name).__set__ for name in names)
 
         def getstate(self: object, _names: tuple[str, ...] = names) -> tuple[object, ...]:
             return tuple([getattr(self, name) for name in _names])
 
-        setters = {f"_set{i}": getattr(cls, name).__set__ for i, name in enumerate(names)}
-        body = "".join(f"    _set{i}(self, state[{i}])\n" for i in range(len(names)))
-        code = f"def setstate(self, state):\n    if len(state) != {len(names)}:\n" \
-               f"        raise ValueError('wrong state')\n{body}"
-        exec(code, setters)  # names and counts come from the class, never from data
+        def setstate(self: object, state: tuple[object, ...],
+                     _setters: tuple[Callable[[object, object], None], ...] = setters) -> None:
+            if len(state) != len(_setters):
+                raise ValueError("cache entry does not fit this version of painlit")
+            for set_slot, value in zip(_setters, state):  # noqa: B905 (lengths checked)
+                set_slot(self, value)
+
         setattr(cls, "__getstate__", getstate)  # noqa: B010 (replacing a method)
-        setattr(cls, "__setstate__", setters["setstate"])  # noqa: B010
+        setattr(cls, "__setstate__", setstate)  # noqa: B010
 
 
 fast_pickling(CorpusInfo, Condition, Mechanism, Substance, Source, Dose, Registration, Study,
