@@ -33,7 +33,7 @@ from painlit.errors import (
     UnknownNameError,
 )
 from painlit.grading import Grade, Verdict, curation_warnings, grade_all, grade_claim
-from painlit.model import Certainty, Corpus, DoseCategory, Population, StudyDesign
+from painlit.model import Certainty, Corpus, DoseCategory, Population, Study, StudyDesign
 from painlit.paths import default_corpus_path
 
 if TYPE_CHECKING:
@@ -344,25 +344,24 @@ def claim(
           lambda: terminal.render_claim(found, grade, corpus))
 
 
-@command
-def studies(
-    design: Annotated[str | None, typer.Option(
-        help="A design, or 'rct' for any randomised design.")] = None,
-    dose: Annotated[DoseCategory | None, typer.Option(help="Dose category.")] = None,
-    population: Annotated[Population | None, typer.Option(help="Population studied.")] = None,
-    substance: Annotated[str | None, typer.Option(help="Substance id, name or alias.")] = None,
-    condition: Annotated[str | None, typer.Option(help="Condition (includes children).")
-                         ] = None,
-    mechanism: Annotated[str | None, typer.Option(help="Mechanism.")] = None,
-    year_from: Annotated[int | None, typer.Option("--from", help="Earliest year.")] = None,
-    year_to: Annotated[int | None, typer.Option("--to", help="Latest year.")] = None,
-    text: Annotated[str | None, typer.Option(help="Text in title, finding or notes.")] = None,
-    json_output: JsonOption = False,
-) -> None:
-    """List studies, filtered by design, dose, population, substance, condition, year.
+# The study filters, shared by `studies` and `cite`.
+DesignOption = Annotated[str | None, typer.Option(
+    help="A design, or 'rct' for any randomised design.")]
+DoseOption = Annotated[DoseCategory | None, typer.Option(help="Dose category.")]
+PopulationOption = Annotated[Population | None, typer.Option(help="Population studied.")]
+SubstanceOption = Annotated[str | None, typer.Option(help="Substance id, name or alias.")]
+ConditionOption = Annotated[str | None, typer.Option(help="Condition (includes children).")]
+MechanismOption = Annotated[str | None, typer.Option(help="Mechanism.")]
+FromOption = Annotated[int | None, typer.Option("--from", help="Earliest year.")]
+ToOption = Annotated[int | None, typer.Option("--to", help="Latest year.")]
+TextOption = Annotated[str | None, typer.Option(help="Text in title, finding or notes.")]
 
-    Example: painlit studies --design rct --dose micro
-    """
+
+def select_studies(corpus: Corpus, *, design: str | None, dose: DoseCategory | None,
+                   population: Population | None, substance: str | None,
+                   condition: str | None, mechanism: str | None, year_from: int | None,
+                   year_to: int | None, text: str | None) -> list[Study]:
+    """The studies the filter options choose, names resolved against the corpus."""
     from painlit.query import (
         StudyFilter,
         filter_studies,
@@ -372,17 +371,40 @@ def studies(
     )
 
     chosen_design, randomised = parse_design(design)
-    corpus = current_corpus()
-    wanted = StudyFilter(
+    return filter_studies(corpus, StudyFilter(
         design=chosen_design, randomised=randomised, dose=dose, population=population,
         substance=resolve_substance(corpus, substance).id if substance else None,
         condition=resolve_condition(corpus, condition).id if condition else None,
         mechanism=resolve_mechanism(corpus, mechanism).id if mechanism else None,
         year_from=year_from, year_to=year_to, text=text,
-    )
-    found = filter_studies(corpus, wanted)
+    ))
+
+
+@command
+def studies(
+    design: DesignOption = None,
+    dose: DoseOption = None,
+    population: PopulationOption = None,
+    substance: SubstanceOption = None,
+    condition: ConditionOption = None,
+    mechanism: MechanismOption = None,
+    year_from: FromOption = None,
+    year_to: ToOption = None,
+    text: TextOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """List studies, filtered by design, dose, population, substance, condition, year.
+
+    Example: painlit studies --design rct --dose micro
+    """
+    parse_design(design)  # a bad --design is a usage error before the corpus is read
+    corpus = current_corpus()
+    found = select_studies(
+        corpus, design=design, dose=dose, population=population, substance=substance,
+        condition=condition, mechanism=mechanism, year_from=year_from, year_to=year_to,
+        text=text)
     emit(json_output, lambda: jsondata.studies_document(found),
-          lambda: terminal.studies_list(found, corpus, state.limit))
+         lambda: terminal.studies_list(found, corpus, state.limit))
 
 
 def parse_design(value: str | None) -> tuple[StudyDesign | None, bool | None]:

@@ -6,10 +6,25 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from painlit.cli import command, current_corpus, err, parse_design, write_output
+from painlit.cli import (
+    ConditionOption,
+    DesignOption,
+    DoseOption,
+    FromOption,
+    MechanismOption,
+    PopulationOption,
+    SubstanceOption,
+    TextOption,
+    ToOption,
+    command,
+    current_corpus,
+    err,
+    parse_design,
+    select_studies,
+    write_output,
+)
 from painlit.console import clean
 from painlit.export import CiteFormat
-from painlit.model import DoseCategory, Population
 
 if TYPE_CHECKING:
     from painlit.model import Corpus, Study
@@ -24,17 +39,15 @@ def cite(
         "--all", help="Cite every study (narrowed by any filter).")] = False,
     claim: Annotated[str | None, typer.Option(
         help="The studies linked to this claim.")] = None,
-    design: Annotated[str | None, typer.Option(
-        help="A design, or 'rct' for any randomised design.")] = None,
-    dose: Annotated[DoseCategory | None, typer.Option(help="Dose category.")] = None,
-    population: Annotated[Population | None, typer.Option(help="Population studied.")] = None,
-    substance: Annotated[str | None, typer.Option(help="Substance id, name or alias.")] = None,
-    condition: Annotated[str | None, typer.Option(help="Condition (includes children).")
-                         ] = None,
-    mechanism: Annotated[str | None, typer.Option(help="Mechanism.")] = None,
-    year_from: Annotated[int | None, typer.Option("--from", help="Earliest year.")] = None,
-    year_to: Annotated[int | None, typer.Option("--to", help="Latest year.")] = None,
-    text: Annotated[str | None, typer.Option(help="Text in title, finding or notes.")] = None,
+    design: DesignOption = None,
+    dose: DoseOption = None,
+    population: PopulationOption = None,
+    substance: SubstanceOption = None,
+    condition: ConditionOption = None,
+    mechanism: MechanismOption = None,
+    year_from: FromOption = None,
+    year_to: ToOption = None,
+    text: TextOption = None,
     output_format: Annotated[CiteFormat, typer.Option(
         "--format", "-f", help="Citation format.")] = CiteFormat.BIBTEX,
     output: Annotated[str, typer.Option(
@@ -55,17 +68,9 @@ def cite(
     """
     from painlit.export.cite import cite as render_citations
     from painlit.grading import grade_all
-    from painlit.query import (
-        StudyFilter,
-        filter_studies,
-        resolve_claim,
-        resolve_condition,
-        resolve_mechanism,
-        resolve_study,
-        resolve_substance,
-    )
+    from painlit.query import resolve_claim, resolve_study
 
-    chosen_design, randomised = parse_design(design)
+    parse_design(design)  # a bad --design is a usage error before the corpus is read
     filtered = any(value is not None for value in (
         claim, design, dose, population, substance, condition, mechanism, year_from, year_to,
         text))
@@ -80,14 +85,10 @@ def cite(
         chosen = list({study.id: study for study in
                        (resolve_study(corpus, name) for name in ids)}.values())
     else:
-        wanted = StudyFilter(
-            design=chosen_design, randomised=randomised, dose=dose, population=population,
-            substance=resolve_substance(corpus, substance).id if substance else None,
-            condition=resolve_condition(corpus, condition).id if condition else None,
-            mechanism=resolve_mechanism(corpus, mechanism).id if mechanism else None,
-            year_from=year_from, year_to=year_to, text=text,
-        )
-        chosen = filter_studies(corpus, wanted)
+        chosen = select_studies(
+            corpus, design=design, dose=dose, population=population, substance=substance,
+            condition=condition, mechanism=mechanism, year_from=year_from, year_to=year_to,
+            text=text)
         if claim is not None:
             chosen = _linked(corpus, resolve_claim(corpus, claim).id, chosen)
     data = render_citations(chosen, corpus, grade_all(corpus), output_format).encode("utf-8")
