@@ -41,7 +41,8 @@ def _category(amount: float, unit: str, substance: str) -> DoseCategory:
         if amount < 0.05:
             return DoseCategory.MICRO
         return DoseCategory.LOW if amount < 0.2 else DoseCategory.FULL
-    milligrams = amount / 1000 if unit in ("µg", "mcg", "ug") else amount
+    milligrams = amount / 1000 if unit in ("µg", "mcg", "ug") else (
+        amount * 1000 if unit == "g" else amount)
     if milligrams < 5:
         return DoseCategory.MICRO
     return DoseCategory.LOW if milligrams < 15 else DoseCategory.FULL
