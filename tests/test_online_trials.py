@@ -114,3 +114,12 @@ def test_server_errors_are_retried(server: Server) -> None:
     assert result.exit_code == 0, result.stderr
     assert "retrying in 2 s" in result.stderr
     assert len(server.requests) == 2
+
+
+def test_trials_include_the_sub_conditions(server: Server) -> None:
+    result = run("trials", "neuropathic-pain")
+    assert result.exit_code == 0, result.stderr
+    cond = server.params(0)["query.cond"]
+    assert cond.startswith("(Neuropathic pain) OR (")
+    for name in ("Diabetic neuropathy", "Trigeminal neuralgia"):
+        assert f"({name})" in cond

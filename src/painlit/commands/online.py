@@ -382,8 +382,9 @@ def trials(
 ) -> None:
     """Registered trials of classic psychedelics for a condition, from ClinicalTrials.gov.
 
-    Searches the condition's name with the interventions psilocybin, LSD, mescaline, DMT and
-    ayahuasca (classic psychedelics only: not MDMA or ketamine) and shows status, phase,
+    Searches the condition's name, and its sub-conditions' as `(A) OR (B)`, with the
+    interventions psilocybin, LSD, mescaline, DMT and ayahuasca (classic psychedelics only:
+    not MDMA or ketamine) and shows status, phase,
     enrolment, dates and whether results are posted; marks trials already in the corpus and
     flags completed or terminated trials without posted results.
 
@@ -391,10 +392,13 @@ def trials(
     """
     from painlit.online import http as web
     from painlit.online.clinicaltrials import ClinicalTrials, intervention_query
-    from painlit.query import resolve_condition
+    from painlit.query import condition_subtree, resolve_condition
 
     corpus = current_corpus()
     found_condition = resolve_condition(corpus, condition)
+    names = [corpus.condition_by_id[c].name for c in condition_subtree(corpus, found_condition.id)]
+    # The registry's condition search groups with parentheses: `(head OR neck) AND pain`.
+    condition_query = names[0] if len(names) == 1 else " OR ".join(f"({n})" for n in names)
     intervention = intervention_query()
     in_corpus: dict[str, list[str]] = {}
     for study in corpus.studies:
@@ -402,12 +406,12 @@ def trials(
             in_corpus.setdefault(study.registry.upper(), []).append(study.id)
     with _session(no_cache, refresh) as http, _progress("searching", None) as advance:
         registry = ClinicalTrials(http, web.ctgov_service())
-        found = list(registry.search(found_condition.name, intervention,
+        found = list(registry.search(condition_query, intervention,
                                      on_page=lambda n, total: advance(n)))
     unique = {trial.nct: trial for trial in found}
     rows = sorted(unique.values(), key=lambda t: t.nct)
     emit(json_output,
-         lambda: _trials_document(found_condition.id, found_condition.name, intervention,
+         lambda: _trials_document(found_condition.id, condition_query, intervention,
                                   rows, in_corpus),
          lambda: _trials_table(rows, in_corpus))
     flagged = sum(trial.ended_without_results for trial in rows)
