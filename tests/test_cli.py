@@ -278,3 +278,18 @@ def test_hostile_corpus_strings_are_printed_literally(tmp_path: Path) -> None:
     assert "<script>alert(1)</script>" in result.stdout
     data = as_json("--data", str(corpus), "study", "ramaekers-2020")
     assert data["study"]["title"] == hostile  # JSON keeps the exact text
+
+
+def test_map_rows_read_as_a_tree() -> None:
+    """Each condition sits under its own parent: the nearest row above it one level up."""
+    rows = as_json("map")["rows"]
+    by_id = {row["condition"]: row for row in rows}
+
+    def depth(row: dict[str, Any]) -> int:
+        return 0 if row["parent"] is None else 1 + depth(by_id[row["parent"]])
+
+    for index, row in enumerate(rows):
+        if row["parent"] is None:
+            continue
+        above = next(r for r in reversed(rows[:index]) if depth(r) == depth(row) - 1)
+        assert above["condition"] == row["parent"], row["condition"]

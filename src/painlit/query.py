@@ -95,18 +95,22 @@ def resolve_study(corpus: Corpus, name: str) -> Study:
 
 
 def condition_subtree(corpus: Corpus, condition_id: str) -> list[str]:
-    """The condition and all its descendants, parents before children."""
+    """The condition and all its descendants in tree order: each one directly followed by its
+    own children (so an indented list reads as the tree), siblings in corpus order."""
     children: dict[str, list[str]] = {}
     for condition in corpus.conditions:
         if condition.parent is not None:
             children.setdefault(condition.parent, []).append(condition.id)
-    ordered, pending = [], [condition_id]
+    ordered: list[str] = []
+    seen: set[str] = set()
+    pending = [condition_id]
     while pending:
-        current = pending.pop(0)
-        if current in ordered:
+        current = pending.pop()
+        if current in seen:
             continue
+        seen.add(current)
         ordered.append(current)
-        pending.extend(children.get(current, []))
+        pending.extend(reversed(children.get(current, [])))
     return ordered
 
 

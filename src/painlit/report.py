@@ -21,7 +21,6 @@ from painlit.model import (
     Certainty,
     Claim,
     ClaimTopic,
-    Condition,
     Corpus,
     CorpusInfo,
     Direction,
@@ -311,32 +310,13 @@ def _scoped_map(corpus: Corpus, grades: dict[str, Grade], studies: Iterable[Stud
     counted = {item.claim.id: grades[item.claim.id] for item in claims}
     full = gap_map(scoped, counted, MapColumns.DESIGN)
     members = set(condition_subtree(corpus, root)) if root is not None else None
-    rows = tuple(row for row in _depth_first(full.rows)
-                 if members is None or row.id in members)
+    rows = tuple(row for row in full.rows if members is None or row.id in members)
     base = full.depth[root] if root is not None else 0
     return GapMap(
         full.columns_by, rows, {row.id: full.depth[row.id] - base for row in rows},
         full.columns, {key: cell for key, cell in full.cells.items()
                        if members is None or key[0] in members},
     )
-
-
-def _depth_first(rows: tuple[Condition, ...]) -> list[Condition]:
-    """Each condition directly above its own children, so indentation reads as a tree."""
-    ids = {row.id for row in rows}
-    children: dict[str | None, list[Condition]] = {}
-    for row in rows:
-        children.setdefault(row.parent if row.parent in ids else None, []).append(row)
-    ordered: list[Condition] = []
-    seen: set[str] = set()
-    pending = list(reversed(children.get(None, [])))
-    while pending:
-        row = pending.pop()
-        if row.id not in seen:
-            seen.add(row.id)
-            ordered.append(row)
-            pending.extend(reversed(children.get(row.id, [])))
-    return ordered
 
 
 def _from_summary(summary: Summary, heading: str
