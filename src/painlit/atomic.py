@@ -42,12 +42,15 @@ def write_atomic(
     force: bool = False,
     protect: tuple[Path, ...] = (),
     mode: int | None = None,
+    durable: bool = True,
 ) -> None:
     """Write `data` to `path` in one step.
 
     An existing file is replaced only with `force`. Paths in `protect` (the corpus) are never
     written, whatever `force` says. `mode` sets the permissions of a new file (default: the
-    usual 0o666 less the umask); an existing file keeps its own.
+    usual 0o666 less the umask); an existing file keeps its own. `durable=False` skips
+    flushing to disk before the rename, for files that can be rebuilt (the cache): after a
+    power cut such a file may be empty or short, never half-replaced while painlit runs.
     Raises `OutputError` with the path and a reason; the target is then unchanged.
     """
     target = Path(path)
@@ -75,7 +78,8 @@ def write_atomic(
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
             stream.flush()
-            os.fsync(stream.fileno())
+            if durable:
+                os.fsync(stream.fileno())
         if keep_mode is not None:
             os.chmod(temporary, keep_mode)
         else:

@@ -207,7 +207,8 @@ def _write(target: Path, data: bytes) -> bool:
 
     try:
         target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        write_atomic(target, data, force=True, mode=0o600)
+        # No fsync: an entry cut short by a power failure fails its checksum and is rebuilt.
+        write_atomic(target, data, force=True, mode=0o600, durable=False)
     except (OSError, OutputError):
         return False
     return True
