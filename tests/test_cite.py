@@ -26,7 +26,8 @@ from typer.testing import CliRunner
 
 from painlit.cli import app
 from painlit.export.cite import latex, one_line, parse_name, url_text
-from painlit.loader import default_corpus_path, load_corpus
+from painlit.loader import load_corpus
+from painlit.paths import default_corpus_path
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CORPUS = FIXTURES / "cite" / "corpus.yaml"

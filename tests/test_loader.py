@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from painlit.errors import CorpusError, Problem, Severity
-from painlit.loader import check_corpus, default_corpus_path, load_corpus
+from painlit.loader import check_corpus, load_corpus
 from painlit.model import (
     Certainty,
     Claim,
@@ -36,6 +36,7 @@ from painlit.model import (
     StudyDesign,
     Substance,
 )
+from painlit.paths import default_corpus_path
 from painlit.query import condition_ancestors, condition_subtree
 
 FIXTURES = Path(__file__).parent / "fixtures" / "corpus"

@@ -16,8 +16,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from painlit.errors import Severity
-from painlit.loader import CURATOR_MARKER, CURATOR_MESSAGE, check_corpus, default_corpus_path
+from painlit.loader import CURATOR_MARKER, CURATOR_MESSAGE, check_corpus
 from painlit.online import draft as drafting
+from painlit.paths import default_corpus_path
 from test_online_support import (
     Server,
     fixture,

@@ -7,7 +7,8 @@ from typing import Any
 import httpx
 import pytest
 
-from painlit.loader import default_corpus_path, load_corpus
+from painlit.loader import load_corpus
+from painlit.paths import default_corpus_path
 from test_online_support import (
     Responder,
     Server,

@@ -9,8 +9,9 @@ from typing import Any
 import httpx
 import pytest
 
-from painlit.loader import default_corpus_path, load_corpus
+from painlit.loader import load_corpus
 from painlit.online import pubmed
+from painlit.paths import default_corpus_path
 from test_online_support import Server, fixture, install, json_response, run
 
 

@@ -10,10 +10,11 @@ from urllib.parse import parse_qs, unquote
 import httpx
 import pytest
 
-from painlit.loader import default_corpus_path, load_corpus
+from painlit.loader import load_corpus
 from painlit.model import Corpus, Study
 from painlit.online.clinicaltrials import STATUS_WORDS
 from painlit.online.verify import authors_agree, normal_title, titles_agree
+from painlit.paths import default_corpus_path
 from test_online_support import Server, install, run, text_response
 
 Tweak = Callable[[Study, dict[str, Any]], None]

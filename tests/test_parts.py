@@ -16,6 +16,7 @@ from painlit import loader
 from painlit.errors import CorpusError, Problem
 from painlit.model import Corpus
 from painlit.parts import split
+from painlit.paths import default_corpus_path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 from generate import write
@@ -144,7 +145,7 @@ def test_every_problem_is_found_and_placed_alike(
 
 def test_the_shipped_corpus_reads_the_same_in_parts(monkeypatch: pytest.MonkeyPatch) -> None:
     used = _spy_on_parts(monkeypatch)
-    corpus, _ = _same_both_ways(loader.default_corpus_path(), monkeypatch)
+    corpus, _ = _same_both_ways(default_corpus_path(), monkeypatch)
     assert corpus is not None and used == [True]
 
 

@@ -38,8 +38,9 @@ from painlit.cli import app
 from painlit.dosing import dose_warnings
 from painlit.errors import CorpusError, Problem, Severity
 from painlit.grading import curation_warnings, grade_all
-from painlit.loader import check_corpus, default_corpus_path
+from painlit.loader import check_corpus
 from painlit.model import Corpus
+from painlit.paths import default_corpus_path
 
 REAL = default_corpus_path()
 REAL_TEXT = REAL.read_text(encoding="utf-8")

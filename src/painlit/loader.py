@@ -50,7 +50,6 @@ from painlit.model import (
     Substance,
 )
 from painlit.parts import Part, Split
-from painlit.paths import default_corpus_path as default_corpus_path  # re-exported
 from painlit.yamlfile import compose, decode, document_node, read_bytes
 
 E = TypeVar("E", bound=Enum)

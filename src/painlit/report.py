@@ -12,7 +12,7 @@ import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import TypeVar
 from urllib.parse import quote
 
 from painlit.errors import UnknownNameError
@@ -396,47 +396,3 @@ def _lookup(records: dict[str, T], scope: Scope) -> T:
     if scope.id is None or scope.id not in records:
         raise UnknownNameError(scope.kind.value, scope.id or "", sorted(records)[:3])
     return records[scope.id]
-
-
-# --- the JSON document ----------------------------------------------------------------------
-
-def report_document(report: Report) -> dict[str, Any]:
-    """The report in the documented JSON conventions (docs/json.md): kind "report"."""
-    from painlit.render.jsondata import claim_dict, document, gap_map_document, study_dict
-
-    info = report.info
-    gap_body = {key: value for key, value in gap_map_document(report.gap_map).items()
-                if key not in ("painlit", "kind")}
-    return document("report", {
-        "corpus": {"title": info.title, "version": info.version,
-                   "last_search": info.last_search.isoformat(),
-                   "search_query": info.search_query},
-        "scope": {"kind": report.scope.kind.value, "id": report.scope.id,
-                  "heading": report.heading, "description": report.description,
-                  "includes": list(report.includes)},
-        "notice": "Not medical advice. " + NOT_MEDICAL_ADVICE,
-        "at_a_glance": report.at_a_glance(),
-        "certainty_counts": {level.slug: count
-                             for level, count in report.certainty_counts().items()},
-        "certainty_legend": [
-            {"certainty": level.slug, "label": level.label, "symbols": level.symbols,
-             "level": int(level), "meaning": CERTAINTY_MEANING[level]}
-            for level in reversed(Certainty)],
-        "verdict_legend": {verdict.value: meaning for verdict, meaning in VERDICT_MEANING.items()},
-        "claim_groups": [
-            {"title": group.title,
-             "claims": [claim_dict(item.claim, item.grade) for item in group.claims]}
-            for group in report.groups],
-        "studies": [study_dict(s) for s in report.studies],
-        "registrations": [study_dict(s) for s in report.registrations],
-        "reviews": [study_dict(s) for s in report.reviews],
-        "map": gap_body,
-        "unmapped": list(report.unmapped),
-        "gaps": list(report.gaps),
-        "references": [
-            {"study": ref.study.id, "authors": ref.authors, "title": ref.study.title,
-             "journal": ref.study.journal, "year": ref.study.year,
-             "links": [{"kind": link.kind, "label": link.label, "url": link.url}
-                       for link in ref.links]}
-            for ref in report.references],
-    })

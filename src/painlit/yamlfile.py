@@ -29,11 +29,6 @@ def _file_problem(path: str, message: str, *, line: int = 0, column: int = 0,
     return CorpusError([Problem(path, line, column, "", "", message, hint)])
 
 
-def read_text(path: Path, max_bytes: int | None = None) -> str:
-    """The file's text, refusing what is not a readable UTF-8 file of sensible size."""
-    return decode(read_bytes(path, max_bytes), str(path))
-
-
 def read_bytes(path: Path, max_bytes: int | None = None) -> bytes:
     """The file's bytes, refusing directories, devices, pipes and files over the size limit."""
     shown = str(path)
@@ -146,8 +141,3 @@ def document_node(text: str, shown: str) -> yaml.Node:
     if node is None:
         raise _file_problem(shown, "the file is empty", hint="a corpus starts with `corpus:`")
     return node
-
-
-def read_nodes(path: Path, max_bytes: int | None = None) -> yaml.Node:
-    """Read and compose a corpus file; raise CorpusError for anything unreadable or empty."""
-    return document_node(read_text(path, max_bytes), str(path))

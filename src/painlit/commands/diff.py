@@ -48,7 +48,7 @@ def diff(
     Example: painlit diff git:HEAD~1 --exit-code
     """
     from painlit.diff import CorpusVersion, diff_corpora, load_version, parse_version
-    from painlit.loader import default_corpus_path
+    from painlit.paths import default_corpus_path
 
     current = Path(state.data) if state.data is not None else default_corpus_path()
     try:

@@ -79,8 +79,7 @@ def report(
 
         text = render_html(built)
     else:
-        from painlit.render.jsondata import dumps
-        from painlit.report import report_document
+        from painlit.render.jsondata import dumps, report_document
 
         text = dumps(report_document(built)) + "\n"
 

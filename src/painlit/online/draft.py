@@ -22,7 +22,6 @@ filled in). The file is then replaced atomically, or left untouched.
 from __future__ import annotations
 
 import re
-import tempfile
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -34,7 +33,7 @@ import yaml
 
 from painlit.atomic import write_atomic
 from painlit.errors import CorpusError, OutputError, Problem, Severity
-from painlit.loader import CURATOR_MARKER, CURATOR_MESSAGE, ID_PATTERN, check_corpus
+from painlit.loader import CURATOR_MARKER, CURATOR_MESSAGE, ID_PATTERN, check_bytes
 from painlit.model import (
     Direction,
     DoseCategory,
@@ -317,16 +316,15 @@ def existing_records(root: yaml.Node | None) -> Existing:
 
 def read_corpus_file(path: Path) -> tuple[str, yaml.Node, bool]:
     """The file's text (without a byte-order mark), its YAML nodes, and whether it had a BOM."""
-    from painlit.yamlfile import read_text
+    from painlit.yamlfile import decode, read_bytes
 
-    text = read_text(path)  # every readability check, with located problems
+    raw = read_bytes(path)  # every readability check, with located problems
+    text = decode(raw, str(path))
     root = compose(text, str(path))
     if root is None:
         raise OutputError(f"cannot append to {path}: the file is empty",
                           hint="a corpus starts with `corpus:`")
-    with open(path, "rb") as stream:
-        bom = stream.read(3) == b"\xef\xbb\xbf"
-    return text, root, bom
+    return text, root, raw.startswith(b"\xef\xbb\xbf")
 
 
 def _offset(text: str, line: int, column: int) -> int:
@@ -416,17 +414,16 @@ def append_records(path: Path, records: Sequence[Record]) -> AppendResult:
                           hint="nothing was written; `painlit study ID` shows the record")
     new_text, first_line = appended_text(text, root, records)
     try:
-        before = _reparsed_studies(text, shown)
-        compose(new_text, shown)
-        after = _reparsed_studies(new_text, shown)
+        _, problems = check_bytes(new_text.encode("utf-8"), shown)
     except CorpusError as error:
         raise OutputError(f"cannot append to {shown}: the result would not be valid YAML "
                           f"({error.problems[0].message})",
                           hint="nothing was written; paste the record by hand") from None
+    before = _reparsed_studies(text, shown)
+    after = _reparsed_studies(new_text, shown)
     if len(after) != len(before) + len(records) or after[len(before):] != list(records):
         raise OutputError(f"cannot append to {shown}: the records would not read back as "
                           "drafted", hint="nothing was written; paste the record by hand")
-    problems = _validate_copy(path, new_text)
     markers = [p for p in problems if p.message == CURATOR_MESSAGE]
     others = [p for p in problems if p.severity is Severity.ERROR
               and p.message != CURATOR_MESSAGE]
@@ -448,13 +445,3 @@ class AppendRefused(OutputError):
         super().__init__(message, hint=hint)
         self.problems = problems
 
-
-def _validate_copy(path: Path, text: str) -> list[Problem]:
-    with tempfile.TemporaryDirectory(prefix="painlit-append-") as directory:
-        copy = Path(directory) / path.name
-        copy.write_bytes(text.encode("utf-8"))
-        _, problems = check_corpus(copy)
-        temporary = str(copy)
-    shown = str(path)
-    return [Problem(shown if p.path == temporary else p.path, p.line, p.column, p.record,
-                    p.field, p.message, p.hint, p.severity) for p in problems]

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from painlit.errors import Problem
 from painlit.grading import Grade
 from painlit.model import Claim, Study
 from painlit.query import SearchHits
 from painlit.summary import GapMap, GradedClaim, Summary
+
+if TYPE_CHECKING:
+    from painlit.report import Report
 
 SHAPE_VERSION = 1
 JSONDict = dict[str, Any]
@@ -157,4 +160,47 @@ def problems_document(path: str, problems: Sequence[Problem]) -> JSONDict:
              "record": p.record, "field": p.field, "message": p.message, "hint": p.hint}
             for p in problems
         ],
+    })
+
+
+def report_document(report: Report) -> dict[str, Any]:
+    """The report in the documented JSON conventions (docs/json.md): kind "report"."""
+    from painlit.model import Certainty
+    from painlit.report import CERTAINTY_MEANING, NOT_MEDICAL_ADVICE, VERDICT_MEANING
+
+    info = report.info
+    gap_body = {key: value for key, value in gap_map_document(report.gap_map).items()
+                if key not in ("painlit", "kind")}
+    return document("report", {
+        "corpus": {"title": info.title, "version": info.version,
+                   "last_search": info.last_search.isoformat(),
+                   "search_query": info.search_query},
+        "scope": {"kind": report.scope.kind.value, "id": report.scope.id,
+                  "heading": report.heading, "description": report.description,
+                  "includes": list(report.includes)},
+        "notice": "Not medical advice. " + NOT_MEDICAL_ADVICE,
+        "at_a_glance": report.at_a_glance(),
+        "certainty_counts": {level.slug: count
+                             for level, count in report.certainty_counts().items()},
+        "certainty_legend": [
+            {"certainty": level.slug, "label": level.label, "symbols": level.symbols,
+             "level": int(level), "meaning": CERTAINTY_MEANING[level]}
+            for level in reversed(Certainty)],
+        "verdict_legend": {verdict.value: meaning for verdict, meaning in VERDICT_MEANING.items()},
+        "claim_groups": [
+            {"title": group.title,
+             "claims": [claim_dict(item.claim, item.grade) for item in group.claims]}
+            for group in report.groups],
+        "studies": [study_dict(s) for s in report.studies],
+        "registrations": [study_dict(s) for s in report.registrations],
+        "reviews": [study_dict(s) for s in report.reviews],
+        "map": gap_body,
+        "unmapped": list(report.unmapped),
+        "gaps": list(report.gaps),
+        "references": [
+            {"study": ref.study.id, "authors": ref.authors, "title": ref.study.title,
+             "journal": ref.study.journal, "year": ref.study.year,
+             "links": [{"kind": link.kind, "label": link.label, "url": link.url}
+                       for link in ref.links]}
+            for ref in report.references],
     })
