@@ -19,23 +19,31 @@ Where: `$PAINLIT_CACHE_DIR`, else `$XDG_CACHE_HOME/painlit/corpus`, else
 
 from __future__ import annotations
 
+import array
 import contextlib
 import functools
 import gc
 import hashlib
 import io
+import mmap
 import os
 import pickle
+import struct
 import zlib
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import TypeVar, cast, overload
 
 from painlit import __version__
 from painlit.errors import CorpusError, OutputError
-from painlit.model import Corpus
+from painlit.grading import GradeTable, grade_all
+from painlit.model import Corpus, CorpusIndex, same_items
 from painlit.yamlfile import read_bytes
 
+T = TypeVar("T")
+
 #: Bumped whenever what an entry holds changes shape.
-FORMAT = 3
+FORMAT = 4
 MAGIC = b"painlit-corpus-cache\n"
 #: Bytes of the checksum (CRC-32) that follows MAGIC: damage that would still unpickle is
 #: caught. A checksum, not a signature: the unpickler's allow-list is what keeps code out.
@@ -115,7 +123,6 @@ def _via_pointer(pointer: Path, folder: Path) -> Corpus | None:
 
 
 def _parse(raw: bytes, shown: str) -> Corpus:
-    from painlit.grading import grade_all
     from painlit.loader import check_bytes
 
     corpus, problems = check_bytes(raw, shown)
@@ -146,40 +153,135 @@ class _RecordUnpickler(pickle.Unpickler):
     """Builds painlit records and dates, and nothing else."""
 
     def find_class(self, module: str, name: str) -> type:
-        if module == "datetime" and name == "date":
-            from datetime import date
+        return _allowed_class(module, name)
 
-            return date
-        if module in _ALLOWED_MODULES and not name.startswith("_"):
-            import importlib
 
-            found = getattr(importlib.import_module(module), name, None)
-            if isinstance(found, type):
-                return found
-        raise pickle.UnpicklingError(f"{module}.{name} is not a painlit record")
+@functools.cache
+def _allowed_class(module: str, name: str) -> type:
+    if module == "datetime" and name == "date":
+        from datetime import date
+
+        return date
+    if module in _ALLOWED_MODULES and not name.startswith("_"):
+        import importlib
+
+        found = getattr(importlib.import_module(module), name, None)
+        if isinstance(found, type):
+            return found
+    raise pickle.UnpicklingError(f"{module}.{name} is not a painlit record")
+
+
+def _load(data: bytes | memoryview) -> object:
+    return _RecordUnpickler(io.BytesIO(data)).load()
+
+
+# An entry: MAGIC, a CRC-32 of the rest, the header's length (8 bytes), the header (a pickle
+# of the small parts of the corpus, its index columns and where each record is), then every
+# study, claim and grade pickled on its own, so that each is decoded only when it is used.
+_LENGTH = struct.Struct(">Q")
+_HEAD = len(MAGIC) + DIGEST_SIZE
+
+
+class LazyRecords(Sequence[T]):
+    """Records pickled one by one in a cache entry, each decoded the first time it is used."""
+
+    __slots__ = ("_base", "_buffer", "_decoded", "_offsets")
+
+    def __init__(self, buffer: mmap.mmap, base: int, offsets: array.array[int]) -> None:
+        self._buffer = buffer
+        self._base = base
+        self._offsets = offsets  # record i is buffer[base + offsets[i]:base + offsets[i + 1]]
+        self._decoded: list[T | None] = [None] * (len(offsets) - 1)
+
+    def __len__(self) -> int:
+        return len(self._decoded)
+
+    @overload
+    def __getitem__(self, index: int) -> T: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[T]: ...
+    def __getitem__(self, index: int | slice) -> T | Sequence[T]:
+        if isinstance(index, slice):
+            return tuple(self[i] for i in range(*index.indices(len(self))))
+        record = self._decoded[index]
+        if record is None:
+            if index < 0:
+                index += len(self._decoded)
+            base, offsets = self._base, self._offsets
+            with _collector_paused():
+                record = cast(T, _load(self._buffer[base + offsets[index]:
+                                                    base + offsets[index + 1]]))
+            self._decoded[index] = record
+        return record
+
+    def __iter__(self) -> Iterator[T]:
+        return (self[i] for i in range(len(self)))
+
+    def __eq__(self, other: object) -> bool:
+        return same_items(self, other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Many new objects, none of them garbage: collecting while building them is wasted time."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def read_entry(entry: Path) -> Corpus | None:
     """The corpus in a cache entry, or None when it is missing, corrupt or not ours."""
     try:
-        data = entry.read_bytes()
-    except OSError:
+        with entry.open("rb") as stream:
+            buffer = mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ)
+    except (OSError, ValueError):  # ValueError: an empty file cannot be mapped
         return None
-    start = len(MAGIC) + DIGEST_SIZE
-    if not data.startswith(MAGIC) or data[len(MAGIC):start] != _digest(memoryview(data)[start:]):
-        return None
-    enabled = gc.isenabled()
-    gc.disable()  # millions of new objects, none of them garbage: collecting is wasted time
     try:
-        corpus = _RecordUnpickler(io.BytesIO(memoryview(data)[start:])).load()
+        return _open(buffer)
     except Exception:  # any damage at all means: not usable, rebuild
         return None
-    finally:
-        if enabled:
-            gc.enable()
-    if not isinstance(corpus, Corpus) or "grades" not in corpus.memo:
+
+
+def _open(buffer: mmap.mmap) -> Corpus | None:
+    if buffer[:len(MAGIC)] != MAGIC or buffer[len(MAGIC):_HEAD] != _digest(
+            memoryview(buffer)[_HEAD:]):
         return None
+    (length,) = _LENGTH.unpack_from(buffer, _HEAD)
+    start = _HEAD + _LENGTH.size
+    with _collector_paused():
+        header = _load(buffer[start:start + length])
+    if not isinstance(header, tuple) or len(header) != 9:
+        return None
+    info, conditions, mechanisms, substances, sources, index, levels, offsets, path = header
+    if not isinstance(index, CorpusIndex) or not isinstance(offsets, tuple):
+        return None
+    base = start + length
+    studies, claims, grades = (_offsets(raw, len(buffer) - base) for raw in offsets)
+    if (len(studies) != len(index.study_ids) + 1 or len(claims) != len(index.claim_ids) + 1
+            or len(grades) != len(claims) or len(levels) != len(index.claim_ids)):
+        return None
+    corpus = Corpus(info=info, conditions=conditions, mechanisms=mechanisms,
+                    substances=substances, sources=sources,
+                    studies=LazyRecords(buffer, base, studies),
+                    claims=LazyRecords(buffer, base, claims), path=path,
+                    prebuilt_index=index)
+    corpus.memo["grades"] = GradeTable(corpus.claim_position,
+                                       LazyRecords(buffer, base, grades), levels)
     return corpus
+
+
+def _offsets(raw: object, size: int) -> array.array[int]:
+    offsets = array.array("Q")
+    offsets.frombytes(cast(bytes, raw))
+    if not offsets or offsets[0] > offsets[-1] or offsets[-1] > size:
+        raise ValueError("record offsets do not fit the entry")
+    return offsets
 
 
 def write_entry(entry: Path, corpus: Corpus) -> None:
@@ -193,8 +295,21 @@ def write_entry(entry: Path, corpus: Corpus) -> None:
 
 
 def encode_entry(corpus: Corpus) -> bytes:
-    """What a cache entry holds: MAGIC, a checksum of the pickle, the pickle."""
-    payload = pickle.dumps(corpus, protocol=pickle.HIGHEST_PROTOCOL)
+    """What a cache entry holds (see above): the corpus and its grades."""
+    grades = grade_all(corpus)
+    body = io.BytesIO()
+    offsets = []
+    for records in (corpus.studies, corpus.claims, grades.grades):
+        where = array.array("Q", [body.tell()])
+        for record in records:
+            body.write(pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL))
+            where.append(body.tell())
+        offsets.append(where.tobytes())
+    header = pickle.dumps(
+        (corpus.info, corpus.conditions, corpus.mechanisms, corpus.substances, corpus.sources,
+         corpus.index, tuple(grades.levels), tuple(offsets), corpus.path),
+        protocol=pickle.HIGHEST_PROTOCOL)
+    payload = _LENGTH.pack(len(header)) + header + body.getbuffer()
     return MAGIC + _digest(payload) + payload
 
 

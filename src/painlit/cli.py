@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -360,7 +360,7 @@ TextOption = Annotated[str | None, typer.Option(help="Text in title, finding or 
 def select_studies(corpus: Corpus, *, design: str | None, dose: DoseCategory | None,
                    population: Population | None, substance: str | None,
                    condition: str | None, mechanism: str | None, year_from: int | None,
-                   year_to: int | None, text: str | None) -> list[Study]:
+                   year_to: int | None, text: str | None) -> Sequence[Study]:
     """The studies the filter options choose, names resolved against the corpus."""
     from painlit.query import (
         StudyFilter,

@@ -17,7 +17,7 @@ The rules (documented with their rationale in docs/grading.md):
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
@@ -435,13 +435,55 @@ def _no_evidence(claim: Claim, corpus: Corpus, registrations: list[Study],
     )
 
 
-def grade_all(corpus: Corpus) -> dict[str, Grade]:
-    """Every claim's grade, by claim id (computed once per corpus; do not modify it)."""
+class GradeTable(Mapping[str, Grade]):
+    """Every claim's grade by claim id, plus each claim's certainty and verdict as columns
+    (by claim position), so filtering and sorting by certainty never needs the full grades.
+    From the cache, a grade is decoded only when it is looked up."""
+
+    __slots__ = ("_grades", "_levels", "_positions")
+
+    def __init__(self, positions: Mapping[str, int], grades: Sequence[Grade],
+                 levels: Sequence[tuple[Certainty, Verdict]] | None = None) -> None:
+        self._positions = positions
+        self._grades = grades
+        self._levels = levels if levels is not None else tuple(
+            (grade.certainty, grade.verdict) for grade in grades)
+
+    @property
+    def levels(self) -> Sequence[tuple[Certainty, Verdict]]:
+        """(certainty, verdict) of claim i of the corpus, for every i."""
+        return self._levels
+
+    @property
+    def grades(self) -> Sequence[Grade]:
+        """The grade of claim i, for every i."""
+        return self._grades
+
+    def certainty(self, claim_id: str) -> Certainty:
+        return self._levels[self._positions[claim_id]][0]
+
+    def __getitem__(self, claim_id: str) -> Grade:
+        return self._grades[self._positions[claim_id]]
+
+    def __contains__(self, claim_id: object) -> bool:
+        return claim_id in self._positions
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._positions)
+
+    def __len__(self) -> int:
+        return len(self._positions)
+
+
+def grade_all(corpus: Corpus) -> GradeTable:
+    """Every claim's grade (computed once per corpus, or read from the cache)."""
     grades = corpus.memo.get("grades")
     if grades is None:
-        grades = {claim.id: grade_claim(claim, corpus) for claim in corpus.claims}
+        grades = GradeTable(corpus.claim_position,
+                            tuple(grade_claim(claim, corpus) for claim in corpus.claims))
         corpus.memo["grades"] = grades
-    return grades  # type: ignore[return-value]
+    assert isinstance(grades, GradeTable)
+    return grades
 
 
 def curation_warnings(corpus: Corpus) -> list[Problem]:

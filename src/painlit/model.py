@@ -7,10 +7,13 @@ The closed vocabularies are string enums whose values are exactly what the YAML 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field, fields
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import InitVar, dataclass, field, fields
 from datetime import date
 from enum import IntEnum, StrEnum
+from typing import TypeVar, overload
+
+T = TypeVar("T")
 
 
 class StudyDesign(StrEnum):
@@ -318,19 +321,141 @@ class Claim:
     line: int = 0
 
 
+@dataclass(frozen=True, slots=True)
+class CorpusIndex:
+    """The fields that queries filter and sort on, as columns: entry i belongs to study (or
+    claim) i. Queries scan these instead of the records, so a corpus read from the cache
+    decodes only the records a command shows (painlit.cache)."""
+
+    study_ids: tuple[str, ...]
+    study_years: tuple[int, ...]
+    study_designs: tuple[StudyDesign, ...]
+    study_populations: tuple[Population, ...]
+    study_doses: tuple[DoseCategory, ...]
+    study_statuses: tuple[PublicationStatus, ...]
+    study_conditions: tuple[tuple[str, ...], ...]
+    study_mechanisms: tuple[tuple[str, ...], ...]
+    study_substances: tuple[tuple[str, ...], ...]
+    #: (doi, pmid, registry) of each study: `painlit study` finds a study by any of them.
+    study_identifiers: tuple[tuple[str | None, str | None, str | None], ...]
+    claim_ids: tuple[str, ...]
+    claim_topics: tuple[ClaimTopic, ...]
+    claim_conditions: tuple[tuple[str, ...], ...]
+    claim_mechanisms: tuple[tuple[str, ...], ...]
+    claim_sources: tuple[tuple[str, ...], ...]
+
+    @classmethod
+    def of(cls, studies: Sequence[Study], claims: Sequence[Claim]) -> CorpusIndex:
+        shared: dict[tuple[str, ...], tuple[str, ...]] = {}
+
+        def one(values: tuple[str, ...]) -> tuple[str, ...]:
+            return shared.setdefault(values, values)  # equal lists stored once
+
+        return cls(
+            study_ids=tuple(s.id for s in studies),
+            study_years=tuple(s.year for s in studies),
+            study_designs=tuple(s.design for s in studies),
+            study_populations=tuple(s.population for s in studies),
+            study_doses=tuple(s.dose.category for s in studies),
+            study_statuses=tuple(s.status for s in studies),
+            study_conditions=tuple(one(s.conditions) for s in studies),
+            study_mechanisms=tuple(one(s.mechanisms) for s in studies),
+            study_substances=tuple(one(s.substances) for s in studies),
+            study_identifiers=tuple((s.doi, s.pmid, s.registry) for s in studies),
+            claim_ids=tuple(c.id for c in claims),
+            claim_topics=tuple(c.topic for c in claims),
+            claim_conditions=tuple(one(c.conditions) for c in claims),
+            claim_mechanisms=tuple(one(c.mechanisms) for c in claims),
+            claim_sources=tuple(one(c.sources) for c in claims),
+        )
+
+
+class ById(Mapping[str, T]):
+    """Records by id, through a position map: looking one up decodes only that record."""
+
+    __slots__ = ("_positions", "_records")
+
+    def __init__(self, records: Sequence[T], positions: Mapping[str, int]) -> None:
+        self._records = records
+        self._positions = positions
+
+    def __getitem__(self, key: str) -> T:
+        return self._records[self._positions[key]]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._positions
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._positions)
+
+    def __len__(self) -> int:
+        return len(self._positions)
+
+
+class Picked(Sequence[T]):
+    """Some records of a sequence, by position, fetched only when used (`painlit --limit`
+    shows 25 of thousands; a corpus read from the cache decodes just those)."""
+
+    __slots__ = ("_positions", "_records")
+
+    def __init__(self, records: Sequence[T], positions: Sequence[int]) -> None:
+        self._records = records
+        self._positions = positions
+
+    def __len__(self) -> int:
+        return len(self._positions)
+
+    @overload
+    def __getitem__(self, index: int) -> T: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[T]: ...
+    def __getitem__(self, index: int | slice) -> T | Sequence[T]:
+        if isinstance(index, slice):
+            return Picked(self._records, self._positions[index])
+        return self._records[self._positions[index]]
+
+    def __iter__(self) -> Iterator[T]:
+        records = self._records
+        return (records[position] for position in self._positions)
+
+    def __eq__(self, other: object) -> bool:
+        return same_items(self, other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Picked({list(self)!r})"
+
+
+def same_items(sequence: Sequence[object], other: object) -> bool:
+    """Equality for record sequences: equal to any sequence (a tuple too) with equal items."""
+    if not isinstance(other, Sequence) or isinstance(other, str | bytes):
+        return False
+    return len(sequence) == len(other) and all(a == b for a, b in zip(sequence, other, strict=True))
+
+
 @dataclass(frozen=True)
 class Corpus:
+    """The whole corpus. `studies` and `claims` are tuples when read from YAML; from the cache
+    they are sequences that decode each record when it is first used (painlit.cache)."""
+
     info: CorpusInfo
     conditions: tuple[Condition, ...]
     mechanisms: tuple[Mechanism, ...]
     substances: tuple[Substance, ...]
     sources: tuple[Source, ...]
-    studies: tuple[Study, ...]
-    claims: tuple[Claim, ...]
+    studies: Sequence[Study]
+    claims: Sequence[Claim]
     path: str = ""
-    # Indexes built once, so lookups by id are dictionary hits rather than scans.
-    study_by_id: dict[str, Study] = field(init=False, repr=False, compare=False)
-    claim_by_id: dict[str, Claim] = field(init=False, repr=False, compare=False)
+    #: The index of exactly these studies and claims (the cache has one); when not given, it
+    #: is built from them, as it is for a copy made with `dataclasses.replace`.
+    prebuilt_index: InitVar[CorpusIndex | None] = None
+    index: CorpusIndex = field(init=False, repr=False, compare=False)
+    # Lookups by id are dictionary hits rather than scans.
+    study_position: dict[str, int] = field(init=False, repr=False, compare=False)
+    claim_position: dict[str, int] = field(init=False, repr=False, compare=False)
+    study_by_id: Mapping[str, Study] = field(init=False, repr=False, compare=False)
+    claim_by_id: Mapping[str, Claim] = field(init=False, repr=False, compare=False)
     condition_by_id: dict[str, Condition] = field(init=False, repr=False, compare=False)
     mechanism_by_id: dict[str, Mechanism] = field(init=False, repr=False, compare=False)
     substance_by_id: dict[str, Substance] = field(init=False, repr=False, compare=False)
@@ -338,14 +463,26 @@ class Corpus:
     # Values derived from the corpus alone, computed once (the grades); the cache keeps them.
     memo: dict[str, object] = field(init=False, repr=False, compare=False)
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "study_by_id", {s.id: s for s in self.studies})
-        object.__setattr__(self, "claim_by_id", {c.id: c for c in self.claims})
+    def __post_init__(self, prebuilt_index: CorpusIndex | None) -> None:
+        index = prebuilt_index or CorpusIndex.of(self.studies, self.claims)
+        object.__setattr__(self, "index", index)
+        study_position = {id_: i for i, id_ in enumerate(index.study_ids)}
+        claim_position = {id_: i for i, id_ in enumerate(index.claim_ids)}
+        object.__setattr__(self, "study_position", study_position)
+        object.__setattr__(self, "claim_position", claim_position)
+        object.__setattr__(self, "study_by_id", ById(self.studies, study_position))
+        object.__setattr__(self, "claim_by_id", ById(self.claims, claim_position))
         object.__setattr__(self, "condition_by_id", {c.id: c for c in self.conditions})
         object.__setattr__(self, "mechanism_by_id", {m.id: m for m in self.mechanisms})
         object.__setattr__(self, "substance_by_id", {s.id: s for s in self.substances})
         object.__setattr__(self, "source_by_id", {s.id: s for s in self.sources})
         object.__setattr__(self, "memo", {})
+
+    def studies_at(self, positions: Sequence[int]) -> Sequence[Study]:
+        return Picked(self.studies, positions)
+
+    def claims_at(self, positions: Sequence[int]) -> Sequence[Claim]:
+        return Picked(self.claims, positions)
 
 
 def fast_pickling(*classes: type) -> None:
@@ -374,4 +511,4 @@ def fast_pickling(*classes: type) -> None:
 
 
 fast_pickling(CorpusInfo, Condition, Mechanism, Substance, Source, Dose, Registration, Study,
-              Evidence, Judgement, ClaimScope, Claim)
+              Evidence, Judgement, ClaimScope, Claim, CorpusIndex)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
 from painlit.errors import UnknownNameError, closest
-from painlit.grading import Grade, Verdict
+from painlit.grading import GradeTable, Verdict
 from painlit.model import (
     Certainty,
     Claim,
@@ -81,16 +81,21 @@ def resolve_source(corpus: Corpus, name: str) -> Source:
 
 
 def resolve_claim(corpus: Corpus, name: str) -> Claim:
+    found = corpus.claim_by_id.get(name.strip())
+    if found is not None:  # the usual case, and no scan of every claim
+        return found
     return _resolve("claim", name, corpus.claims)
 
 
 def resolve_study(corpus: Corpus, name: str) -> Study:
     """A study by id, DOI, PMID or registry id."""
+    found = corpus.study_by_id.get(name.strip())
+    if found is not None:
+        return found
     wanted = name.strip().lower()
-    for study in corpus.studies:
-        identifiers = (study.id, study.doi, study.pmid, study.registry)
+    for position, identifiers in enumerate(corpus.index.study_identifiers):
         if any(value is not None and value.lower() == wanted for value in identifiers):
-            return study
+            return corpus.studies[position]
     return _resolve("study", name, corpus.studies)
 
 
@@ -140,34 +145,43 @@ class StudyFilter:
     text: str | None = None
 
 
-def filter_studies(corpus: Corpus, wanted: StudyFilter) -> list[Study]:
+def filter_studies(corpus: Corpus, wanted: StudyFilter) -> Sequence[Study]:
+    """The studies that pass every filter, newest first (then by id)."""
+    index = corpus.index
     conditions = (set(condition_subtree(corpus, wanted.condition))
                   if wanted.condition is not None else None)
-    text = wanted.text.lower() if wanted.text else None
-    found = []
-    for study in corpus.studies:
-        if wanted.design is not None and study.design is not wanted.design:
-            continue
-        if wanted.randomised is not None and study.design.is_randomised != wanted.randomised:
-            continue
-        if wanted.dose is not None and study.dose.category is not wanted.dose:
-            continue
-        if wanted.population is not None and study.population is not wanted.population:
-            continue
-        if wanted.substance is not None and wanted.substance not in study.substances:
-            continue
-        if conditions is not None and not conditions.intersection(study.conditions):
-            continue
-        if wanted.mechanism is not None and wanted.mechanism not in study.mechanisms:
-            continue
-        if wanted.year_from is not None and study.year < wanted.year_from:
-            continue
-        if wanted.year_to is not None and study.year > wanted.year_to:
-            continue
-        if text is not None and text not in study_text(study):
-            continue
-        found.append(study)
-    return sorted(found, key=lambda s: (-s.year, s.id))
+    positions: Iterable[int] = range(len(index.study_ids))
+    # Each filter narrows the positions using one column; the records are not touched.
+    if wanted.design is not None:
+        positions = [i for i in positions if index.study_designs[i] is wanted.design]
+    if wanted.randomised is not None:
+        positions = [i for i in positions
+                     if index.study_designs[i].is_randomised == wanted.randomised]
+    if wanted.dose is not None:
+        positions = [i for i in positions if index.study_doses[i] is wanted.dose]
+    if wanted.population is not None:
+        positions = [i for i in positions if index.study_populations[i] is wanted.population]
+    if wanted.substance is not None:
+        positions = [i for i in positions if wanted.substance in index.study_substances[i]]
+    if conditions is not None:
+        positions = [i for i in positions
+                     if not conditions.isdisjoint(index.study_conditions[i])]
+    if wanted.mechanism is not None:
+        positions = [i for i in positions if wanted.mechanism in index.study_mechanisms[i]]
+    if wanted.year_from is not None:
+        positions = [i for i in positions if index.study_years[i] >= wanted.year_from]
+    if wanted.year_to is not None:
+        positions = [i for i in positions if index.study_years[i] <= wanted.year_to]
+    if wanted.text:  # the only filter that reads the records themselves
+        text = wanted.text.lower()
+        positions = [i for i in positions if text in study_text(corpus.studies[i])]
+    return corpus.studies_at(newest_first(corpus, positions))
+
+
+def newest_first(corpus: Corpus, positions: Iterable[int]) -> list[int]:
+    """Study positions ordered by year, newest first, then by id."""
+    years, ids = corpus.index.study_years, corpus.index.study_ids
+    return sorted(positions, key=lambda i: (-years[i], ids[i]))
 
 
 def study_text(study: Study) -> str:
@@ -196,24 +210,25 @@ class ClaimFilter:
     verdict: Verdict | None = None
 
 
-def filter_claims(corpus: Corpus, grades: dict[str, Grade], wanted: ClaimFilter) -> list[Claim]:
+def filter_claims(corpus: Corpus, grades: GradeTable, wanted: ClaimFilter) -> Sequence[Claim]:
+    """The claims that pass every filter, in corpus order."""
+    index = corpus.index
     conditions = (set(condition_subtree(corpus, wanted.condition))
                   if wanted.condition is not None else None)
-    found = []
-    for claim in corpus.claims:
-        grade = grades[claim.id]
-        if conditions is not None and not conditions.intersection(claim.conditions):
-            continue
-        if wanted.mechanism is not None and wanted.mechanism not in claim.mechanisms:
-            continue
-        if wanted.source is not None and wanted.source not in claim.sources:
-            continue
-        if wanted.min_certainty is not None and grade.certainty < wanted.min_certainty:
-            continue
-        if wanted.verdict is not None and grade.verdict is not wanted.verdict:
-            continue
-        found.append(claim)
-    return found
+    positions: Iterable[int] = range(len(index.claim_ids))
+    if conditions is not None:
+        positions = [i for i in positions
+                     if not conditions.isdisjoint(index.claim_conditions[i])]
+    if wanted.mechanism is not None:
+        positions = [i for i in positions if wanted.mechanism in index.claim_mechanisms[i]]
+    if wanted.source is not None:
+        positions = [i for i in positions if wanted.source in index.claim_sources[i]]
+    levels = grades.levels
+    if wanted.min_certainty is not None:
+        positions = [i for i in positions if levels[i][0] >= wanted.min_certainty]
+    if wanted.verdict is not None:
+        positions = [i for i in positions if levels[i][1] is wanted.verdict]
+    return corpus.claims_at(list(positions))
 
 
 @dataclass(frozen=True, slots=True)

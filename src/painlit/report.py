@@ -9,14 +9,14 @@ so the three formats always say the same thing.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TypeVar
 from urllib.parse import quote
 
 from painlit.errors import UnknownNameError
-from painlit.grading import Grade, Step, Verdict
+from painlit.grading import Grade, GradeTable, Step, Verdict
 from painlit.model import (
     Certainty,
     Claim,
@@ -133,7 +133,7 @@ class Reference:
 @dataclass(frozen=True, slots=True)
 class ClaimGroup:
     title: str
-    claims: tuple[GradedClaim, ...]
+    claims: Sequence[GradedClaim]
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,7 +269,7 @@ def reference(study: Study) -> Reference:
 
 # --- building -------------------------------------------------------------------------------
 
-def _graded(claims: Iterable[Claim], grades: dict[str, Grade]) -> tuple[GradedClaim, ...]:
+def _graded(claims: Iterable[Claim], grades: Mapping[str, Grade]) -> tuple[GradedClaim, ...]:
     ordered = sorted(claims, key=lambda c: (-grades[c.id].certainty, c.id))
     return tuple(GradedClaim(claim, grades[claim.id]) for claim in ordered)
 
@@ -301,7 +301,7 @@ def _general_gaps(claims: tuple[GradedClaim, ...], studies: tuple[Study, ...],
     return gaps
 
 
-def _scoped_map(corpus: Corpus, grades: dict[str, Grade], studies: Iterable[Study],
+def _scoped_map(corpus: Corpus, grades: Mapping[str, Grade], studies: Iterable[Study],
                 claims: Iterable[GradedClaim], root: str | None) -> GapMap:
     """The design map over only the report's studies, coloured by only the report's claims."""
     wanted_ids = {s.id for s in studies}
@@ -332,7 +332,7 @@ def _from_summary(summary: Summary, heading: str
     return heading, tuple(groups), studies, list(summary.gaps)
 
 
-def build_report(corpus: Corpus, grades: dict[str, Grade], scope: Scope | None = None
+def build_report(corpus: Corpus, grades: GradeTable, scope: Scope | None = None
                  ) -> Report:
     """Everything a report shows, for the whole corpus or the one record `scope` names."""
     scope = scope or Scope()

@@ -5,10 +5,12 @@ Pure functions from a corpus (and its grades) to plain data; renderers decide ho
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import overload
 
-from painlit.grading import Grade
+from painlit.grading import Grade, GradeTable
 from painlit.model import (
     Certainty,
     Claim,
@@ -21,8 +23,9 @@ from painlit.model import (
     PublicationStatus,
     Study,
     StudyDesign,
+    same_items,
 )
-from painlit.query import condition_ancestors, condition_subtree
+from painlit.query import condition_ancestors, condition_subtree, newest_first
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,98 +43,159 @@ class Summary:
     name: str
     description: str | None
     includes: tuple[str, ...]  # sub-conditions folded in
-    claims: tuple[GradedClaim, ...]
-    broader_claims: tuple[GradedClaim, ...]  # claims about a parent condition
-    safety: tuple[GradedClaim, ...]
-    studies: tuple[Study, ...]  # primary studies, newest first
-    reviews: tuple[Study, ...]
-    registrations: tuple[Study, ...]  # registered trials without published results
+    claims: Sequence[GradedClaim]  # best certainty first
+    broader_claims: Sequence[GradedClaim]  # claims about a parent condition
+    safety: Sequence[GradedClaim]
+    studies: Sequence[Study]  # primary studies, newest first
+    reviews: Sequence[Study]
+    registrations: Sequence[Study]  # registered trials without published results
     gaps: tuple[str, ...]
 
 
-def _graded(claims: list[Claim], grades: dict[str, Grade]) -> tuple[GradedClaim, ...]:
-    ordered = sorted(claims, key=lambda c: (-grades[c.id].certainty, c.id))
-    return tuple(GradedClaim(claim, grades[claim.id]) for claim in ordered)
+class GradedClaims(Sequence[GradedClaim]):
+    """Claims with their grades, by claim position; each is fetched only when used."""
+
+    __slots__ = ("_claims", "_grades", "_positions")
+
+    def __init__(self, corpus: Corpus, grades: GradeTable, positions: Sequence[int]) -> None:
+        self._claims, self._grades, self._positions = corpus.claims, grades.grades, positions
+
+    def __len__(self) -> int:
+        return len(self._positions)
+
+    @property
+    def positions(self) -> Sequence[int]:
+        return self._positions
+
+    @overload
+    def __getitem__(self, index: int) -> GradedClaim: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[GradedClaim]: ...
+    def __getitem__(self, index: int | slice) -> GradedClaim | Sequence[GradedClaim]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        position = self._positions[index]
+        return GradedClaim(self._claims[position], self._grades[position])
+
+    def __iter__(self) -> Iterator[GradedClaim]:
+        return (self[i] for i in range(len(self)))
+
+    def __eq__(self, other: object) -> bool:
+        return same_items(self, other)
+
+    __hash__ = None  # type: ignore[assignment]
 
 
-def _split(studies: list[Study]) -> tuple[tuple[Study, ...], tuple[Study, ...],
-                                          tuple[Study, ...]]:
-    newest = sorted(studies, key=lambda s: (-s.year, s.id))
-    primary = tuple(s for s in newest if s.design.is_primary)
-    reviews = tuple(s for s in newest if s.design.is_review)
-    registrations = tuple(s for s in newest if s.design is StudyDesign.TRIAL_REGISTRATION)
-    return primary, reviews, registrations
+def _graded(corpus: Corpus, grades: GradeTable, positions: Iterable[int]) -> GradedClaims:
+    """Best certainty first, then by id."""
+    levels, ids = grades.levels, corpus.index.claim_ids
+    ordered = sorted(positions, key=lambda i: (-levels[i][0], ids[i]))
+    return GradedClaims(corpus, grades, ordered)
 
 
-def _safety(corpus: Corpus, grades: dict[str, Grade]) -> tuple[GradedClaim, ...]:
-    return _graded([c for c in corpus.claims if c.topic is ClaimTopic.SAFETY], grades)
+@dataclass(frozen=True, slots=True)
+class _Split:
+    primary: list[int]
+    reviews: list[int]
+    registrations: list[int]
 
 
-def _gaps(name: str, studies: tuple[Study, ...], claims: tuple[GradedClaim, ...]) -> list[str]:
+def _split(corpus: Corpus, positions: Iterable[int]) -> _Split:
+    """Study positions, newest first, as primary studies, reviews and registrations."""
+    designs = corpus.index.study_designs
+    split = _Split([], [], [])
+    for i in newest_first(corpus, positions):
+        design = designs[i]
+        if design is StudyDesign.TRIAL_REGISTRATION:
+            split.registrations.append(i)
+        elif design.is_review:
+            split.reviews.append(i)
+        else:
+            split.primary.append(i)
+    return split
+
+
+def _safety(corpus: Corpus, grades: GradeTable) -> GradedClaims:
+    topics = corpus.index.claim_topics
+    return _graded(corpus, grades, (i for i, topic in enumerate(topics)
+                                    if topic is ClaimTopic.SAFETY))
+
+
+def _gaps(corpus: Corpus, name: str, primary: list[int], claims: GradedClaims,
+          grades: GradeTable) -> list[str]:
+    index = corpus.index
     gaps = []
-    patients = [s for s in studies if s.population is Population.PATIENTS]
-    randomised = [s for s in patients if s.design.is_randomised]
-    micro_randomised = [s for s in randomised if s.dose.category is DoseCategory.MICRO]
-    if not studies:
+    patients = [i for i in primary if index.study_populations[i] is Population.PATIENTS]
+    randomised = [i for i in patients if index.study_designs[i].is_randomised]
+    micro_randomised = [i for i in randomised if index.study_doses[i] is DoseCategory.MICRO]
+    if not primary:
         gaps.append(f"No primary study of psychedelics in {name} is in the corpus.")
     elif not patients:
         gaps.append(f"No study in patients with {name}: only indirect evidence.")
-    if studies and not randomised:
+    if primary and not randomised:
         gaps.append(f"No randomised trial of any psychedelic dose in {name}.")
     if not micro_randomised:
         gaps.append(f"No randomised, placebo-controlled trial of microdosing in {name}.")
-    unanswered = [g for g in claims if g.grade.certainty is Certainty.NO_EVIDENCE]
+    levels = grades.levels
+    unanswered = sum(1 for i in claims.positions if levels[i][0] is Certainty.NO_EVIDENCE)
     if unanswered:
-        gaps.append(f"{len(unanswered)} claim(s) about {name} have no study behind them.")
+        gaps.append(f"{unanswered} claim(s) about {name} have no study behind them.")
     return gaps
 
 
-def summarise_condition(corpus: Corpus, condition: Condition,
-                        grades: dict[str, Grade]) -> Summary:
+def summarise_condition(corpus: Corpus, condition: Condition, grades: GradeTable) -> Summary:
+    index = corpus.index
     subtree = condition_subtree(corpus, condition.id)
     members = set(subtree)
     ancestors = set(condition_ancestors(corpus, condition.id))
-    claims = [c for c in corpus.claims
-              if members.intersection(c.conditions) and c.topic is not ClaimTopic.SAFETY]
-    broader = [c for c in corpus.claims
-               if ancestors.intersection(c.conditions) and not members.intersection(c.conditions)
-               and c.topic is not ClaimTopic.SAFETY]
-    primary, reviews, registrations = _split(
-        [s for s in corpus.studies if members.intersection(s.conditions)]
-    )
-    graded = _graded(claims, grades)
-    registrations = tuple(s for s in registrations if s.status is not PublicationStatus.PUBLISHED)
+    about, broader = [], []
+    for i, (conditions, topic) in enumerate(zip(index.claim_conditions, index.claim_topics,
+                                                strict=True)):
+        if topic is ClaimTopic.SAFETY:
+            continue
+        if not members.isdisjoint(conditions):
+            about.append(i)
+        elif not ancestors.isdisjoint(conditions):
+            broader.append(i)
+    split = _split(corpus, (i for i, conditions in enumerate(index.study_conditions)
+                            if not members.isdisjoint(conditions)))
+    graded = _graded(corpus, grades, about)
+    registrations = [i for i in split.registrations
+                     if index.study_statuses[i] is not PublicationStatus.PUBLISHED]
     return Summary(
         kind="condition", id=condition.id, name=condition.name,
         description=condition.description, includes=tuple(subtree[1:]), claims=graded,
-        broader_claims=_graded(broader, grades), safety=_safety(corpus, grades),
-        studies=primary, reviews=reviews, registrations=registrations,
-        gaps=tuple(_gaps(condition.name.lower(), primary, graded)),
+        broader_claims=_graded(corpus, grades, broader), safety=_safety(corpus, grades),
+        studies=corpus.studies_at(split.primary), reviews=corpus.studies_at(split.reviews),
+        registrations=corpus.studies_at(registrations),
+        gaps=tuple(_gaps(corpus, condition.name.lower(), split.primary, graded, grades)),
     )
 
 
-def summarise_mechanism(corpus: Corpus, mechanism: Mechanism,
-                        grades: dict[str, Grade]) -> Summary:
-    claims = [c for c in corpus.claims if mechanism.id in c.mechanisms]
-    primary, reviews, registrations = _split(
-        [s for s in corpus.studies if mechanism.id in s.mechanisms]
-    )
-    graded = _graded(claims, grades)
+def summarise_mechanism(corpus: Corpus, mechanism: Mechanism, grades: GradeTable) -> Summary:
+    index = corpus.index
+    claims = [i for i, mechanisms in enumerate(index.claim_mechanisms)
+              if mechanism.id in mechanisms]
+    split = _split(corpus, (i for i, mechanisms in enumerate(index.study_mechanisms)
+                            if mechanism.id in mechanisms))
+    primary = split.primary
     gaps = []
-    human = [s for s in primary if s.population.is_human]
+    human = [i for i in primary if index.study_populations[i].is_human]
+    name = mechanism.name.lower()
     if not primary:
-        gaps.append(f"No primary study of {mechanism.name.lower()} is in the corpus.")
+        gaps.append(f"No primary study of {name} is in the corpus.")
     elif not human:
         gaps.append("Only animal or cell studies: nothing shows this happens in people.")
-    if not [s for s in human if s.dose.category is DoseCategory.MICRO]:
-        gaps.append(f"No human study tested {mechanism.name.lower()} at microdoses.")
-    if not [s for s in primary if s.population is Population.PATIENTS]:
+    if not [i for i in human if index.study_doses[i] is DoseCategory.MICRO]:
+        gaps.append(f"No human study tested {name} at microdoses.")
+    if not [i for i in primary if index.study_populations[i] is Population.PATIENTS]:
         gaps.append("No study linked this mechanism to pain relief in patients.")
     return Summary(
         kind="mechanism", id=mechanism.id, name=mechanism.name,
-        description=mechanism.description, includes=(), claims=graded, broader_claims=(),
-        safety=(), studies=primary, reviews=reviews, registrations=registrations,
-        gaps=tuple(gaps),
+        description=mechanism.description, includes=(), claims=_graded(corpus, grades, claims),
+        broader_claims=(), safety=(), studies=corpus.studies_at(primary),
+        reviews=corpus.studies_at(split.reviews),
+        registrations=corpus.studies_at(split.registrations), gaps=tuple(gaps),
     )
 
 
@@ -164,7 +228,7 @@ def _columns_of(study: Study, by: MapColumns) -> tuple[str, ...]:
     return study.mechanisms
 
 
-def gap_map(corpus: Corpus, grades: dict[str, Grade], by: MapColumns) -> GapMap:
+def gap_map(corpus: Corpus, grades: Mapping[str, Grade], by: MapColumns) -> GapMap:
     """Conditions × (design | mechanism | dose): study counts and best certainty per cell."""
     if by is MapColumns.DESIGN:
         columns = tuple(d.value for d in StudyDesign)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -80,7 +81,7 @@ def cite(
         raise typer.BadParameter("give study ids, a filter (e.g. --condition) or --all")
 
     corpus = current_corpus()
-    chosen: list[Study]
+    chosen: Sequence[Study]
     if ids:
         chosen = list({study.id: study for study in
                        (resolve_study(corpus, name) for name in ids)}.values())
@@ -100,7 +101,7 @@ def cite(
                         f"to {output}"), markup=False, highlight=False)
 
 
-def _linked(corpus: Corpus, claim_id: str, studies: list[Study]) -> list[Study]:
+def _linked(corpus: Corpus, claim_id: str, studies: Sequence[Study]) -> list[Study]:
     """The studies in `studies` that the claim links, in the claim's order."""
     allowed = {study.id: study for study in studies}
     linked = [link.study for link in corpus.claim_by_id[claim_id].evidence]

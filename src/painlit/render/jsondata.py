@@ -7,7 +7,7 @@ only ever added within a shape version, never renamed or removed.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from painlit.errors import Problem
@@ -112,7 +112,7 @@ def summary_document(summary: Summary) -> JSONDict:
     })
 
 
-def claims_document(claims: Sequence[Claim], grades: dict[str, Grade]) -> JSONDict:
+def claims_document(claims: Sequence[Claim], grades: Mapping[str, Grade]) -> JSONDict:
     return document("claims", {"claims": [claim_dict(c, grades[c.id]) for c in claims]})
 
 
@@ -128,7 +128,7 @@ def claim_document(claim: Claim, grade: Grade) -> JSONDict:
     return document("claim", {"claim": claim_dict(claim, grade)})
 
 
-def search_document(text: str, hits: SearchHits, grades: dict[str, Grade]) -> JSONDict:
+def search_document(text: str, hits: SearchHits, grades: Mapping[str, Grade]) -> JSONDict:
     return document("search", {
         "query": text,
         "claims": [claim_dict(c, grades[c.id]) for c in hits.claims],

@@ -5,7 +5,7 @@ Every corpus string goes through `safe_text`, so nothing in the corpus is read a
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TypeVar
 
 from rich import box
@@ -242,7 +242,7 @@ def render_claim(claim: Claim, grade: Grade, corpus: Corpus) -> Group:
     return Group(*parts)
 
 
-def claims_list(claims: Sequence[Claim], grades: dict[str, Grade],
+def claims_list(claims: Sequence[Claim], grades: Mapping[str, Grade],
                 limit: int) -> Group:
     return Group(claims_table(capped(claims, limit), grades),
                  *more_line(claims, limit, "claims"))
@@ -253,7 +253,7 @@ def studies_list(studies: Sequence[Study], corpus: Corpus, limit: int) -> Group:
                  *more_line(studies, limit, "studies"))
 
 
-def claims_table(claims: Sequence[Claim], grades: dict[str, Grade]) -> Table:
+def claims_table(claims: Sequence[Claim], grades: Mapping[str, Grade]) -> Table:
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
     table.add_column("claim", overflow="fold", min_width=20)
     table.add_column("certainty", no_wrap=True)
@@ -315,7 +315,7 @@ def render_study(study: Study, corpus: Corpus, claims: Sequence[Claim]) -> Group
     return Group(table)
 
 
-def render_search(hits: SearchHits, grades: dict[str, Grade], corpus: Corpus) -> Group:
+def render_search(hits: SearchHits, grades: Mapping[str, Grade], corpus: Corpus) -> Group:
     parts: list[RenderableType] = [_heading(f"Claims ({len(hits.claims)})")]
     if hits.claims:
         parts.append(claims_table(hits.claims, grades))
