@@ -103,29 +103,29 @@ def study_table(studies: Sequence[Study], corpus: Corpus,
     return table
 
 
-def _claim_block(graded: GradedClaim, *, with_steps: bool = False) -> Group:
+def _claim_block(graded: GradedClaim, *, with_steps: bool = False) -> Text:
+    # One Text of several lines (Rich wraps each line on its own): far quicker to render than
+    # a Group of one Text per line, which counts when a summary lists dozens of claims.
     claim, grade = graded.claim, graded.grade
-    lines: list[RenderableType] = []
-    head = _label(grade)
+    head = _label(grade)  # its colour spans the first line only
     head.append("  ")
     head.append_text(safe_text(claim.id, "bold"))
-    lines.append(head)
-    quote = Text("  “")
-    quote.append_text(safe_text(claim.statement, "italic"))
-    quote.append("”")
+    block = Text()
+    block.append_text(head)
+    block.append("\n  “")
+    block.append_text(safe_text(claim.statement, "italic"))
+    block.append("”")
     if claim.sources:
-        quote.append(f"  ({', '.join(claim.sources)})", style="dim")
-    lines.append(quote)
-    verdict = Text("  → ")
-    verdict.append_text(safe_text(grade.statement, "bold"))
-    lines.append(verdict)
+        block.append(f"  ({', '.join(claim.sources)})", style="dim")
+    block.append("\n  → ")
+    block.append_text(safe_text(grade.statement, "bold"))
     steps = grade.steps if with_steps else [s for s in grade.steps if s.change or s.domain is None]
-    why = Text("  why: ", style="dim")
-    why.append_text(safe_text("; ".join(step.describe() for step in steps)))
-    lines.append(why)
+    block.append("\n  why: ", style="dim")
+    block.append_text(safe_text("; ".join(step.describe() for step in steps), "dim"))
     for note in claim.notes:
-        lines.append(Text("  note: ", style="dim") + safe_text(note))
-    return Group(*lines)
+        block.append("\n  note: ", style="dim")
+        block.append_text(safe_text(note, "dim"))
+    return block
 
 
 def _claims_section(title: str, claims: Sequence[GradedClaim], limit: int
