@@ -214,3 +214,79 @@ def test_a_file_changed_while_read_is_not_remembered_by_its_old_signature(
     assert not list(folder.glob("*.stat"))  # no pointer for a signature that no longer holds
     monkeypatch.setattr("painlit.cache.read_bytes", original)
     assert load_corpus_cached(corpus_file, directory=folder) == first
+
+
+# --- entries decode lazily ------------------------------------------------------------------
+
+def test_a_cached_corpus_decodes_only_the_records_used(corpus_file: Path, folder: Path
+                                                        ) -> None:
+    from painlit.cache import LazyRecords
+    from painlit.query import StudyFilter, filter_studies, resolve_condition
+    from painlit.summary import summarise_condition
+
+    load_corpus_cached(corpus_file, directory=folder)
+    corpus = load_corpus_cached(corpus_file, directory=folder)
+    assert isinstance(corpus.studies, LazyRecords) and isinstance(corpus.claims, LazyRecords)
+    summary = summarise_condition(corpus, resolve_condition(corpus, "fibromyalgia"),
+                                  grade_all(corpus))
+    found = filter_studies(corpus, StudyFilter(randomised=True))
+    assert len(found) > 2 and len(summary.studies) >= 1
+    assert _decoded(corpus.studies) == 0  # counting and sorting used the index alone
+    assert found[0] == load_corpus(corpus_file).study_by_id[found[0].id]
+    assert _decoded(corpus.studies) == 1
+
+
+def _decoded(records: object) -> int:
+    return sum(record is not None for record in records._decoded)  # type: ignore[attr-defined]
+
+
+def test_queries_give_the_same_on_a_cached_and_a_fresh_corpus(corpus_file: Path, folder: Path
+                                                             ) -> None:
+    from painlit.query import ClaimFilter, StudyFilter, filter_claims, filter_studies
+    from painlit.summary import summarise_condition, summarise_mechanism
+
+    fresh = load_corpus(corpus_file)
+    load_corpus_cached(corpus_file, directory=folder)
+    cached = load_corpus_cached(corpus_file, directory=folder)
+    for corpus in (fresh, cached):
+        assert corpus.index == fresh.index
+    for condition in fresh.conditions:
+        assert (summarise_condition(cached, condition, grade_all(cached))
+                == summarise_condition(fresh, condition, grade_all(fresh)))
+    for mechanism in fresh.mechanisms:
+        assert (summarise_mechanism(cached, mechanism, grade_all(cached))
+                == summarise_mechanism(fresh, mechanism, grade_all(fresh)))
+    wanted = StudyFilter(randomised=True, text="placebo")
+    assert list(filter_studies(cached, wanted)) == list(filter_studies(fresh, wanted))
+    claims = ClaimFilter(condition="chronic-pain")
+    assert (list(filter_claims(cached, grade_all(cached), claims))
+            == list(filter_claims(fresh, grade_all(fresh), claims)))
+
+
+def test_a_large_corpus_read_in_parts_is_cached_from_the_workers_pickles(
+        tmp_path: Path, folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from painlit import loader
+
+    sys.path.insert(0, str(Path(__file__).parents[1] / "benchmarks"))
+    from generate import write
+
+    path = tmp_path / "generated.yaml"
+    write(150, path)
+    monkeypatch.setattr(loader, "PARTS_FROM_BYTES", 0)
+    monkeypatch.setattr(loader, "PART_RECORDS", 20)
+    corpus, _ = loader.check_corpus(path)
+    assert corpus is not None and loader.RECORD_PICKLES in corpus.memo
+    built = load_corpus_cached(path, directory=folder)
+    assert loader.RECORD_PICKLES not in built.memo  # dropped once the entry is written
+    again = load_corpus_cached(path, directory=folder)
+    assert again == built == corpus
+    assert dict(grade_all(again)) == dict(grade_all(corpus))
+
+
+def test_a_copy_with_other_studies_gets_its_own_index(corpus_file: Path) -> None:
+    import dataclasses
+
+    corpus = load_corpus(corpus_file)
+    fewer = dataclasses.replace(corpus, studies=tuple(corpus.studies[:3]))
+    assert fewer.index.study_ids == tuple(s.id for s in corpus.studies[:3])
+    assert set(fewer.study_by_id) == {s.id for s in corpus.studies[:3]}

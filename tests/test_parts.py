@@ -32,7 +32,7 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 def _check(path: Path, *, in_parts: bool, monkeypatch: pytest.MonkeyPatch) -> Checked:
-    monkeypatch.setattr(loader, "PARTS_FROM_CHARS", 0 if in_parts else 10**12)
+    monkeypatch.setattr(loader, "PARTS_FROM_BYTES", 0 if in_parts else 10**12)
     monkeypatch.setattr(loader, "PART_RECORDS", 7)
     try:
         corpus, problems = loader.check_corpus(path)
@@ -53,8 +53,8 @@ def _spy_on_parts(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
     used: list[bool] = []
     original = loader._check_split
 
-    def spy(cut: object, shown: str) -> object:
-        result = original(cut, shown)  # type: ignore[arg-type]
+    def spy(cut: object, raw: bytes, shown: str) -> object:
+        result = original(cut, raw, shown)  # type: ignore[arg-type]
         used.append(result is not None)
         return result
 
@@ -150,12 +150,13 @@ def test_the_shipped_corpus_reads_the_same_in_parts(monkeypatch: pytest.MonkeyPa
 
 
 def test_split_keeps_every_line_in_place(generated: str) -> None:
-    cut = split(generated, 11)
+    data = generated.encode("utf-8")
+    cut = split(data, 11)
     assert cut is not None
-    assert cut.skeleton.count("\n") == generated.count("\n")
+    assert cut.skeleton.count(b"\n") == generated.count("\n")
     lines = generated.split("\n")
     for part in cut.parts:
-        assert part.text.split("\n")[0] == lines[part.first_line]
+        assert part.text(data).split("\n")[0] == lines[part.first_line]
     studies = [p for p in cut.parts if p.section == "studies"]
     assert sum(p.records for p in studies) == 150
     assert [p.first_index for p in studies[:3]] == [0, 11, 22]
@@ -165,9 +166,30 @@ def test_problems_keep_their_lines(generated: str, tmp_path: Path,
                                    monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "corpus.yaml"
     path.write_text(generated.replace("n: 5\n", "n: five\n", 1), encoding="utf-8")
-    monkeypatch.setattr(loader, "PARTS_FROM_CHARS", 0)
+    monkeypatch.setattr(loader, "PARTS_FROM_BYTES", 0)
     monkeypatch.setattr(loader, "PART_RECORDS", 7)
     _, problems = loader.check_corpus(path)
     [problem] = [p for p in problems if p.field == "n"]
     assert isinstance(problem, Problem)
     assert generated.splitlines()[problem.line - 1].strip() == "n: 5"
+
+
+@pytest.mark.parametrize(("name", "edit"), [
+    ("byte-order mark", lambda data: b"\xef\xbb\xbf" + data),
+    ("invalid UTF-8 in a part", lambda data: data.replace(b"n: 5\n", b"n: 5\xff\n", 1)),
+    ("invalid UTF-8 in the skeleton", lambda data: data.replace(b"corpus:", b"corpus: #\xfe\n",
+                                                                1)),
+])
+def test_bytes_that_are_not_plain_read_the_same_in_parts(
+        name: str, edit: Callable[[bytes], bytes], generated: str, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "corpus.yaml"
+    changed = edit(generated.encode("utf-8"))
+    assert changed != generated.encode("utf-8")
+    path.write_bytes(changed)
+    used = _spy_on_parts(monkeypatch)
+    result, problems = _same_both_ways(path, monkeypatch)
+    if name == "byte-order mark":
+        assert isinstance(result, Corpus) and used == [True]
+    else:
+        assert result == "raised" and "not UTF-8 text" in problems[0]

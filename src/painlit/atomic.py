@@ -13,6 +13,7 @@ import contextlib
 import errno
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 from painlit.errors import OutputError
@@ -37,7 +38,7 @@ def describe_os_error(error: OSError) -> str:
 
 def write_atomic(
     path: Path,
-    data: bytes,
+    data: bytes | Iterable[bytes | memoryview],
     *,
     force: bool = False,
     protect: tuple[Path, ...] = (),
@@ -76,7 +77,11 @@ def write_atomic(
                           hint="choose another place with -o PATH") from None
     try:
         with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
+            if isinstance(data, bytes):
+                stream.write(data)
+            else:  # in pieces, so a large file is never joined in memory first
+                for piece in data:
+                    stream.write(piece)
             stream.flush()
             if durable:
                 os.fsync(stream.fileno())

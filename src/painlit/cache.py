@@ -90,6 +90,7 @@ def load_corpus_cached(path: str | Path, *, directory: Path | None = None) -> Co
     corpus = read_entry(entry)
     if corpus is None:
         corpus = _parse(raw, shown)
+        del raw  # hashed and read: free it before the entry is written (a large file's worth)
         write_entry(entry, corpus)
     else:
         object.__setattr__(corpus, "path", shown)
@@ -286,38 +287,60 @@ def _offsets(raw: object, size: int) -> array.array[int]:
 
 def write_entry(entry: Path, corpus: Corpus) -> None:
     """Store a corpus; silently skipped when the cache directory cannot be written."""
+    from painlit.loader import RECORD_PICKLES
+
     try:
-        data = encode_entry(corpus)
+        pieces = _entry_pieces(corpus)
     except (pickle.PicklingError, RecursionError):
         return
-    if _write(entry, data):
+    finally:
+        corpus.memo.pop(RECORD_PICKLES, None)  # needed only for this
+    if _write(entry, pieces):
         _prune(entry.parent)
 
 
 def encode_entry(corpus: Corpus) -> bytes:
     """What a cache entry holds (see above): the corpus and its grades."""
+    return b"".join(_entry_pieces(corpus))
+
+
+def _entry_pieces(corpus: Corpus) -> list[bytes | memoryview]:
+    """The entry in pieces, in order (a large one is never copied into one string)."""
+    from painlit.loader import RECORD_PICKLES
+
     grades = grade_all(corpus)
-    body = io.BytesIO()
+    kept = corpus.memo.get(RECORD_PICKLES)  # from reading in parts: already pickled
+    studies, claims = cast(tuple[list[bytes], list[bytes]], kept) if kept is not None else (
+        [_pickle(study) for study in corpus.studies], [_pickle(claim) for claim in corpus.claims])
+    body: list[bytes | memoryview] = []
     offsets = []
-    for records in (corpus.studies, corpus.claims, grades.grades):
-        where = array.array("Q", [body.tell()])
-        for record in records:
-            body.write(pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL))
-            where.append(body.tell())
+    size = 0
+    for pickles in (studies, claims, [_pickle(grade) for grade in grades.grades]):
+        where = array.array("Q", [size])
+        for blob in pickles:
+            size += len(blob)
+            where.append(size)
+        body.extend(pickles)
         offsets.append(where.tobytes())
-    header = pickle.dumps(
+    header = _pickle(
         (corpus.info, corpus.conditions, corpus.mechanisms, corpus.substances, corpus.sources,
-         corpus.index, tuple(grades.levels), tuple(offsets), corpus.path),
-        protocol=pickle.HIGHEST_PROTOCOL)
-    payload = _LENGTH.pack(len(header)) + header + body.getbuffer()
-    return MAGIC + _digest(payload) + payload
+         corpus.index, tuple(grades.levels), tuple(offsets), corpus.path))
+    pieces: list[bytes | memoryview] = [_LENGTH.pack(len(header)), header, *body]
+    crc = 0
+    for piece in pieces:
+        crc = zlib.crc32(piece, crc)
+    return [MAGIC, crc.to_bytes(DIGEST_SIZE, "big"), *pieces]
+
+
+def _pickle(record: object) -> bytes:
+    return pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _digest(payload: bytes | memoryview) -> bytes:
     return zlib.crc32(payload).to_bytes(DIGEST_SIZE, "big")
 
 
-def _write(target: Path, data: bytes) -> bool:
+def _write(target: Path, data: bytes | list[bytes | memoryview]) -> bool:
     from painlit.atomic import write_atomic
 
     try:

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import functools
 import gc
+import pickle
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from datetime import date, datetime
@@ -49,7 +50,7 @@ from painlit.model import (
     StudyDesign,
     Substance,
 )
-from painlit.parts import Part, Split
+from painlit.parts import Part, Split, unsafe
 from painlit.yamlfile import compose, decode, document_node, read_bytes
 
 E = TypeVar("E", bound=Enum)
@@ -876,29 +877,25 @@ def check_bytes(raw: bytes, shown: str) -> tuple[Corpus | None, list[Problem]]:
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _check_text(decode(raw, shown), shown)
+        if len(raw) >= PARTS_FROM_BYTES:
+            from painlit.parts import split
+
+            cut = split(raw, PART_RECORDS)
+            if cut is not None:
+                checked = _check_split(cut, raw, shown)
+                if checked is not None:
+                    return checked
+        return _check_root(document_node(decode(raw, shown), shown), shown, None)
     finally:
         if enabled:
             gc.enable()
 
 
-#: Text at least this long is read in parts (painlit.parts), two at a time when the machine
-#: has the cores; shorter text is read whole, since starting a process would cost more.
-PARTS_FROM_CHARS = 4_000_000
+#: Files at least this large are read in parts (painlit.parts), two at a time when the machine
+#: has the cores; smaller ones are read whole, since starting a process would cost more.
+PARTS_FROM_BYTES = 4_000_000
 #: Records per part: enough that starting on a part costs little, few enough to keep memory low.
 PART_RECORDS = 2000
-
-
-def _check_text(text: str, shown: str) -> tuple[Corpus | None, list[Problem]]:
-    if len(text) >= PARTS_FROM_CHARS:
-        from painlit.parts import split
-
-        cut = split(text, PART_RECORDS)
-        if cut is not None:
-            checked = _check_split(cut, shown)
-            if checked is not None:
-                return checked
-    return _check_root(document_node(text, shown), shown, None)
 
 
 @dataclass
@@ -912,10 +909,13 @@ class _PartsRead:
     references: list[tuple[str, str, Position, str, str]] = dataclass_field(default_factory=list)
 
 
-def _check_split(cut: Split, shown: str) -> tuple[Corpus | None, list[Problem]] | None:
+def _check_split(cut: Split, raw: bytes, shown: str) -> tuple[Corpus | None, list[Problem]] | None:
     """Check a corpus read as skeleton and parts; None when the whole file must be read."""
     try:
-        root_node = document_node(cut.skeleton, shown)
+        skeleton = decode(cut.skeleton, shown)
+        if unsafe(skeleton):
+            return None
+        root_node = document_node(skeleton, shown)
     except CorpusError:
         return None  # report syntax errors exactly as a whole reading finds them first
     if not isinstance(root_node, yaml.MappingNode):
@@ -923,22 +923,38 @@ def _check_split(cut: Split, shown: str) -> tuple[Corpus | None, list[Problem]] 
     scratch = _Context(shown)  # the corpus info first, for the year check; problems later
     info = _read_info(scratch, _Fields(scratch, root_node, "", SECTIONS))
     latest_year = info.last_search.year + 1 if info else scratch.latest_year
-    results = _map_parts([(shown, part, latest_year) for part in cut.parts])
-    if any(result is None for result in results):
-        return None
     merged = _PartsRead()
+    pickles: dict[str, list[bytes]] = {"studies": [], "claims": []}
+    results = _map_parts(raw, [(shown, part, latest_year) for part in cut.parts])
+    # Each part is taken in as it arrives, while the workers read the next ones.
     for part, result in zip(cut.parts, results, strict=True):
-        assert result is not None
-        reads, ids, problems, references = result
-        merged.reads.setdefault(part.section, []).extend(reads)
+        if result is None:
+            results.close()  # stops the workers
+            return None
+        reads, blobs, ids, problems, references = result
+        # Each record came pickled (the worker pickled it for the cache entry anyway).
+        merged.reads.setdefault(part.section, []).extend(
+            _Read(read.record_id, pickle.loads(blob) if blob else None, read.where,
+                  read.id_where) for read, blob in zip(reads, blobs, strict=True))
+        pickles[part.section].extend(blob for blob in blobs if blob)
         merged.ids.setdefault(part.section, []).extend(ids)
         merged.problems.extend(problems)
         merged.references.extend(references)
-    return _check_root(root_node, shown, merged)
+    corpus, problems = _check_root(root_node, shown, merged)
+    if corpus is not None and len(corpus.studies) == len(pickles["studies"]) and len(
+            corpus.claims) == len(pickles["claims"]):  # every record kept, in order
+        corpus.memo[RECORD_PICKLES] = (pickles["studies"], pickles["claims"])
+    return corpus, problems
 
 
-_PartResult = tuple[list[_Read[object]], list[str], list[Problem],
+#: Where a corpus read in parts keeps its records pickled one by one (`corpus.memo`), for the
+#: cache entry (painlit.cache), which holds exactly those pickles.
+RECORD_PICKLES = "record pickles"
+_PartResult = tuple[list[_Read[object]], list[bytes], list[str], list[Problem],
                     list[tuple[str, str, Position, str, str]]]
+#: The bytes whose parts are being read: worker processes inherit it (fork), so no part's
+#: text is ever copied through a pipe.
+_SHARED: bytes = b""
 
 
 def _read_part(job: tuple[str, Part, int]) -> _PartResult | None:
@@ -946,8 +962,11 @@ def _read_part(job: tuple[str, Part, int]) -> _PartResult | None:
     shown, part, latest_year = job
     gc.disable()
     try:
-        node = compose(part.text, shown)
-    except CorpusError:
+        text = part.text(_SHARED)
+        if unsafe(text):
+            return None
+        node = compose(text, shown)
+    except (CorpusError, UnicodeDecodeError):
         return None
     if not isinstance(node, yaml.SequenceNode) or len(node.value) != part.records:
         return None
@@ -958,7 +977,13 @@ def _read_part(job: tuple[str, Part, int]) -> _PartResult | None:
     items = _list_items(ctx, node, part.section, "", first_index=part.first_index)
     reads = _read_items(ctx, items, part.section, allowed, read)
     ids = [_id_of(item) for item in node.value if isinstance(item, yaml.MappingNode)]
-    return reads, ids, ctx.problems, ctx.references
+    # The records travel pickled, one by one: the parent unpickles them, and the cache entry
+    # stores these same pickles, so the parent need not pickle each record again.
+    blobs = [b"" if item.record is None else
+             pickle.dumps(item.record, protocol=pickle.HIGHEST_PROTOCOL) for item in reads]
+    bare: list[_Read[object]] = [_Read(item.record_id, None, item.where, item.id_where)
+                                 for item in reads]
+    return bare, blobs, ids, ctx.problems, ctx.references
 
 
 def _ignore_interrupts() -> None:
@@ -968,19 +993,27 @@ def _ignore_interrupts() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _map_parts(jobs: list[tuple[str, Part, int]]) -> list[_PartResult | None]:
-    """Read the parts, two or more at a time when there are cores and it is safe to fork."""
+def _map_parts(raw: bytes, jobs: list[tuple[str, Part, int]]
+               ) -> Generator[_PartResult | None, None, None]:
+    """Read the parts, two or more at a time when there are cores and it is safe to fork;
+    the results come in order, each as soon as it is ready."""
     import multiprocessing
     import os
     import threading
 
-    workers = min(len(jobs), os.cpu_count() or 1, 4)
-    if (workers < 2 or threading.active_count() != 1
-            or "fork" not in multiprocessing.get_all_start_methods()):
-        return [_read_part(job) for job in jobs]
-    context = multiprocessing.get_context("fork")
-    with context.Pool(workers, initializer=_ignore_interrupts) as pool:
-        return pool.map(_read_part, jobs, chunksize=1)
+    global _SHARED
+    _SHARED = raw
+    try:
+        workers = min(len(jobs), os.cpu_count() or 1, 4)
+        if (workers < 2 or threading.active_count() != 1
+                or "fork" not in multiprocessing.get_all_start_methods()):
+            yield from (_read_part(job) for job in jobs)
+            return
+        context = multiprocessing.get_context("fork")
+        with context.Pool(workers, initializer=_ignore_interrupts) as pool:
+            yield from pool.imap(_read_part, jobs, chunksize=1)
+    finally:
+        _SHARED = b""
 
 
 def _check_root(root_node: yaml.Node, shown: str, parts: _PartsRead | None

@@ -20,19 +20,38 @@ import re
 from dataclasses import dataclass
 
 #: The sections cut into parts; the others are small and stay in the skeleton.
-LONG_SECTIONS = ("studies", "claims")
+LONG_SECTIONS = (b"studies", b"claims")
 
-_TOP_KEY = re.compile(r"\n(" + "|".join(LONG_SECTIONS) + r")[ \t]*:[ \t]*([^\n]*)")
+_TOP_KEY = re.compile(rb"(" + b"|".join(LONG_SECTIONS) + rb")[ \t]*:[ \t]*([^\n]*)")
 #: The next line at column 0 that is not blank, a comment or a list item: the next section.
-_NEXT_KEY = re.compile(r"\n[^\s#-]")
-_CONTENT = re.compile(r"^( *)([^ \n#])", re.MULTILINE)
+_NEXT_KEY = re.compile(rb"\n[^\s#-]")
+_CONTENT = re.compile(rb"^( *)([^ \n#])", re.MULTILINE)
+_BOM = b"\xef\xbb\xbf"
 
 
-def _unsafe(text: str) -> bool:
-    """Document markers, directives or line breaks other than \\n (which number lines apart)."""
+def unsafe(text: str) -> bool:
+    """Document markers, directives or line breaks other than \\n (which number lines apart).
+
+    `split` does not look for these (it would cost a second pass over a large file): the
+    reader checks the skeleton and each part for them, and reads the file whole if found.
+    """
     return (any(c in text for c in "\r\x85\u2028\u2029")
             or text.startswith(("---", "...", "%"))
             or any(marker in text for marker in ("\n---", "\n...", "\n%")))
+
+
+def _top_keys(data: bytes, start: int) -> list[re.Match[bytes]]:
+    """The long sections' keys at the start of a line, in order (found with `bytes.find`,
+    which is many times quicker over a large file than a regular expression)."""
+    found: list[re.Match[bytes]] = []
+    for name in LONG_SECTIONS:
+        line_starts = [start] if data.startswith(name, start) else []
+        at = data.find(b"\n" + name, start)
+        while at >= 0:
+            line_starts.append(at + 1)
+            at = data.find(b"\n" + name, at + 1)
+        found.extend(key for key in (_TOP_KEY.match(data, at) for at in line_starts) if key)
+    return sorted(found, key=lambda key: key.start())
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,62 +60,76 @@ class Part:
     first_line: int  # 0-based number of the part's first line in the whole file
     first_index: int  # position of the part's first record in its list
     records: int  # how many records the part holds
-    text: str
+    start: int  # the part is data[start:end] of the bytes given to `split`
+    end: int
+
+    def text(self, data: bytes) -> str:
+        """The part's text (UnicodeDecodeError when it is not UTF-8)."""
+        return data[self.start:self.end].decode("utf-8")
 
 
 @dataclass(frozen=True, slots=True)
 class Split:
-    skeleton: str
+    skeleton: bytes
     parts: tuple[Part, ...]
 
 
-def split(text: str, records_per_part: int = 2000) -> Split | None:
-    """The skeleton and parts of `text`, or None when it is safer to read it whole."""
-    if _unsafe(text):
-        return None
-    pieces: list[str] = []
+def split(data: bytes, records_per_part: int = 2000) -> Split | None:
+    """The skeleton and parts of a file's bytes, or None when it is safer to read it whole.
+
+    It works on the bytes (UTF-8 never uses the byte of \\n, or any byte below 0x80, inside
+    another character), so a large file is neither decoded nor copied here: each part is
+    decoded by whoever reads it.
+    """
+    offset = len(_BOM) if data.startswith(_BOM) else 0  # reading drops a byte-order mark
+    pieces: list[bytes] = []
     parts: list[Part] = []
-    done = 0  # text before this is in `pieces`
-    lines_before = 0  # newlines in text[:done]
+    done = offset  # bytes before this are in `pieces`
+    lines_before = 0  # newlines in data[:done]
     found: set[str] = set()
-    for key in _TOP_KEY.finditer("\n" + text):  # offsets in it are one past those in text
-        name = key.group(1)
+    for key in _top_keys(data, offset):
+        name = key.group(1).decode("ascii")
         if name in found:
             return None  # a repeated key: let the whole reading report it
         found.add(name)
-        if key.group(2) and not key.group(2).startswith("#"):
+        if key.group(2) and not key.group(2).startswith(b"#"):
             continue  # written inline (`claims: []`): it stays in the skeleton
-        body = text.find("\n", key.end() - 1)
-        if body < 0:
+        body = key.end()  # the newline ending the key's line
+        if body >= len(data):
             continue
         body += 1
-        following = _NEXT_KEY.search(text, body - 1)
-        stop = following.start() + 1 if following else len(text)
-        region = text[body:stop]
-        first = _CONTENT.search(region)
+        following = _NEXT_KEY.search(data, body - 1)
+        stop = following.start() + 1 if following else len(data)
+        first = _CONTENT.search(data, body, stop)
         if first is None:
             continue
         indent = len(first.group(1))
-        if first.group(2) != "-":
+        if first.group(2) != b"-":
             return None
         # Anything odd (tabs, lines indented less than the records) makes a part unreadable,
         # and the file is then read whole, so only the record starts need finding here.
-        starts = [m.start() for m in re.finditer(
-            rf"\n {{{indent}}}-(?=[ \t\n])", "\n" + region)]
-        key_start = key.start()  # the "\n" before the key in "\n" + text: the key in text
-        key_line = lines_before + text.count("\n", done, key_start)
-        pieces.append(text[done:key_start])
-        pieces.append(f"{name}: []\n")
-        pieces.append("\n" * region.count("\n"))
+        record_start = re.compile(rb"\n {%d}-(?=[ \t\n])" % indent)
+        starts = [m.start() + 1 for m in record_start.finditer(data, body - 1, stop)]
+        key_start = key.start()
+        key_line = lines_before + data.count(b"\n", done, key_start)
+        pieces.append(data[done:key_start])
+        pieces.append(name.encode("ascii") + b": []\n")
+        region_lines = data.count(b"\n", body, stop)
+        pieces.append(b"\n" * region_lines)
+        line = key_line + 1  # the line `body` starts
+        counted = body  # newlines before this are counted in `line`
         for index in range(0, len(starts), records_per_part):
             begin = starts[index]
             end = starts[index + records_per_part] if index + records_per_part < len(starts) \
-                else len(region)
-            parts.append(Part(name, key_line + 1 + region.count("\n", 0, begin), index,
-                              len(starts[index:index + records_per_part]), region[begin:end]))
-        lines_before = key_line + 1 + region.count("\n")
+                else stop
+            line += data.count(b"\n", counted, begin)
+            counted = begin
+            parts.append(Part(name, line, index, len(starts[index:index + records_per_part]),
+                              begin, end))
+        lines_before = key_line + 1 + region_lines
         done = stop
     if not parts:
         return None
-    pieces.append(text[done:])
-    return Split("".join(pieces), tuple(parts))
+    pieces.append(data[done:])
+    return Split(b"".join(pieces), tuple(parts))
+
