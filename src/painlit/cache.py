@@ -30,14 +30,14 @@ import os
 import pickle
 import struct
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TypeVar, cast, overload
+from typing import TypeVar, cast
 
 from painlit import __version__
 from painlit.errors import CorpusError, OutputError
 from painlit.grading import GradeTable, grade_all
-from painlit.model import Corpus, CorpusIndex, same_items
+from painlit.model import Corpus, CorpusIndex, LazySequence
 from painlit.yamlfile import read_bytes
 
 T = TypeVar("T")
@@ -183,7 +183,7 @@ _LENGTH = struct.Struct(">Q")
 _HEAD = len(MAGIC) + DIGEST_SIZE
 
 
-class LazyRecords(Sequence[T]):
+class LazyRecords(LazySequence[T]):
     """Records pickled one by one in a cache entry, each decoded the first time it is used."""
 
     __slots__ = ("_base", "_buffer", "_decoded", "_offsets")
@@ -197,31 +197,15 @@ class LazyRecords(Sequence[T]):
     def __len__(self) -> int:
         return len(self._decoded)
 
-    @overload
-    def __getitem__(self, index: int) -> T: ...
-    @overload
-    def __getitem__(self, index: slice) -> Sequence[T]: ...
-    def __getitem__(self, index: int | slice) -> T | Sequence[T]:
-        if isinstance(index, slice):
-            return tuple(self[i] for i in range(*index.indices(len(self))))
+    def _item(self, index: int) -> T:
         record = self._decoded[index]
         if record is None:
-            if index < 0:
-                index += len(self._decoded)
             base, offsets = self._base, self._offsets
             with _collector_paused():
                 record = cast(T, _load(self._buffer[base + offsets[index]:
                                                     base + offsets[index + 1]]))
             self._decoded[index] = record
         return record
-
-    def __iter__(self) -> Iterator[T]:
-        return (self[i] for i in range(len(self)))
-
-    def __eq__(self, other: object) -> bool:
-        return same_items(self, other)
-
-    __hash__ = None  # type: ignore[assignment]
 
 
 @contextlib.contextmanager

@@ -392,7 +392,41 @@ class ById(Mapping[str, T]):
         return len(self._positions)
 
 
-class Picked(Sequence[T]):
+class LazySequence(Sequence[T]):
+    """A read-only sequence whose items are made when first used (`_item`); it equals any
+    sequence, a tuple too, with equal items."""
+
+    __slots__ = ()
+
+    def _item(self, index: int) -> T:
+        raise NotImplementedError
+
+    def __len__(self) -> int:
+        raise NotImplementedError
+
+    @overload
+    def __getitem__(self, index: int) -> T: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[T]: ...
+    def __getitem__(self, index: int | slice) -> T | Sequence[T]:
+        if isinstance(index, slice):
+            return tuple(self._item(i) for i in range(*index.indices(len(self))))
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        return self._item(index)
+
+    def __iter__(self) -> Iterator[T]:
+        return (self._item(i) for i in range(len(self)))
+
+    def __eq__(self, other: object) -> bool:
+        return same_items(self, other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+class Picked(LazySequence[T]):
     """Some records of a sequence, by position, fetched only when used (`painlit --limit`
     shows 25 of thousands; a corpus read from the cache decodes just those)."""
 
@@ -405,26 +439,11 @@ class Picked(Sequence[T]):
     def __len__(self) -> int:
         return len(self._positions)
 
-    @overload
-    def __getitem__(self, index: int) -> T: ...
-    @overload
-    def __getitem__(self, index: slice) -> Sequence[T]: ...
-    def __getitem__(self, index: int | slice) -> T | Sequence[T]:
-        if isinstance(index, slice):
-            return Picked(self._records, self._positions[index])
+    def _item(self, index: int) -> T:
         return self._records[self._positions[index]]
 
-    def __iter__(self) -> Iterator[T]:
-        records = self._records
-        return (records[position] for position in self._positions)
-
-    def __eq__(self, other: object) -> bool:
-        return same_items(self, other)
-
-    __hash__ = None  # type: ignore[assignment]
-
     def __repr__(self) -> str:
-        return f"Picked({list(self)!r})"
+        return f"Picked({len(self)} records)"
 
 
 def same_items(sequence: Sequence[object], other: object) -> bool:

@@ -5,10 +5,9 @@ Pure functions from a corpus (and its grades) to plain data; renderers decide ho
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import overload
 
 from painlit.grading import Grade, GradeTable
 from painlit.model import (
@@ -18,12 +17,12 @@ from painlit.model import (
     Condition,
     Corpus,
     DoseCategory,
+    LazySequence,
     Mechanism,
     Population,
     PublicationStatus,
     Study,
     StudyDesign,
-    same_items,
 )
 from painlit.query import condition_ancestors, condition_subtree, newest_first
 
@@ -52,7 +51,7 @@ class Summary:
     gaps: tuple[str, ...]
 
 
-class GradedClaims(Sequence[GradedClaim]):
+class GradedClaims(LazySequence[GradedClaim]):
     """Claims with their grades, by claim position; each is fetched only when used."""
 
     __slots__ = ("_claims", "_grades", "_positions")
@@ -67,23 +66,9 @@ class GradedClaims(Sequence[GradedClaim]):
     def positions(self) -> Sequence[int]:
         return self._positions
 
-    @overload
-    def __getitem__(self, index: int) -> GradedClaim: ...
-    @overload
-    def __getitem__(self, index: slice) -> Sequence[GradedClaim]: ...
-    def __getitem__(self, index: int | slice) -> GradedClaim | Sequence[GradedClaim]:
-        if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(len(self)))]
+    def _item(self, index: int) -> GradedClaim:
         position = self._positions[index]
         return GradedClaim(self._claims[position], self._grades[position])
-
-    def __iter__(self) -> Iterator[GradedClaim]:
-        return (self[i] for i in range(len(self)))
-
-    def __eq__(self, other: object) -> bool:
-        return same_items(self, other)
-
-    __hash__ = None  # type: ignore[assignment]
 
 
 def _graded(corpus: Corpus, grades: GradeTable, positions: Iterable[int]) -> GradedClaims:
