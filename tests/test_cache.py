@@ -22,6 +22,7 @@ from painlit.cache import (
 from painlit.errors import CorpusError
 from painlit.grading import grade_all
 from painlit.loader import load_corpus
+from painlit.model import RECORD_PICKLES
 from painlit.paths import default_corpus_path
 
 FIXTURES = Path(__file__).parent / "fixtures" / "corpus"
@@ -275,9 +276,9 @@ def test_a_large_corpus_read_in_parts_is_cached_from_the_workers_pickles(
     monkeypatch.setattr(loader, "PARTS_FROM_BYTES", 0)
     monkeypatch.setattr(loader, "PART_RECORDS", 20)
     corpus, _ = loader.check_corpus(path)
-    assert corpus is not None and loader.RECORD_PICKLES in corpus.memo
+    assert corpus is not None and RECORD_PICKLES in corpus.memo
     built = load_corpus_cached(path, directory=folder)
-    assert loader.RECORD_PICKLES not in built.memo  # dropped once the entry is written
+    assert RECORD_PICKLES not in built.memo  # dropped once the entry is written
     again = load_corpus_cached(path, directory=folder)
     assert again == built == corpus
     assert dict(grade_all(again)) == dict(grade_all(corpus))

@@ -37,7 +37,7 @@ from typing import TypeVar, cast
 from painlit import __version__
 from painlit.errors import CorpusError, OutputError
 from painlit.grading import GradeTable, grade_all
-from painlit.model import Corpus, CorpusIndex, LazySequence
+from painlit.model import RECORD_PICKLES, Corpus, CorpusIndex, LazySequence
 from painlit.yamlfile import read_bytes
 
 T = TypeVar("T")
@@ -271,8 +271,6 @@ def _offsets(raw: object, size: int) -> array.array[int]:
 
 def write_entry(entry: Path, corpus: Corpus) -> None:
     """Store a corpus; silently skipped when the cache directory cannot be written."""
-    from painlit.loader import RECORD_PICKLES
-
     try:
         pieces = _entry_pieces(corpus)
     except (pickle.PicklingError, RecursionError):
@@ -290,8 +288,6 @@ def encode_entry(corpus: Corpus) -> bytes:
 
 def _entry_pieces(corpus: Corpus) -> list[bytes | memoryview]:
     """The entry in pieces, in order (a large one is never copied into one string)."""
-    from painlit.loader import RECORD_PICKLES
-
     grades = grade_all(corpus)
     kept = corpus.memo.get(RECORD_PICKLES)  # from reading in parts: already pickled
     studies, claims = cast(tuple[list[bytes], list[bytes]], kept) if kept is not None else (

@@ -25,6 +25,7 @@ import yaml
 
 from painlit.errors import CorpusError, Problem, Severity, closest
 from painlit.model import (
+    RECORD_PICKLES,
     Certainty,
     Claim,
     ClaimScope,
@@ -947,9 +948,6 @@ def _check_split(cut: Split, raw: bytes, shown: str) -> tuple[Corpus | None, lis
     return corpus, problems
 
 
-#: Where a corpus read in parts keeps its records pickled one by one (`corpus.memo`), for the
-#: cache entry (painlit.cache), which holds exactly those pickles.
-RECORD_PICKLES = "record pickles"
 _PartResult = tuple[list[_Read[object]], list[bytes], list[str], list[Problem],
                     list[tuple[str, str, Position, str, str]]]
 #: The bytes whose parts are being read: worker processes inherit it (fork), so no part's

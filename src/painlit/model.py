@@ -453,6 +453,11 @@ def same_items(sequence: Sequence[object], other: object) -> bool:
     return len(sequence) == len(other) and all(a == b for a, b in zip(sequence, other, strict=True))
 
 
+#: Where a corpus read in parts keeps its records pickled one by one (`Corpus.memo`), for the
+#: cache entry (painlit.cache), which stores exactly those pickles.
+RECORD_PICKLES = "record pickles"
+
+
 @dataclass(frozen=True)
 class Corpus:
     """The whole corpus. `studies` and `claims` are tuples when read from YAML; from the cache
