@@ -22,7 +22,6 @@ from painlit.cache import (
 from painlit.errors import CorpusError
 from painlit.grading import grade_all
 from painlit.loader import load_corpus
-from painlit.model import RECORD_PICKLES
 from painlit.paths import default_corpus_path
 
 FIXTURES = Path(__file__).parent / "fixtures" / "corpus"
@@ -221,13 +220,14 @@ def test_a_file_changed_while_read_is_not_remembered_by_its_old_signature(
 
 def test_a_cached_corpus_decodes_only_the_records_used(corpus_file: Path, folder: Path
                                                         ) -> None:
-    from painlit.cache import LazyRecords
+    from painlit.pickled import PickledRecords
     from painlit.query import StudyFilter, filter_studies, resolve_condition
     from painlit.summary import summarise_condition
 
     load_corpus_cached(corpus_file, directory=folder)
     corpus = load_corpus_cached(corpus_file, directory=folder)
-    assert isinstance(corpus.studies, LazyRecords) and isinstance(corpus.claims, LazyRecords)
+    assert isinstance(corpus.studies, PickledRecords)
+    assert isinstance(corpus.claims, PickledRecords)
     summary = summarise_condition(corpus, resolve_condition(corpus, "fibromyalgia"),
                                   grade_all(corpus))
     found = filter_studies(corpus, StudyFilter(randomised=True))
@@ -264,24 +264,34 @@ def test_queries_give_the_same_on_a_cached_and_a_fresh_corpus(corpus_file: Path,
             == list(filter_claims(fresh, grade_all(fresh), claims)))
 
 
-def test_a_large_corpus_read_in_parts_is_cached_from_the_workers_pickles(
+def test_a_large_corpus_read_in_parts_stays_pickled_and_is_cached_as_it_came(
         tmp_path: Path, folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from painlit import loader
+    from painlit import grading, loader
+    from painlit.pickled import PickledRecords
 
     sys.path.insert(0, str(Path(__file__).parents[1] / "benchmarks"))
     from generate import write
 
     path = tmp_path / "generated.yaml"
     write(150, path)
+    whole, _ = loader.check_corpus(path)
     monkeypatch.setattr(loader, "PARTS_FROM_BYTES", 0)
     monkeypatch.setattr(loader, "PART_RECORDS", 20)
+    monkeypatch.setattr(grading, "GRADE_APART_FROM", 10)
+    monkeypatch.setattr(grading, "GRADE_SLICE", 7)
     corpus, _ = loader.check_corpus(path)
-    assert corpus is not None and RECORD_PICKLES in corpus.memo
+    assert corpus is not None and whole is not None
+    assert isinstance(corpus.studies, PickledRecords)
+    assert isinstance(corpus.claims, PickledRecords)
+    assert _decoded(corpus.studies) == _decoded(corpus.claims) == 0  # none decoded yet
+    assert corpus.index == whole.index
     built = load_corpus_cached(path, directory=folder)
-    assert RECORD_PICKLES not in built.memo  # dropped once the entry is written
+    assert isinstance(grade_all(built).grades, PickledRecords)  # graded apart, still pickled
+    assert _decoded(built.studies) == _decoded(built.claims) == 0
     again = load_corpus_cached(path, directory=folder)
-    assert again == built == corpus
-    assert dict(grade_all(again)) == dict(grade_all(corpus))
+    assert again == built == corpus == whole
+    assert dict(grade_all(again)) == dict(grade_all(corpus)) == dict(grade_all(whole))
+    assert tuple(grade_all(again).levels) == tuple(grade_all(whole).levels)
 
 
 def test_a_copy_with_other_studies_gets_its_own_index(corpus_file: Path) -> None:

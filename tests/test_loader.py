@@ -347,3 +347,44 @@ def test_python_tags_are_never_constructed(tmp_path: Path) -> None:
     assert [(p.record, p.field, p.message) for p in problems] == [
         ("substance-a", "name", "expected a single value, found a list"),
     ]
+
+
+# --- the quicker tag resolution changes nothing but the time ---------------------------------
+
+_TRICKY_SCALARS = """\
+plain: [yes, No, on, OFF, y, n, true, False, ~, null, Null, '', "", 0, -1, +2, 0x1f, 0o17, 017,
+        1_000, 3.5, .inf, -.Inf, .NaN, 1e3, 6.8523015e+5, 190:20:30, 2001-12-14,
+        2002-12-14t21:59:43.10-05:00,
+        '<<', '=', text, Text, 'yes', "12", !!str 12, !!int '7', x12, Yes please, 12 monkeys,
+        n/a, ~x, '~', +, -, ., 1., 10.5.3]
+<<: {merged: 1}
+"""
+
+
+def _tags(node: object) -> list[tuple[str, str]]:
+    import yaml
+
+    found: list[tuple[str, str]] = []
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, yaml.ScalarNode):
+            found.append((item.value, item.tag))
+        elif isinstance(item, yaml.SequenceNode):
+            stack.extend(item.value)
+        elif isinstance(item, yaml.MappingNode):
+            stack.extend(part for pair in item.value for part in pair)
+    return found
+
+
+@pytest.mark.parametrize("text", [_TRICKY_SCALARS, default_corpus_path().read_text("utf-8")],
+                         ids=["tricky-scalars", "shipped-corpus"])
+def test_quicker_tag_resolution_gives_the_tags_pyyaml_gives(text: str) -> None:
+    import yaml
+
+    from painlit.yamlfile import _loader
+
+    plain = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    for _ in range(2):  # the second time through, tags come from the memo
+        assert _tags(yaml.compose(text, Loader=_loader())) == _tags(
+            yaml.compose(text, Loader=plain))

@@ -22,25 +22,21 @@ from __future__ import annotations
 import array
 import contextlib
 import functools
-import gc
 import hashlib
-import io
 import mmap
 import os
 import pickle
 import struct
 import zlib
-from collections.abc import Iterator
 from pathlib import Path
-from typing import TypeVar, cast
+from typing import cast
 
 from painlit import __version__
 from painlit.errors import CorpusError, OutputError
 from painlit.grading import GradeTable, grade_all
-from painlit.model import RECORD_PICKLES, Corpus, CorpusIndex, LazySequence
+from painlit.model import Corpus, CorpusIndex
+from painlit.pickled import PickledRecords, collector_paused, dump, load, pack
 from painlit.yamlfile import read_bytes
-
-T = TypeVar("T")
 
 #: Bumped whenever what an entry holds changes shape.
 FORMAT = 4
@@ -51,9 +47,8 @@ DIGEST_SIZE = 4
 #: Entries kept per cache directory; older ones are removed after a write.
 KEEP = 8
 #: The modules whose code decides what a corpus reads and grades as.
-_CODE = ("model.py", "loader.py", "yamlfile.py", "grading.py", "dosing.py", "errors.py",
-         "cache.py")
-_ALLOWED_MODULES = ("painlit.model", "painlit.grading")
+_CODE = ("model.py", "loader.py", "parts.py", "yamlfile.py", "grading.py", "dosing.py",
+         "errors.py", "pickled.py", "cache.py")
 
 
 def cache_directory() -> Path | None:
@@ -150,74 +145,11 @@ def _code_stamp() -> str:
     return "\n".join(stamp)
 
 
-class _RecordUnpickler(pickle.Unpickler):
-    """Builds painlit records and dates, and nothing else."""
-
-    def find_class(self, module: str, name: str) -> type:
-        return _allowed_class(module, name)
-
-
-@functools.cache
-def _allowed_class(module: str, name: str) -> type:
-    if module == "datetime" and name == "date":
-        from datetime import date
-
-        return date
-    if module in _ALLOWED_MODULES and not name.startswith("_"):
-        import importlib
-
-        found = getattr(importlib.import_module(module), name, None)
-        if isinstance(found, type):
-            return found
-    raise pickle.UnpicklingError(f"{module}.{name} is not a painlit record")
-
-
-def _load(data: bytes | memoryview) -> object:
-    return _RecordUnpickler(io.BytesIO(data)).load()
-
-
 # An entry: MAGIC, a CRC-32 of the rest, the header's length (8 bytes), the header (a pickle
 # of the small parts of the corpus, its index columns and where each record is), then every
 # study, claim and grade pickled on its own, so that each is decoded only when it is used.
 _LENGTH = struct.Struct(">Q")
 _HEAD = len(MAGIC) + DIGEST_SIZE
-
-
-class LazyRecords(LazySequence[T]):
-    """Records pickled one by one in a cache entry, each decoded the first time it is used."""
-
-    __slots__ = ("_base", "_buffer", "_decoded", "_offsets")
-
-    def __init__(self, buffer: mmap.mmap, base: int, offsets: array.array[int]) -> None:
-        self._buffer = buffer
-        self._base = base
-        self._offsets = offsets  # record i is buffer[base + offsets[i]:base + offsets[i + 1]]
-        self._decoded: list[T | None] = [None] * (len(offsets) - 1)
-
-    def __len__(self) -> int:
-        return len(self._decoded)
-
-    def _item(self, index: int) -> T:
-        record = self._decoded[index]
-        if record is None:
-            base, offsets = self._base, self._offsets
-            with _collector_paused():
-                record = cast(T, _load(self._buffer[base + offsets[index]:
-                                                    base + offsets[index + 1]]))
-            self._decoded[index] = record
-        return record
-
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Many new objects, none of them garbage: collecting while building them is wasted time."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def read_entry(entry: Path) -> Corpus | None:
@@ -239,8 +171,8 @@ def _open(buffer: mmap.mmap) -> Corpus | None:
         return None
     (length,) = _LENGTH.unpack_from(buffer, _HEAD)
     start = _HEAD + _LENGTH.size
-    with _collector_paused():
-        header = _load(buffer[start:start + length])
+    with collector_paused():
+        header = load(buffer[start:start + length])
     if not isinstance(header, tuple) or len(header) != 9:
         return None
     info, conditions, mechanisms, substances, sources, index, levels, offsets, path = header
@@ -253,11 +185,11 @@ def _open(buffer: mmap.mmap) -> Corpus | None:
         return None
     corpus = Corpus(info=info, conditions=conditions, mechanisms=mechanisms,
                     substances=substances, sources=sources,
-                    studies=LazyRecords(buffer, base, studies),
-                    claims=LazyRecords(buffer, base, claims), path=path,
+                    studies=PickledRecords(buffer, base, studies),
+                    claims=PickledRecords(buffer, base, claims), path=path,
                     prebuilt_index=index)
     corpus.memo["grades"] = GradeTable(corpus.claim_position,
-                                       LazyRecords(buffer, base, grades), levels)
+                                       PickledRecords(buffer, base, grades), levels)
     return corpus
 
 
@@ -275,8 +207,6 @@ def write_entry(entry: Path, corpus: Corpus) -> None:
         pieces = _entry_pieces(corpus)
     except (pickle.PicklingError, RecursionError):
         return
-    finally:
-        corpus.memo.pop(RECORD_PICKLES, None)  # needed only for this
     if _write(entry, pieces):
         _prune(entry.parent)
 
@@ -289,20 +219,17 @@ def encode_entry(corpus: Corpus) -> bytes:
 def _entry_pieces(corpus: Corpus) -> list[bytes | memoryview]:
     """The entry in pieces, in order (a large one is never copied into one string)."""
     grades = grade_all(corpus)
-    kept = corpus.memo.get(RECORD_PICKLES)  # from reading in parts: already pickled
-    studies, claims = cast(tuple[list[bytes], list[bytes]], kept) if kept is not None else (
-        [_pickle(study) for study in corpus.studies], [_pickle(claim) for claim in corpus.claims])
     body: list[bytes | memoryview] = []
     offsets = []
     size = 0
-    for pickles in (studies, claims, [_pickle(grade) for grade in grades.grades]):
-        where = array.array("Q", [size])
-        for blob in pickles:
-            size += len(blob)
-            where.append(size)
-        body.extend(pickles)
-        offsets.append(where.tobytes())
-    header = _pickle(
+    for records in (corpus.studies, corpus.claims, grades.grades):
+        # Records still pickled (read in parts, or from an entry) are stored as they are.
+        piece, where = (records.pickles() if isinstance(records, PickledRecords)
+                        else pack(records))
+        body.append(piece)
+        offsets.append(array.array("Q", (size + offset for offset in where)).tobytes())
+        size += len(piece)
+    header = dump(
         (corpus.info, corpus.conditions, corpus.mechanisms, corpus.substances, corpus.sources,
          corpus.index, tuple(grades.levels), tuple(offsets), corpus.path))
     pieces: list[bytes | memoryview] = [_LENGTH.pack(len(header)), header, *body]
@@ -310,10 +237,6 @@ def _entry_pieces(corpus: Corpus) -> list[bytes | memoryview]:
     for piece in pieces:
         crc = zlib.crc32(piece, crc)
     return [MAGIC, crc.to_bytes(DIGEST_SIZE, "big"), *pieces]
-
-
-def _pickle(record: object) -> bytes:
-    return pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _digest(payload: bytes | memoryview) -> bytes:

@@ -21,6 +21,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from painlit.errors import Problem, Severity
 from painlit.model import (
@@ -37,6 +38,9 @@ from painlit.model import (
     StudyDesign,
     fast_pickling,
 )
+
+if TYPE_CHECKING:
+    from painlit.pickled import Pack
 
 #: Fewer participants than this in the deciding body is serious imprecision (−1): GRADE's
 #: rule of thumb for the optimal information size of a continuous outcome.
@@ -103,7 +107,7 @@ class Grade:
         return f"{self.certainty.symbols} {self.certainty.label}"
 
 
-fast_pickling(Step, ContextItem, Grade)
+fast_pickling(Step, ContextItem, Grade, Verdict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -475,15 +479,53 @@ class GradeTable(Mapping[str, Grade]):
         return len(self._positions)
 
 
+#: Corpora with at least this many claims are graded in worker processes (painlit.parallel),
+#: in slices of this many claims.
+GRADE_APART_FROM = 2000
+GRADE_SLICE = 1000
+
+
 def grade_all(corpus: Corpus) -> GradeTable:
     """Every claim's grade (computed once per corpus, or read from the cache)."""
     grades = corpus.memo.get("grades")
     if grades is None:
-        grades = GradeTable(corpus.claim_position,
-                            tuple(grade_claim(claim, corpus) for claim in corpus.claims))
+        if len(corpus.claims) >= GRADE_APART_FROM:
+            grades = _grade_apart(corpus)
+        else:
+            grades = GradeTable(corpus.claim_position,
+                                tuple(grade_claim(claim, corpus) for claim in corpus.claims))
         corpus.memo["grades"] = grades
     assert isinstance(grades, GradeTable)
     return grades
+
+
+def _grade_apart(corpus: Corpus) -> GradeTable:
+    """The grades of a large corpus, computed a slice of claims at a time in worker processes
+    that share the corpus; they come back pickled (painlit.pickled), and are decoded here only
+    when looked up."""
+    from painlit.parallel import fork_map
+    from painlit.pickled import collector_paused, joined
+
+    total = len(corpus.claims)
+    slices = [(start, min(start + GRADE_SLICE, total)) for start in range(0, total, GRADE_SLICE)]
+    packs = []
+    levels: list[tuple[Certainty, Verdict]] = []
+    with collector_paused():
+        for pack, slice_levels in fork_map(_grade_slice, slices, corpus):
+            packs.append(pack)
+            levels.extend(slice_levels)
+    return GradeTable(corpus.claim_position, joined(packs), tuple(levels))
+
+
+def _grade_slice(bounds: tuple[int, int]) -> tuple[Pack, list[tuple[Certainty, Verdict]]]:
+    """The grades of claims start..stop of the shared corpus, pickled, and their levels."""
+    from painlit.parallel import shared
+    from painlit.pickled import pack
+
+    corpus = shared()
+    assert isinstance(corpus, Corpus)
+    grades = [grade_claim(corpus.claims[i], corpus) for i in range(*bounds)]
+    return pack(grades), [(grade.certainty, grade.verdict) for grade in grades]
 
 
 def curation_warnings(corpus: Corpus) -> list[Problem]:

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import functools
 import gc
-import pickle
 import re
-from collections.abc import Callable, Generator, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from datetime import date, datetime
@@ -25,13 +24,13 @@ import yaml
 
 from painlit.errors import CorpusError, Problem, Severity, closest
 from painlit.model import (
-    RECORD_PICKLES,
     Certainty,
     Claim,
     ClaimScope,
     ClaimTopic,
     Condition,
     Corpus,
+    CorpusIndex,
     CorpusInfo,
     Direction,
     Domain,
@@ -41,6 +40,7 @@ from painlit.model import (
     Judgement,
     Mechanism,
     PainModel,
+    Picked,
     Population,
     PublicationStatus,
     Registration,
@@ -52,6 +52,7 @@ from painlit.model import (
     Substance,
 )
 from painlit.parts import Part, Split, unsafe
+from painlit.pickled import Pack, joined
 from painlit.yamlfile import compose, decode, document_node, read_bytes
 
 E = TypeVar("E", bound=Enum)
@@ -61,6 +62,8 @@ _TAG = "tag:yaml.org,2002:"
 _STR, _INT, _FLOAT, _BOOL, _NULL, _TIMESTAMP = (
     _TAG + name for name in ("str", "int", "float", "bool", "null", "timestamp")
 )
+_SEQ, _MAP = _TAG + "seq", _TAG + "map"
+_SCALAR, _SEQUENCE = yaml.ScalarNode, yaml.SequenceNode
 _CONSTRUCT = yaml.constructor.SafeConstructor()
 #: `painlit draft` writes this into every field only a person can fill; no value may contain it.
 CURATOR_MARKER = "TODO-curator"
@@ -169,7 +172,14 @@ class _Fields:
     def _collect_keys(self, node: yaml.MappingNode, allowed: tuple[str, ...]) -> None:
         prefix = self.prefix
         problems = self._key_problems
+        known = _key_set(allowed)
         for key_node, value_node in node.value:
+            # The usual case first, in as few steps as possible: a plain, known, new key.
+            if (key_node.__class__ is _SCALAR and key_node.tag == _STR
+                    and key_node.value in known and key_node.value not in self.values):
+                self.keys[key_node.value] = key_node
+                self.values[key_node.value] = value_node
+                continue
             if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != _STR:
                 problems.append((key_node, prefix.rstrip("."), "keys must be plain text", None))
                 continue
@@ -198,7 +208,7 @@ class _Fields:
 
     def _get(self, key: str, required: bool) -> yaml.Node | None:
         node = self.values.get(key)
-        if node is None or _is_null(node):
+        if node is None or (node.tag == _NULL and isinstance(node, yaml.ScalarNode)):
             if required:
                 self._problem(node or self.node, key, "required field is missing")
             return None
@@ -238,7 +248,20 @@ class _Fields:
                       "a corpus holds only plain text, numbers, dates, lists and mappings")
         return _INVALID
 
+    def _plain_text(self, key: str) -> str | None:
+        """The value when it is plain, non-blank text a curator filled in (the usual case,
+        found in few steps); None when the full checks must decide."""
+        node = self.values.get(key)
+        if node is not None and node.__class__ is _SCALAR and node.tag == _STR:
+            value: str = node.value
+            if value.strip() and CURATOR_MARKER not in value:
+                return value
+        return None
+
     def text(self, key: str, *, required: bool = False) -> str | None:
+        plain = self._plain_text(key)
+        if plain is not None:
+            return plain
         node = self._get(key, required)
         if node is None:
             return None
@@ -326,6 +349,11 @@ class _Fields:
         return None
 
     def choice(self, key: str, enum_type: type[E], *, required: bool = False) -> E | None:
+        node = self.values.get(key)
+        if node is not None and node.__class__ is _SCALAR and node.tag == _STR:
+            member = _members(enum_type).get(node.value)
+            if member is not None:  # the usual case
+                return member  # type: ignore[return-value]
         node = self._get(key, required)
         if node is None:
             return None
@@ -341,6 +369,15 @@ class _Fields:
         return None
 
     def texts(self, key: str, *, required: bool = False) -> tuple[str, ...]:
+        node = self.values.get(key)
+        if node is not None and node.__class__ is _SEQUENCE and node.tag == _SEQ and (
+                node.value or not required):
+            # The usual case first: a plain list of plain, non-blank text.
+            plain = tuple(item.value for item in node.value
+                          if item.__class__ is _SCALAR and item.tag == _STR)
+            if len(plain) == len(node.value) and all(
+                    value.strip() and CURATOR_MARKER not in value for value in plain):
+                return plain
         node = self._get(key, required)
         if node is None:
             return ()
@@ -424,6 +461,11 @@ def _list_items(ctx: _Context, node: yaml.SequenceNode, key: str, record: str, p
 
 
 @functools.cache
+def _key_set(allowed: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(allowed)
+
+
+@functools.cache
 def _members(enum_type: type[Enum]) -> dict[str, Enum]:
     """An enum's members by value, looked up once, not for every field of every record."""
     return {str(member.value): member for member in enum_type}
@@ -438,7 +480,7 @@ _INVALID = _Invalid()
 
 def _plain_collection(ctx: _Context, node: yaml.Node, record: str, field: str) -> bool:
     """False (with a problem) when a list or mapping carries a tag such as !!python/object."""
-    if node.tag in (_TAG + "seq", _TAG + "map"):
+    if node.tag in (_SEQ, _MAP):
         return True
     ctx.add(node, record, field, f"YAML tag '{node.tag}' is not allowed here",
             "a corpus holds only plain text, numbers, dates, lists and mappings")
@@ -843,19 +885,21 @@ def _check_condition_tree(ctx: _Context, conditions: list[tuple[Condition, Posit
             current = parents[current]
 
 
-def _check_unique_identifiers(ctx: _Context, studies: list[tuple[Study, Position]]) -> None:
-    for key in ("doi", "pmid"):
-        first: dict[str, str] = {}
-        for study, where in studies:
-            value = getattr(study, key)
+def _check_unique_identifiers(ctx: _Context,
+                              studies: Iterable[tuple[str, tuple[str | None, ...], Position]]
+                              ) -> None:
+    """Each DOI and PMID (from a study's (doi, pmid, registry)) used by one study only."""
+    first: tuple[dict[str, str], dict[str, str]] = ({}, {})
+    for study_id, identifiers, where in studies:
+        for key, value, seen in zip(("doi", "pmid"), identifiers, first):  # noqa: B905
             if value is None:
                 continue
             folded = value.lower()
-            if folded in first:
-                ctx.add_at(where, study.id, key, f"{key} {value} is also used by {first[folded]}",
-                        "one record per publication")
+            if folded in seen:
+                ctx.add_at(where, study_id, key, f"{key} {value} is also used by {seen[folded]}",
+                           "one record per publication")
             else:
-                first[folded] = study.id
+                seen[folded] = study_id
 
 
 def check_corpus(path: str | Path, *, max_bytes: int | None = None
@@ -898,20 +942,29 @@ PARTS_FROM_BYTES = 4_000_000
 #: Records per part: enough that starting on a part costs little, few enough to keep memory low.
 PART_RECORDS = 2000
 
+#: A record's id, doi and pmid, and where it is: what the check for shared identifiers needs.
+_Identified = tuple[str, str | None, str | None, Position]
+
 
 @dataclass
 class _PartsRead:
-    """What the parts of the long sections gave: reads and item ids by section, problems and
-    references (already placed by line in the whole file)."""
+    """What the parts of the long sections gave, by section: each item as read (its record
+    given as its place in the section's pickles), the ids of all items, the records pickled
+    (painlit.pickled) and indexed; and the problems and references found (already placed by
+    line in the whole file)."""
 
-    reads: dict[str, list[_Read[object]]] = dataclass_field(default_factory=dict)
+    reads: dict[str, list[_Read[int]]] = dataclass_field(default_factory=dict)
     ids: dict[str, list[str]] = dataclass_field(default_factory=dict)
+    packs: dict[str, list[Pack]] = dataclass_field(default_factory=dict)
+    indexes: dict[str, list[CorpusIndex]] = dataclass_field(default_factory=dict)
     problems: list[Problem] = dataclass_field(default_factory=list)
     references: list[tuple[str, str, Position, str, str]] = dataclass_field(default_factory=list)
 
 
 def _check_split(cut: Split, raw: bytes, shown: str) -> tuple[Corpus | None, list[Problem]] | None:
     """Check a corpus read as skeleton and parts; None when the whole file must be read."""
+    from painlit.parallel import fork_map
+
     try:
         skeleton = decode(cut.skeleton, shown)
         if unsafe(skeleton):
@@ -925,42 +978,38 @@ def _check_split(cut: Split, raw: bytes, shown: str) -> tuple[Corpus | None, lis
     info = _read_info(scratch, _Fields(scratch, root_node, "", SECTIONS))
     latest_year = info.last_search.year + 1 if info else scratch.latest_year
     merged = _PartsRead()
-    pickles: dict[str, list[bytes]] = {"studies": [], "claims": []}
-    results = _map_parts(raw, [(shown, part, latest_year) for part in cut.parts])
+    results = fork_map(_read_part, [(shown, part, latest_year) for part in cut.parts], raw)
     # Each part is taken in as it arrives, while the workers read the next ones.
     for part, result in zip(cut.parts, results, strict=True):
         if result is None:
             results.close()  # stops the workers
             return None
-        reads, blobs, ids, problems, references = result
-        # Each record came pickled (the worker pickled it for the cache entry anyway).
-        merged.reads.setdefault(part.section, []).extend(
-            _Read(read.record_id, pickle.loads(blob) if blob else None, read.where,
-                  read.id_where) for read, blob in zip(reads, blobs, strict=True))
-        pickles[part.section].extend(blob for blob in blobs if blob)
+        reads, pack, index, ids, problems, references = result
+        section_reads = merged.reads.setdefault(part.section, [])
+        before = sum(len(offsets) - 1 for _, offsets in merged.packs.get(part.section, ()))
+        section_reads.extend(read if read.record is None else
+                             _Read(read.record_id, before + read.record, read.where,
+                                   read.id_where) for read in reads)
+        merged.packs.setdefault(part.section, []).append(pack)
+        merged.indexes.setdefault(part.section, []).append(index)
         merged.ids.setdefault(part.section, []).extend(ids)
         merged.problems.extend(problems)
         merged.references.extend(references)
-    corpus, problems = _check_root(root_node, shown, merged)
-    if corpus is not None and len(corpus.studies) == len(pickles["studies"]) and len(
-            corpus.claims) == len(pickles["claims"]):  # every record kept, in order
-        corpus.memo[RECORD_PICKLES] = (pickles["studies"], pickles["claims"])
-    return corpus, problems
+    return _check_root(root_node, shown, merged)
 
 
-_PartResult = tuple[list[_Read[object]], list[bytes], list[str], list[Problem],
-                    list[tuple[str, str, Position, str, str]]]
-#: The bytes whose parts are being read: worker processes inherit it (fork), so no part's
-#: text is ever copied through a pipe.
-_SHARED: bytes = b""
+_PartResult = tuple[list[_Read[int]], Pack, CorpusIndex, list[str],
+                    list[Problem], list[tuple[str, str, Position, str, str]]]
 
 
 def _read_part(job: tuple[str, Part, int]) -> _PartResult | None:
     """Read one part (in a worker process, or here); None when it does not read cleanly."""
+    from painlit.parallel import shared
+    from painlit.pickled import pack
+
     shown, part, latest_year = job
-    gc.disable()
     try:
-        text = part.text(_SHARED)
+        text = part.text(cast(bytes, shared()))
         if unsafe(text):
             return None
         node = compose(text, shown)
@@ -975,43 +1024,18 @@ def _read_part(job: tuple[str, Part, int]) -> _PartResult | None:
     items = _list_items(ctx, node, part.section, "", first_index=part.first_index)
     reads = _read_items(ctx, items, part.section, allowed, read)
     ids = [_id_of(item) for item in node.value if isinstance(item, yaml.MappingNode)]
-    # The records travel pickled, one by one: the parent unpickles them, and the cache entry
-    # stores these same pickles, so the parent need not pickle each record again.
-    blobs = [b"" if item.record is None else
-             pickle.dumps(item.record, protocol=pickle.HIGHEST_PROTOCOL) for item in reads]
-    bare: list[_Read[object]] = [_Read(item.record_id, None, item.where, item.id_where)
-                                 for item in reads]
-    return bare, blobs, ids, ctx.problems, ctx.references
-
-
-def _ignore_interrupts() -> None:
-    """Workers leave Ctrl-C to the parent, which stops them: no traceback from each."""
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-def _map_parts(raw: bytes, jobs: list[tuple[str, Part, int]]
-               ) -> Generator[_PartResult | None, None, None]:
-    """Read the parts, two or more at a time when there are cores and it is safe to fork;
-    the results come in order, each as soon as it is ready."""
-    import multiprocessing
-    import os
-    import threading
-
-    global _SHARED
-    _SHARED = raw
-    try:
-        workers = min(len(jobs), os.cpu_count() or 1, 4)
-        if (workers < 2 or threading.active_count() != 1
-                or "fork" not in multiprocessing.get_all_start_methods()):
-            yield from (_read_part(job) for job in jobs)
-            return
-        context = multiprocessing.get_context("fork")
-        with context.Pool(workers, initializer=_ignore_interrupts) as pool:
-            yield from pool.imap(_read_part, jobs, chunksize=1)
-    finally:
-        _SHARED = b""
+    # The records travel pickled: the parent decodes only those a command shows, and the
+    # cache entry stores these same pickles.
+    records = [item.record for item in reads if item.record is not None]
+    index = (CorpusIndex.of(cast(list[Study], records), ()) if part.section == "studies"
+             else CorpusIndex.of((), cast(list[Claim], records)))
+    placed: list[_Read[int]] = []
+    missing = 0
+    for item in reads:  # each record given as its place among the records pickled
+        place = None if item.record is None else len(placed) - missing
+        missing += item.record is None
+        placed.append(_Read(item.record_id, place, item.where, item.id_where))
+    return placed, pack(records), index, ids, ctx.problems, ctx.references
 
 
 def _check_root(root_node: yaml.Node, shown: str, parts: _PartsRead | None
@@ -1034,14 +1058,9 @@ def _check_root(root_node: yaml.Node, shown: str, parts: _PartsRead | None
     mechanisms = _read_section(ctx, root, "mechanisms", _MECHANISM_KEYS, _read_mechanism)
     substances = _read_section(ctx, root, "substances", _SUBSTANCE_KEYS, _read_substance)
     sources = _read_section(ctx, root, "sources", _SOURCE_KEYS, _read_source)
-    if parts is not None and "studies" in parts.reads:
-        studies = cast(list[tuple[Study, Position]], _keep_unique(ctx, parts.reads["studies"]))
-    else:
-        studies = _read_section(ctx, root, "studies", _STUDY_KEYS, _read_study)
-    if parts is not None and "claims" in parts.reads:
-        claims = cast(list[tuple[Claim, Position]], _keep_unique(ctx, parts.reads["claims"]))
-    else:
-        claims = _read_section(ctx, root, "claims", _CLAIM_KEYS, _read_claim)
+    studies, study_index, study_places = _long_section(ctx, root, parts, "studies",
+                                                       _STUDY_KEYS, _read_study)
+    claims, claim_index, _ = _long_section(ctx, root, parts, "claims", _CLAIM_KEYS, _read_claim)
 
     all_ids = {
         section: parts.ids[section] if parts is not None and section in parts.ids else
@@ -1050,7 +1069,8 @@ def _check_root(root_node: yaml.Node, shown: str, parts: _PartsRead | None
     }
     _check_references(ctx, all_ids)
     _check_condition_tree(ctx, conditions)
-    _check_unique_identifiers(ctx, studies)
+    _check_unique_identifiers(ctx, zip(study_index.study_ids, study_index.study_identifiers,
+                                       study_places, strict=True))
 
     ctx.problems.sort(key=lambda p: (p.line, p.column))
     if info is None or any(p.severity is Severity.ERROR for p in ctx.problems):
@@ -1061,11 +1081,32 @@ def _check_root(root_node: yaml.Node, shown: str, parts: _PartsRead | None
         mechanisms=tuple(record for record, _ in mechanisms),
         substances=tuple(record for record, _ in substances),
         sources=tuple(record for record, _ in sources),
-        studies=tuple(record for record, _ in studies),
-        claims=tuple(record for record, _ in claims),
+        studies=studies,
+        claims=claims,
         path=shown,
+        prebuilt_index=CorpusIndex.joined([study_index, claim_index]),
     )
     return corpus, ctx.problems
+
+
+def _long_section(ctx: _Context, root: _Fields, parts: _PartsRead | None, section: str,
+                  allowed: tuple[str, ...], read: Callable[[_Fields, str], R | None]
+                  ) -> tuple[Sequence[R], CorpusIndex, list[Position]]:
+    """The records of `studies` or `claims` in order (each id once), their index, and where
+    each is; read from the tree, or taken from the parts (still pickled)."""
+    if parts is not None and section in parts.reads:
+        kept = _keep_unique(ctx, parts.reads[section])
+        records: Sequence[R] = joined(parts.packs[section])
+        index = CorpusIndex.joined(parts.indexes[section])
+        if len(kept) < len(records):  # some left out: there are errors, no corpus is made
+            places = [place for place, _ in kept]
+            records, index = Picked(records, places), index.picked(section, places)
+        return records, index, [where for _, where in kept]
+    read_kept = _read_section(ctx, root, section, allowed, read)
+    records = tuple(record for record, _ in read_kept)
+    index = (CorpusIndex.of(cast(tuple[Study, ...], records), ()) if section == "studies"
+             else CorpusIndex.of((), cast(tuple[Claim, ...], records)))
+    return records, index, [where for _, where in read_kept]
 
 
 def _section_nodes(root: _Fields, section: str) -> list[yaml.MappingNode]:

@@ -7,11 +7,15 @@ The closed vocabularies are string enums whose values are exactly what the YAML 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+import itertools
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import InitVar, dataclass, field, fields
 from datetime import date
-from enum import IntEnum, StrEnum
-from typing import TypeVar, overload
+from enum import Enum, IntEnum, StrEnum
+from typing import TYPE_CHECKING, TypeVar, cast, overload
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 T = TypeVar("T")
 
@@ -369,6 +373,34 @@ class CorpusIndex:
             claim_sources=tuple(one(c.sources) for c in claims),
         )
 
+    @classmethod
+    def joined(cls, indexes: Sequence[CorpusIndex]) -> CorpusIndex:
+        """The index of the records of several indexes, one after another (each index's
+        studies after the previous one's, and its claims after the previous one's)."""
+        shared: dict[object, object] = {}
+        columns: dict[str, tuple[object, ...]] = {}
+        for name in _INDEX_COLUMNS:
+            values: Iterable[object] = itertools.chain.from_iterable(
+                getattr(index, name) for index in indexes)
+            if name in _LIST_COLUMNS:  # equal lists stored once, as `of` stores them
+                values = (shared.setdefault(value, value) for value in values)
+            columns[name] = tuple(values)
+        return cls(**columns)  # type: ignore[arg-type]
+
+    def picked(self, section: str, places: Sequence[int]) -> CorpusIndex:
+        """This index with only some of its studies or claims (`section`), by position."""
+        prefix = {"studies": "study_", "claims": "claim_"}[section]
+        columns: dict[str, tuple[object, ...]] = {}
+        for name in _INDEX_COLUMNS:
+            column = getattr(self, name)
+            columns[name] = tuple(column[i] for i in places) if name.startswith(prefix) else column
+        return type(self)(**columns)  # type: ignore[arg-type]
+
+
+_INDEX_COLUMNS = tuple(f.name for f in fields(CorpusIndex))
+_LIST_COLUMNS = frozenset(("study_conditions", "study_mechanisms", "study_substances",
+                           "claim_conditions", "claim_mechanisms", "claim_sources"))
+
 
 class ById(Mapping[str, T]):
     """Records by id, through a position map: looking one up decodes only that record."""
@@ -453,11 +485,6 @@ def same_items(sequence: Sequence[object], other: object) -> bool:
     return len(sequence) == len(other) and all(a == b for a, b in zip(sequence, other, strict=True))
 
 
-#: Where a corpus read in parts keeps its records pickled one by one (`Corpus.memo`), for the
-#: cache entry (painlit.cache), which stores exactly those pickles.
-RECORD_PICKLES = "record pickles"
-
-
 @dataclass(frozen=True)
 class Corpus:
     """The whole corpus. `studies` and `claims` are tuples when read from YAML; from the cache
@@ -515,9 +542,15 @@ def fast_pickling(*classes: type) -> None:
     The ones `dataclasses` adds look the fields up again for every object and set each through
     `object.__setattr__`; these set each slot through its descriptor, which reads a
     100,000-study cache back in about two thirds of the time.
+
+    Enum members are pickled by name (`StudyDesign.RCT`), found again with one look-up,
+    rather than by value, which calls the enum class (several Python calls) for each field.
     """
     for cls in classes:
-        names = tuple(f.name for f in fields(cls))
+        if issubclass(cls, Enum):
+            setattr(cls, "__reduce_ex__", _member_by_name)  # noqa: B010
+            continue
+        names = tuple(f.name for f in fields(cast("type[DataclassInstance]", cls)))
         setters = tuple(getattr(cls, name).__set__ for name in names)
 
         def getstate(self: object, _names: tuple[str, ...] = names) -> tuple[object, ...]:
@@ -534,5 +567,11 @@ def fast_pickling(*classes: type) -> None:
         setattr(cls, "__setstate__", setstate)  # noqa: B010
 
 
+def _member_by_name(member: Enum, protocol: int) -> str:
+    return f"{type(member).__qualname__}.{member.name}"
+
+
 fast_pickling(CorpusInfo, Condition, Mechanism, Substance, Source, Dose, Registration, Study,
-              Evidence, Judgement, ClaimScope, Claim, CorpusIndex)
+              Evidence, Judgement, ClaimScope, Claim, CorpusIndex, StudyDesign, Population,
+              DoseCategory, PainModel, Direction, RiskOfBias, PublicationStatus, Stance,
+              ClaimTopic, Domain, Certainty)

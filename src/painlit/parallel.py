@@ -1,0 +1,62 @@
+"""Run one function over many jobs in forked worker processes, when that is safe and useful.
+
+Workers are forked, so they inherit whatever the caller hands over as `shared` (the bytes of a
+large corpus file, a corpus to grade) without it ever being copied through a pipe; each job is
+small (offsets, ranges) and each result comes back pickled. Where forking is not available or
+not safe (no `fork` start method, other threads running, one core), the jobs run here, one
+after another, with the same results.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator, Sequence
+from typing import TypeVar
+
+J = TypeVar("J")
+R = TypeVar("R")
+
+#: At most this many workers, whatever the machine has.
+MOST_WORKERS = 4
+
+_shared: object = None
+
+
+def shared() -> object:
+    """What the running `fork_map` was given as `shared` (in a worker, or here)."""
+    return _shared
+
+
+def _quiet_worker() -> None:
+    """Workers leave Ctrl-C to the parent, which stops them (no traceback from each), and
+    skip the cyclic garbage collector: they build many objects and free them all at once."""
+    import gc
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    gc.disable()
+
+
+def fork_map(function: Callable[[J], R], jobs: Sequence[J], shared: object
+             ) -> Generator[R, None, None]:
+    """`function(job)` for each job, in order, each yielded as soon as it is ready.
+
+    `function` must be a module-level function (workers find it by name) and may call
+    `shared()` for what is shared. Closing the generator early stops the workers.
+    """
+    import multiprocessing
+    import os
+    import threading
+
+    global _shared
+    _shared = shared
+    try:
+        workers = min(len(jobs), os.cpu_count() or 1, MOST_WORKERS)
+        if (workers < 2 or threading.active_count() != 1
+                or "fork" not in multiprocessing.get_all_start_methods()):
+            yield from (function(job) for job in jobs)
+            return
+        context = multiprocessing.get_context("fork")
+        with context.Pool(workers, initializer=_quiet_worker) as pool:
+            yield from pool.imap(function, jobs, chunksize=1)
+    finally:
+        _shared = None
