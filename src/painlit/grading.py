@@ -32,6 +32,7 @@ from painlit.model import (
     Domain,
     Judgement,
     PainModel,
+    Population,
     RiskOfBias,
     Stance,
     Study,
@@ -295,9 +296,12 @@ def _publication_bias(registrations: list[Study], published_n: int,
 # --- the body of evidence -------------------------------------------------------------------
 
 def _tier(study: Study) -> int:
-    if study.population.is_human:
-        return 0 if study.design.is_randomised else 1
-    return 2
+    """0 for randomised human studies, 1 for other human studies, 2 for animal or cell."""
+    return _TIERS[study.population, study.design]
+
+
+_TIERS = {(population, design): (0 if design.is_randomised else 1) if population.is_human else 2
+          for population in Population for design in StudyDesign}
 
 
 _TIER_START = (
@@ -352,12 +356,13 @@ def grade_claim(claim: Claim, corpus: Corpus) -> Grade:
     if not counted:
         return _no_evidence(claim, corpus, registrations, context)
 
-    tier = min(_tier(item.study) for item in counted)
-    body = [item for item in counted if _tier(item.study) == tier]
+    tiers = [_tier(item.study) for item in counted]
+    tier = min(tiers)
+    body = [item for item, its_tier in zip(counted, tiers, strict=True) if its_tier == tier]
     context.extend(
-        ContextItem(item.study.id, f"{_TIER_START[_tier(item.study)][1]} study: below the "
+        ContextItem(item.study.id, f"{_TIER_START[its_tier][1]} study: below the "
                     f"{_TIER_START[tier][1]} evidence that decides the grade")
-        for item in counted if _tier(item.study) != tier
+        for item, its_tier in zip(counted, tiers, strict=True) if its_tier != tier
     )
     start, kind = _TIER_START[tier]
     steps = [Step(None, 0, start, f"Started {start.label}: {_plural(len(body), kind + ' study')}"
@@ -403,7 +408,10 @@ def grade_claim(claim: Claim, corpus: Corpus) -> Grade:
 
 def _bounded(raw: int) -> Certainty:
     """Certainty within Very low..High (evidence exists, so never No evidence)."""
-    return Certainty(min(Certainty.HIGH, max(Certainty.VERY_LOW, raw)))
+    return _LEVELS[min(Certainty.HIGH, max(Certainty.VERY_LOW, raw))]
+
+
+_LEVELS = {int(level): level for level in Certainty}
 
 
 def _verdict(level: Certainty, supporting: int, refuting: int, mixed: int) -> Verdict:

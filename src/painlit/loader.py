@@ -863,11 +863,18 @@ def _read_claim(fields: _Fields, record_id: str) -> Claim | None:
 # --- cross-record checks ---------------------------------------------------------------------
 
 def _check_references(ctx: _Context, ids: dict[str, list[str]]) -> None:
+    """Report each reference to an id its section lacks; references to sections not in `ids`
+    stay in `ctx.references`, to be checked later."""
     known = {section: set(values) for section, values in ids.items()}
-    for section, value, where, record, field in ctx.references:
-        if value not in known[section]:
+    later = []
+    for reference in ctx.references:
+        section, value, where, record, field = reference
+        if section not in known:
+            later.append(reference)
+        elif value not in known[section]:
             ctx.add_at(where, record, field, f"'{value}' is not in {section}",
-                    _did_you_mean(value, ids[section]))
+                       _did_you_mean(value, ids[section]))
+    ctx.references = later
 
 
 def _check_condition_tree(ctx: _Context, conditions: list[tuple[Condition, Position]]
@@ -975,10 +982,16 @@ def _check_split(cut: Split, raw: bytes, shown: str) -> tuple[Corpus | None, lis
     if not isinstance(root_node, yaml.MappingNode):
         return None
     scratch = _Context(shown)  # the corpus info first, for the year check; problems later
-    info = _read_info(scratch, _Fields(scratch, root_node, "", SECTIONS))
+    root = _Fields(scratch, root_node, "", SECTIONS)
+    info = _read_info(scratch, root)
     latest_year = info.last_search.year + 1 if info else scratch.latest_year
+    # The parts check their references to these sections themselves (only the studies that
+    # claims cite are in other parts).
+    small = {section: [_id_of(node) for node in _section_nodes(root, section)]
+             for section in ("conditions", "mechanisms", "substances", "sources")}
     merged = _PartsRead()
-    results = fork_map(_read_part, [(shown, part, latest_year) for part in cut.parts], raw)
+    results = fork_map(_read_part, [(shown, part, latest_year) for part in cut.parts],
+                       (raw, small))
     # Each part is taken in as it arrives, while the workers read the next ones.
     for part, result in zip(cut.parts, results, strict=True):
         if result is None:
@@ -987,9 +1000,8 @@ def _check_split(cut: Split, raw: bytes, shown: str) -> tuple[Corpus | None, lis
         reads, pack, index, ids, problems, references = result
         section_reads = merged.reads.setdefault(part.section, [])
         before = sum(len(offsets) - 1 for _, offsets in merged.packs.get(part.section, ()))
-        section_reads.extend(read if read.record is None else
-                             _Read(read.record_id, before + read.record, read.where,
-                                   read.id_where) for read in reads)
+        section_reads.extend(_Read(record_id, None if place is None else before + place, where,
+                                   id_where) for record_id, place, where, id_where in reads)
         merged.packs.setdefault(part.section, []).append(pack)
         merged.indexes.setdefault(part.section, []).append(index)
         merged.ids.setdefault(part.section, []).extend(ids)
@@ -998,8 +1010,11 @@ def _check_split(cut: Split, raw: bytes, shown: str) -> tuple[Corpus | None, lis
     return _check_root(root_node, shown, merged)
 
 
-_PartResult = tuple[list[_Read[int]], Pack, CorpusIndex, list[str],
-                    list[Problem], list[tuple[str, str, Position, str, str]]]
+#: A part's items as read (id, place among the records pickled, where, where the id is), its
+#: records pickled and indexed, the ids of its items, its problems, and its references to
+#: studies (the others are checked).
+_PartResult = tuple[list[tuple[str | None, int | None, Position, Position]], Pack, CorpusIndex,
+                    list[str], list[Problem], list[tuple[str, str, Position, str, str]]]
 
 
 def _read_part(job: tuple[str, Part, int]) -> _PartResult | None:
@@ -1008,8 +1023,9 @@ def _read_part(job: tuple[str, Part, int]) -> _PartResult | None:
     from painlit.pickled import pack
 
     shown, part, latest_year = job
+    raw, small = cast(tuple[bytes, dict[str, list[str]]], shared())
     try:
-        text = part.text(cast(bytes, shared()))
+        text = part.text(raw)
         if unsafe(text):
             return None
         node = compose(text, shown)
@@ -1029,12 +1045,13 @@ def _read_part(job: tuple[str, Part, int]) -> _PartResult | None:
     records = [item.record for item in reads if item.record is not None]
     index = (CorpusIndex.of(cast(list[Study], records), ()) if part.section == "studies"
              else CorpusIndex.of((), cast(list[Claim], records)))
-    placed: list[_Read[int]] = []
+    placed: list[tuple[str | None, int | None, Position, Position]] = []
     missing = 0
     for item in reads:  # each record given as its place among the records pickled
         place = None if item.record is None else len(placed) - missing
         missing += item.record is None
-        placed.append(_Read(item.record_id, place, item.where, item.id_where))
+        placed.append((item.record_id, place, item.where, item.id_where))
+    _check_references(ctx, small)
     return placed, pack(records), index, ids, ctx.problems, ctx.references
 
 
