@@ -8,6 +8,7 @@ The closed vocabularies are string enums whose values are exactly what the YAML 
 from __future__ import annotations
 
 import itertools
+import operator
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import InitVar, dataclass, field, fields
 from datetime import date
@@ -553,8 +554,12 @@ def fast_pickling(*classes: type) -> None:
         names = tuple(f.name for f in fields(cast("type[DataclassInstance]", cls)))
         setters = tuple(getattr(cls, name).__set__ for name in names)
 
-        def getstate(self: object, _names: tuple[str, ...] = names) -> tuple[object, ...]:
-            return tuple([getattr(self, name) for name in _names])
+        assert len(names) > 1, "attrgetter gives a tuple only for two or more names"
+        get_all = operator.attrgetter(*names)  # the tuple of values, built in C
+
+        def getstate(self: object, _get: Callable[[object], tuple[object, ...]] = get_all
+                     ) -> tuple[object, ...]:
+            return _get(self)
 
         def setstate(self: object, state: tuple[object, ...],
                      _setters: tuple[Callable[[object, object], None], ...] = setters) -> None:
