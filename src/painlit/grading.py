@@ -488,9 +488,10 @@ class GradeTable(Mapping[str, Grade]):
 
 
 #: Corpora with at least this many claims are graded in worker processes (painlit.parallel),
-#: in slices of this many claims.
+#: in this many slices (enough to keep two workers evenly busy), of at least GRADE_SLICE claims.
 GRADE_APART_FROM = 2000
-GRADE_SLICE = 1000
+GRADE_SLICES = 16
+GRADE_SLICE = 250
 
 
 def grade_all(corpus: Corpus) -> GradeTable:
@@ -515,7 +516,8 @@ def _grade_apart(corpus: Corpus) -> GradeTable:
     from painlit.pickled import collector_paused, joined
 
     total = len(corpus.claims)
-    slices = [(start, min(start + GRADE_SLICE, total)) for start in range(0, total, GRADE_SLICE)]
+    size = max(GRADE_SLICE, -(-total // GRADE_SLICES))
+    slices = [(start, min(start + size, total)) for start in range(0, total, size)]
     packs = []
     levels: list[tuple[Certainty, Verdict]] = []
     with collector_paused():

@@ -1,0 +1,37 @@
+"""painlit.parallel: the same results, in order, with worker processes or without."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from painlit import parallel
+
+
+def _square_plus_shared(job: int) -> tuple[int, int]:
+    shared = parallel.shared()
+    assert isinstance(shared, int)
+    return job * job + shared, os.getpid()
+
+
+def test_results_come_in_order_from_worker_processes() -> None:
+    results = list(parallel.fork_map(_square_plus_shared, list(range(12)), 100))
+    assert [value for value, _ in results] == [n * n + 100 for n in range(12)]
+    if (os.cpu_count() or 1) >= 2:
+        assert os.getpid() not in {pid for _, pid in results}  # really in workers
+    assert parallel.shared() is None  # nothing is left behind
+
+
+def test_without_cores_the_jobs_run_here_with_the_same_results(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(os, "cpu_count", lambda: 1)
+    results = list(parallel.fork_map(_square_plus_shared, list(range(5)), 7))
+    assert results == [(n * n + 7, os.getpid()) for n in range(5)]
+
+
+def test_closing_early_stops_the_workers_and_clears_what_was_shared() -> None:
+    results = parallel.fork_map(_square_plus_shared, list(range(50)), 1)
+    assert next(results)[0] == 1
+    results.close()
+    assert parallel.shared() is None
