@@ -10,7 +10,6 @@ is the strict form that raises `CorpusError` unless the file is clean of errors.
 from __future__ import annotations
 
 import functools
-import gc
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -52,7 +51,7 @@ from painlit.model import (
     Substance,
 )
 from painlit.parts import Part, Split, unsafe
-from painlit.pickled import Pack, joined
+from painlit.pickled import Pack, collector_paused, joined
 from painlit.yamlfile import compose, decode, document_node, read_bytes
 
 E = TypeVar("E", bound=Enum)
@@ -926,9 +925,7 @@ def check_bytes(raw: bytes, shown: str) -> tuple[Corpus | None, list[Problem]]:
     """
     # Reading creates millions of objects and frees almost none, so the cyclic garbage
     # collector would run over and over for nothing: without it, reading takes half the time.
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with collector_paused():
         if len(raw) >= PARTS_FROM_BYTES:
             from painlit.parts import split
 
@@ -938,9 +935,6 @@ def check_bytes(raw: bytes, shown: str) -> tuple[Corpus | None, list[Problem]]:
                 if checked is not None:
                     return checked
         return _check_root(document_node(decode(raw, shown), shown), shown, None)
-    finally:
-        if enabled:
-            gc.enable()
 
 
 #: Files at least this large are read in parts (painlit.parts), two at a time when the machine
