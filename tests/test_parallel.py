@@ -35,3 +35,17 @@ def test_closing_early_stops_the_workers_and_clears_what_was_shared() -> None:
     assert next(results)[0] == 1
     results.close()
     assert parallel.shared() is None
+
+
+def _dies_in_a_worker_on_three(job: int) -> int:
+    parent = parallel.shared()
+    if job == 3 and os.getpid() != parent:
+        os._exit(1)  # as a worker killed for want of memory would end
+    return job * 10
+
+
+def test_jobs_left_by_a_worker_that_died_run_here_instead_of_hanging() -> None:
+    if (os.cpu_count() or 1) < 2:
+        pytest.skip("needs two cores for worker processes")
+    results = list(parallel.fork_map(_dies_in_a_worker_on_three, list(range(8)), os.getpid()))
+    assert results == [n * 10 for n in range(8)]

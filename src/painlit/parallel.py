@@ -4,7 +4,8 @@ Workers are forked, so they inherit whatever the caller hands over as `shared` (
 large corpus file, a corpus to grade) without it ever being copied through a pipe; each job is
 small (offsets, ranges) and each result comes back pickled. Where forking is not available or
 not safe (no `fork` start method, other threads running, one core), the jobs run here, one
-after another, with the same results.
+after another, with the same results; so do the jobs left when a worker dies (killed for want
+of memory, say): the work is then slower, never lost or hung.
 """
 
 from __future__ import annotations
@@ -55,8 +56,38 @@ def fork_map(function: Callable[[J], R], jobs: Sequence[J], shared: object
                 or "fork" not in multiprocessing.get_all_start_methods()):
             yield from (function(job) for job in jobs)
             return
-        context = multiprocessing.get_context("fork")
-        with context.Pool(workers, initializer=_quiet_worker) as pool:
-            yield from pool.imap(function, jobs, chunksize=1)
+        done = 0
+        try:
+            for result in _in_workers(function, jobs, workers):
+                yield result
+                done += 1
+        except _WorkerLost:
+            yield from (function(job) for job in jobs[done:])
     finally:
         _shared = None
+
+
+class _WorkerLost(Exception):
+    """A worker process ended without finishing its job."""
+
+
+def _in_workers(function: Callable[[J], R], jobs: Sequence[J], workers: int
+                ) -> Generator[R, None, None]:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    # concurrent.futures rather than multiprocessing.Pool: a Pool whose worker is killed
+    # waits for that worker's result for ever, an executor says it is broken.
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
+                               initializer=_quiet_worker)
+    try:
+        futures = [pool.submit(function, job) for job in jobs]
+        for future in futures:
+            try:
+                result = future.result()
+            except BrokenProcessPool:
+                raise _WorkerLost from None
+            yield result
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
