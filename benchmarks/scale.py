@@ -112,8 +112,9 @@ def main() -> None:
     parser.add_argument("--sizes", default="10000,100000",
                         help="comma-separated corpus sizes (default: 10000,100000)")
     parser.add_argument("--startup-runs", type=int, default=15)
-    parser.add_argument("--cold-runs", type=int, default=3)
-    parser.add_argument("--warm-runs", type=int, default=5)
+    parser.add_argument("--cold-runs", type=int, default=5,
+                        help="first runs per command below 100,000 studies (one at 100,000)")
+    parser.add_argument("--warm-runs", type=int, default=7)
     arguments = parser.parse_args()
     if not Path(TIME).exists():
         raise SystemExit("needs GNU time at /usr/bin/time (Debian: apt-get install time)")

@@ -290,3 +290,22 @@ def test_messages_never_show_the_api_key(
         _http(server).get_json(http.pubmed_service(), "/esearch.fcgi", {"term": "x"})
     assert "synthetic-secret-key" not in caught.value.message
     assert "eutils.ncbi.nlm.nih.gov/entrez/eutils/esearch.fcgi" in caught.value.message
+
+
+def test_a_name_that_does_not_resolve_fails_at_once(server: Server) -> None:
+    import socket
+
+    def unresolved(request: httpx.Request) -> httpx.Response:
+        try:  # as httpx raises it: its ConnectError from the socket's lookup failure
+            raise socket.gaierror(-3, "Temporary failure in name resolution")
+        except socket.gaierror as error:
+            raise httpx.ConnectError(str(error), request=request) from error
+
+    server.on("/works/", unresolved)
+    fake = FakeTime()
+    with pytest.raises(ServiceError) as caught:
+        _crossref(server, fake)
+    assert caught.value.message == ("cannot reach Crossref: the name api.crossref.org does not "
+                                    "resolve")
+    assert caught.value.hint and caught.value.hint.startswith("are you online?")
+    assert len(server.requests) == 1 and fake.sleeps == []

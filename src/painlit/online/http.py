@@ -6,7 +6,8 @@ Every request goes through `Http.get_json`, which
 - keeps each service's request rate (NCBI: 3 per second, 10 with an API key; Crossref: the
   rate it advertises, at most 5 per second; ClinicalTrials.gov: 1 per second);
 - retries timeouts, connection errors, 429 and 5xx with exponential backoff (1, 2, 4 s),
-  honouring Retry-After (seconds or an HTTP date) up to two minutes;
+  honouring Retry-After (seconds or an HTTP date) up to two minutes; a host name that does
+  not resolve (offline) fails at once, since asking again seconds later gives the same;
 - accepts only a well-formed JSON answer: an HTML page, invalid or truncated JSON, an error
   inside a 200 or missing keys become a `ServiceError` with a hint, never a traceback;
 - caches successful, well-formed answers (never an error) for a day in
@@ -324,6 +325,10 @@ class Http:
                 raise ServiceError(f"{service.name} redirected more than {MAX_REDIRECTS} times "
                                    f"({_shown(url)})", hint=service.hint) from None
             except (httpx.NetworkError, httpx.RemoteProtocolError, httpx.ProxyError) as error:
+                if _name_unresolved(error):  # offline: asking again in seconds gives the same
+                    raise ServiceError(
+                        f"cannot reach {service.name}: the name {service.host} does not "
+                        "resolve", hint="are you online? " + service.hint) from None
                 problem = f"cannot reach {service.name} ({service.host}): {_reason(error)}"
             except httpx.HTTPError as error:
                 raise ServiceError(f"cannot ask {service.name} ({service.host}): "
@@ -394,6 +399,20 @@ def _shown(url: str) -> str:
     """A URL as shown in messages: no query string (it may carry an API key)."""
     parts = urlsplit(url)
     return clean(f"{parts.scheme}://{parts.netloc}{parts.path}")
+
+
+def _name_unresolved(error: BaseException) -> bool:
+    """Whether a connection failed because the host name could not be looked up."""
+    import socket
+
+    seen: BaseException | None = error
+    for _ in range(8):  # httpx's error wraps httpcore's, which wraps the socket's
+        if seen is None:
+            return False
+        if isinstance(seen, socket.gaierror):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _reason(error: Exception) -> str:
