@@ -39,7 +39,7 @@ from painlit.pickled import PickledRecords, collector_paused, dump, load, pack
 from painlit.yamlfile import read_bytes
 
 #: Bumped whenever what an entry holds changes shape.
-FORMAT = 4
+FORMAT = 5
 MAGIC = b"painlit-corpus-cache\n"
 #: Bytes of the checksum (CRC-32) that follows MAGIC: damage that would still unpickle is
 #: caught. A checksum, not a signature: the unpickler's allow-list is what keeps code out.

@@ -29,13 +29,16 @@ from painlit.model import (
     Claim,
     ClaimScope,
     Corpus,
+    CorpusIndex,
     Domain,
+    DoseCategory,
     Judgement,
     PainModel,
     Population,
+    PublicationStatus,
+    Registration,
     RiskOfBias,
     Stance,
-    Study,
     StudyDesign,
     fast_pickling,
 )
@@ -111,9 +114,40 @@ class Grade:
 fast_pickling(Step, ContextItem, Grade, Verdict)
 
 
+class _Facts:
+    """What grading reads of a study, taken from the corpus index: no record is decoded."""
+
+    __slots__ = ("design", "dose_category", "id", "n", "pain_model", "population",
+                 "registration", "risk_of_bias", "status", "trial_key", "year")
+    id: str
+    design: StudyDesign
+    population: Population
+    n: int | None
+    year: int
+    status: PublicationStatus
+    registration: Registration | None
+    risk_of_bias: RiskOfBias
+    pain_model: PainModel
+    dose_category: DoseCategory
+    trial_key: str  # papers of one registered trial share it (Study.trial_key)
+
+    def __init__(self, index: CorpusIndex, position: int) -> None:
+        self.id = index.study_ids[position]
+        self.design = index.study_designs[position]
+        self.population = index.study_populations[position]
+        self.n = index.study_sizes[position]
+        self.year = index.study_years[position]
+        self.status = index.study_statuses[position]
+        self.registration = index.study_registrations[position]
+        self.risk_of_bias = index.study_risks[position]
+        self.pain_model = index.study_pain_models[position]
+        self.dose_category = index.study_doses[position]
+        self.trial_key = index.study_identifiers[position][2] or self.id
+
+
 @dataclass(frozen=True, slots=True)
 class _Linked:
-    study: Study
+    study: _Facts
     stance: Stance
 
 
@@ -212,9 +246,9 @@ def _indirectness(body: list[_Linked], scope: ClaimScope) -> tuple[int, str]:
             serious.append(f"{len(off)} of {total} studied {'/'.join(kinds)}; "
                            f"the claim is about {scope.population.value}")
     if scope.dose is not None:
-        off = [i for i in body if i.study.dose.category is not scope.dose]
+        off = [i for i in body if i.study.dose_category is not scope.dose]
         if off and len(off) * 2 > total:
-            kinds = sorted({i.study.dose.category.value for i in off})
+            kinds = sorted({i.study.dose_category.value for i in off})
             serious.append(f"{len(off)} of {total} used {'/'.join(kinds)} doses; "
                            f"the claim is about {scope.dose.value} doses")
     if scope.pain_model is not None:
@@ -245,7 +279,7 @@ def _imprecision(body: list[_Linked]) -> tuple[int, str]:
     return 0, f"not serious: {total} participants in total{missing}"
 
 
-def _ended(study: Study) -> date:
+def _ended(study: _Facts) -> date:
     """When a registered trial ended, read generously: the last day of a partial date."""
     registration = study.registration
     value = str(study.year)
@@ -268,7 +302,7 @@ def _years_between(earlier: date, later: date) -> int:
     return years
 
 
-def _publication_bias(registrations: list[Study], published_n: int,
+def _publication_bias(registrations: list[_Facts], published_n: int,
                       last_search: date) -> tuple[int, str]:
     silent = [
         s for s in registrations
@@ -295,7 +329,7 @@ def _publication_bias(registrations: list[Study], published_n: int,
 
 # --- the body of evidence -------------------------------------------------------------------
 
-def _tier(study: Study) -> int:
+def _tier(study: _Facts) -> int:
     """0 for randomised human studies, 1 for other human studies, 2 for animal or cell."""
     return _TIERS[study.population, study.design]
 
@@ -336,10 +370,10 @@ def _curated(judgements: Iterable[Judgement], domain: Domain) -> Judgement | Non
 def grade_claim(claim: Claim, corpus: Corpus) -> Grade:
     """The GRADE certainty, verdict and hedged statement for one claim, with every step."""
     linked: list[_Linked] = []
-    registrations: list[Study] = []
+    registrations: list[_Facts] = []
     context: list[ContextItem] = []
     for link in claim.evidence:
-        study = corpus.study_by_id[link.study]
+        study = _Facts(corpus.index, corpus.study_position[link.study])
         if study.design.is_review:
             context.append(ContextItem(study.id, "review: context, not independent evidence"))
         elif study.design is StudyDesign.TRIAL_REGISTRATION:
@@ -426,7 +460,7 @@ def _verdict(level: Certainty, supporting: int, refuting: int, mixed: int) -> Ve
     return Verdict.MIXED
 
 
-def _no_evidence(claim: Claim, corpus: Corpus, registrations: list[Study],
+def _no_evidence(claim: Claim, corpus: Corpus, registrations: list[_Facts],
                  context: list[ContextItem]) -> Grade:
     if context:
         reason = ("No primary study counts: only " +

@@ -328,9 +328,10 @@ class Claim:
 
 @dataclass(frozen=True, slots=True)
 class CorpusIndex:
-    """The fields that queries filter and sort on, as columns: entry i belongs to study (or
-    claim) i. Queries scan these instead of the records, so a corpus read from the cache
-    decodes only the records a command shows (painlit.cache)."""
+    """The fields that queries filter and sort on, and that grading reads, as columns: entry i
+    belongs to study (or claim) i. Queries and grading use these instead of the records, so a
+    corpus read from the cache decodes only the records a command shows (painlit.cache), and
+    grading decodes no study at all."""
 
     study_ids: tuple[str, ...]
     study_years: tuple[int, ...]
@@ -343,6 +344,10 @@ class CorpusIndex:
     study_substances: tuple[tuple[str, ...], ...]
     #: (doi, pmid, registry) of each study: `painlit study` finds a study by any of them.
     study_identifiers: tuple[tuple[str | None, str | None, str | None], ...]
+    study_sizes: tuple[int | None, ...]
+    study_risks: tuple[RiskOfBias, ...]
+    study_pain_models: tuple[PainModel, ...]
+    study_registrations: tuple[Registration | None, ...]
     claim_ids: tuple[str, ...]
     claim_topics: tuple[ClaimTopic, ...]
     claim_conditions: tuple[tuple[str, ...], ...]
@@ -367,6 +372,10 @@ class CorpusIndex:
             study_mechanisms=tuple(one(s.mechanisms) for s in studies),
             study_substances=tuple(one(s.substances) for s in studies),
             study_identifiers=tuple((s.doi, s.pmid, s.registry) for s in studies),
+            study_sizes=tuple(s.n for s in studies),
+            study_risks=tuple(s.risk_of_bias for s in studies),
+            study_pain_models=tuple(s.pain_model for s in studies),
+            study_registrations=tuple(s.registration for s in studies),
             claim_ids=tuple(c.id for c in claims),
             claim_topics=tuple(c.topic for c in claims),
             claim_conditions=tuple(one(c.conditions) for c in claims),
