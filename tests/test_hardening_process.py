@@ -220,6 +220,27 @@ def test_ctrl_c_exits_130_and_leaves_nothing(args: list[str], big_corpus: Path,
     assert _digest(big_corpus) == before
 
 
+def test_ctrl_c_while_the_command_line_is_still_imported_exits_130_quietly(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import builtins
+
+    from painlit import __main__ as entry
+    from painlit import cli
+
+    real_import = builtins.__import__
+
+    def cut_short(name: str, *args: Any, **kwargs: Any) -> Any:
+        if name == "painlit.cli":
+            raise KeyboardInterrupt
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", cut_short)
+    with pytest.raises(SystemExit) as stopped:
+        entry.main()
+    assert stopped.value.code == entry.EXIT_INTERRUPTED == cli.EXIT_INTERRUPTED == 130
+    assert capsys.readouterr().err == "painlit: interrupted\n"
+
+
 @pytest.mark.parametrize("existing", [False, True], ids=["new", "replacing"])
 def test_ctrl_c_while_the_file_is_written_leaves_it_as_it_was(
         existing: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
