@@ -241,6 +241,37 @@ def test_ctrl_c_while_the_command_line_is_still_imported_exits_130_quietly(
     assert capsys.readouterr().err == "painlit: interrupted\n"
 
 
+def test_the_collector_is_off_while_starting_up_and_on_again_for_the_command(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import gc
+
+    from painlit import __main__ as entry
+    from painlit import cli
+
+    at_start: list[bool] = []
+    in_command: list[bool] = []
+    real_corpus = cli.current_corpus
+
+    def spy_corpus() -> Any:
+        in_command.append(gc.isenabled())
+        return real_corpus()
+
+    monkeypatch.setattr(cli, "current_corpus", spy_corpus)
+    monkeypatch.setattr(sys, "argv", ["painlit", "conditions"])
+    try:
+        monkeypatch.setattr(cli, "main", lambda: at_start.append(gc.isenabled()))
+        entry.main()
+        monkeypatch.undo()
+        monkeypatch.setattr(cli, "current_corpus", spy_corpus)
+        monkeypatch.setattr(sys, "argv", ["painlit", "conditions"])
+        with pytest.raises(SystemExit) as done:
+            entry.main()
+    finally:
+        gc.enable()
+    assert at_start == [False] and in_command == [True] and done.value.code == 0
+    assert "fibromyalgia" in capsys.readouterr().out
+
+
 @pytest.mark.parametrize("existing", [False, True], ids=["new", "replacing"])
 def test_ctrl_c_while_the_file_is_written_leaves_it_as_it_was(
         existing: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,

@@ -12,6 +12,12 @@ EXIT_INTERRUPTED = 130
 
 
 def main() -> None:
+    # Starting up (importing Typer, Rich and pydantic, parsing the options) makes many objects
+    # and frees few, so the cyclic garbage collector would walk them again and again for
+    # nothing; each command turns it back on when it starts (painlit.cli.command).
+    import gc
+
+    gc.disable()
     try:
         from painlit.cli import main as run
     except KeyboardInterrupt:

@@ -9,6 +9,7 @@ Exit codes (stable, documented in the README):
 from __future__ import annotations
 
 import functools
+import gc
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -137,6 +138,7 @@ def command(function: Callable[P, R]) -> Callable[P, R]:
 
     @functools.wraps(function)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        gc.enable()  # off while starting up (painlit.__main__)
         with _errors():
             return function(*args, **kwargs)
 
@@ -157,8 +159,6 @@ def current_corpus() -> Corpus:
         corpus = load_corpus(path)
     # The corpus lives until the command ends and holds no cycles: keep the cyclic garbage
     # collector from walking its (for a large corpus, millions of) objects again and again.
-    import gc
-
     gc.freeze()
     return corpus
 
