@@ -17,7 +17,7 @@ The rules (documented with their rationale in docs/grading.md):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 from painlit.errors import Problem, Severity
 from painlit.model import (
+    ById,
     Certainty,
     Claim,
     ClaimScope,
@@ -41,6 +42,7 @@ from painlit.model import (
     Stance,
     StudyDesign,
     fast_pickling,
+    trial_key,
 )
 
 if TYPE_CHECKING:
@@ -129,7 +131,7 @@ class _Facts:
     risk_of_bias: RiskOfBias
     pain_model: PainModel
     dose_category: DoseCategory
-    trial_key: str  # papers of one registered trial share it (Study.trial_key)
+    trial_key: str
 
     def __init__(self, index: CorpusIndex, position: int) -> None:
         self.id = index.study_ids[position]
@@ -142,7 +144,7 @@ class _Facts:
         self.risk_of_bias = index.study_risks[position]
         self.pain_model = index.study_pain_models[position]
         self.dose_category = index.study_doses[position]
-        self.trial_key = index.study_identifiers[position][2] or self.id
+        self.trial_key = trial_key(index.study_identifiers[position][2], self.id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -481,17 +483,16 @@ def _no_evidence(claim: Claim, corpus: Corpus, registrations: list[_Facts],
     )
 
 
-class GradeTable(Mapping[str, Grade]):
+class GradeTable(ById[Grade]):
     """Every claim's grade by claim id, plus each claim's certainty and verdict as columns
     (by claim position), so filtering and sorting by certainty never needs the full grades.
     From the cache, a grade is decoded only when it is looked up."""
 
-    __slots__ = ("_grades", "_levels", "_positions")
+    __slots__ = ("_levels",)
 
     def __init__(self, positions: Mapping[str, int], grades: Sequence[Grade],
                  levels: Sequence[tuple[Certainty, Verdict]] | None = None) -> None:
-        self._positions = positions
-        self._grades = grades
+        super().__init__(grades, positions)
         self._levels = levels if levels is not None else tuple(
             (grade.certainty, grade.verdict) for grade in grades)
 
@@ -503,22 +504,10 @@ class GradeTable(Mapping[str, Grade]):
     @property
     def grades(self) -> Sequence[Grade]:
         """The grade of claim i, for every i."""
-        return self._grades
+        return self._records
 
     def certainty(self, claim_id: str) -> Certainty:
         return self._levels[self._positions[claim_id]][0]
-
-    def __getitem__(self, claim_id: str) -> Grade:
-        return self._grades[self._positions[claim_id]]
-
-    def __contains__(self, claim_id: object) -> bool:
-        return claim_id in self._positions
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._positions)
-
-    def __len__(self) -> int:
-        return len(self._positions)
 
 
 #: Corpora with at least this many claims are graded in worker processes (painlit.parallel),

@@ -277,8 +277,12 @@ class Study:
 
     @property
     def trial_key(self) -> str:
-        """Papers of one registered trial share this key, so they count once."""
-        return self.registry or self.id
+        return trial_key(self.registry, self.id)
+
+
+def trial_key(registry: str | None, study_id: str) -> str:
+    """Papers of one registered trial share this key, so they count once."""
+    return registry or study_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -408,8 +412,9 @@ class CorpusIndex:
 
 
 _INDEX_COLUMNS = tuple(f.name for f in fields(CorpusIndex))
-_LIST_COLUMNS = frozenset(("study_conditions", "study_mechanisms", "study_substances",
-                           "claim_conditions", "claim_mechanisms", "claim_sources"))
+#: The columns of id lists, which `of` stores once per distinct list.
+_LIST_COLUMNS = frozenset(f.name for f in fields(CorpusIndex)
+                          if f.type == "tuple[tuple[str, ...], ...]")
 
 
 class ById(Mapping[str, T]):
