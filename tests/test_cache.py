@@ -267,6 +267,7 @@ def test_queries_give_the_same_on_a_cached_and_a_fresh_corpus(corpus_file: Path,
 def test_a_large_corpus_read_in_parts_stays_pickled_and_is_cached_as_it_came(
         tmp_path: Path, folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from painlit import grading, loader
+    from painlit.grading import LazyGrades
     from painlit.pickled import PickledRecords
 
     sys.path.insert(0, str(Path(__file__).parents[1] / "benchmarks"))
@@ -286,7 +287,9 @@ def test_a_large_corpus_read_in_parts_stays_pickled_and_is_cached_as_it_came(
     assert _decoded(corpus.studies) == _decoded(corpus.claims) == 0  # none decoded yet
     assert corpus.index == whole.index
     built = load_corpus_cached(path, directory=folder)
-    assert isinstance(grade_all(built).grades, PickledRecords)  # graded apart, still pickled
+    graded = grade_all(built).grades
+    assert isinstance(graded, LazyGrades)  # graded apart: only the levels came back
+    assert not any(graded._made)  # no grade made until one is shown
     assert _decoded(built.studies) == _decoded(built.claims) == 0
     again = load_corpus_cached(path, directory=folder)
     assert again == built == corpus == whole

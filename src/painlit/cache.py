@@ -2,11 +2,12 @@
 
 The cache entry for a corpus file is named by a hash of the file's bytes and of painlit's own
 code (the modules that read and grade a corpus), so any change to either makes a new entry;
-the old one is never read again and is pruned later. An entry holds the corpus and its grades,
-pickled. It is read with an unpickler that accepts only painlit's record classes and dates, so
-a tampered file cannot run code; a corrupt, truncated or foreign entry is ignored and rebuilt.
-Entries are written atomically, so concurrent runs see a whole entry or none. The cache is an
-optimisation only: when the cache directory cannot be written, painlit works without it.
+the old one is never read again and is pruned later. An entry holds the corpus and each
+claim's certainty and verdict, pickled. It is read with an unpickler that accepts only
+painlit's record classes and dates, so a tampered file cannot run code; a corrupt, truncated
+or foreign entry is ignored and rebuilt. Entries are written atomically, so concurrent runs
+see a whole entry or none. The cache is an optimisation only: when the cache directory
+cannot be written, painlit works without it.
 
 So that an unchanged file need not even be read and hashed, a small pointer file, named by
 the file's path and its stat signature (device, inode, size, modification and change times;
@@ -33,13 +34,13 @@ from typing import cast
 
 from painlit import __version__
 from painlit.errors import CorpusError, OutputError
-from painlit.grading import GradeTable, grade_all
+from painlit.grading import GradeTable, LazyGrades, grade_all
 from painlit.model import Corpus, CorpusIndex
 from painlit.pickled import PickledRecords, collector_paused, dump, load, pack
 from painlit.yamlfile import read_bytes
 
 #: Bumped whenever what an entry holds changes shape.
-FORMAT = 5
+FORMAT = 6
 MAGIC = b"painlit-corpus-cache\n"
 #: Bytes of the checksum (CRC-32) that follows MAGIC: damage that would still unpickle is
 #: caught. A checksum, not a signature: the unpickler's allow-list is what keeps code out.
@@ -146,8 +147,9 @@ def _code_stamp() -> str:
 
 
 # An entry: MAGIC, a CRC-32 of the rest, the header's length (8 bytes), the header (a pickle
-# of the small parts of the corpus, its index columns and where each record is), then every
-# study, claim and grade pickled on its own, so that each is decoded only when it is used.
+# of the small parts of the corpus, its index columns, each claim's certainty and verdict, and
+# where each record is), then every study and claim pickled on its own, so that each is decoded
+# only when it is used. Grades are computed again when shown (painlit.grading.LazyGrades).
 _LENGTH = struct.Struct(">Q")
 _HEAD = len(MAGIC) + DIGEST_SIZE
 
@@ -179,17 +181,16 @@ def _open(buffer: mmap.mmap) -> Corpus | None:
     if not isinstance(index, CorpusIndex) or not isinstance(offsets, tuple):
         return None
     base = start + length
-    studies, claims, grades = (_offsets(raw, len(buffer) - base) for raw in offsets)
+    studies, claims = (_offsets(raw, len(buffer) - base) for raw in offsets)
     if (len(studies) != len(index.study_ids) + 1 or len(claims) != len(index.claim_ids) + 1
-            or len(grades) != len(claims) or len(levels) != len(index.claim_ids)):
+            or not isinstance(levels, tuple) or len(levels) != len(index.claim_ids)):
         return None
     corpus = Corpus(info=info, conditions=conditions, mechanisms=mechanisms,
                     substances=substances, sources=sources,
                     studies=PickledRecords(buffer, base, studies),
                     claims=PickledRecords(buffer, base, claims), path=path,
                     prebuilt_index=index)
-    corpus.memo["grades"] = GradeTable(corpus.claim_position,
-                                       PickledRecords(buffer, base, grades), levels)
+    corpus.memo["grades"] = GradeTable(corpus.claim_position, LazyGrades(corpus), levels)
     return corpus
 
 
@@ -212,7 +213,7 @@ def write_entry(entry: Path, corpus: Corpus) -> None:
 
 
 def encode_entry(corpus: Corpus) -> bytes:
-    """What a cache entry holds (see above): the corpus and its grades."""
+    """What a cache entry holds (see above): the corpus and its claims' certainty columns."""
     return b"".join(_entry_pieces(corpus))
 
 
@@ -222,7 +223,7 @@ def _entry_pieces(corpus: Corpus) -> list[bytes | memoryview]:
     body: list[bytes | memoryview] = []
     offsets = []
     size = 0
-    for records in (corpus.studies, corpus.claims, grades.grades):
+    for records in (corpus.studies, corpus.claims):
         # Records still pickled (read in parts, or from an entry) are stored as they are.
         piece, where = (records.pickles() if isinstance(records, PickledRecords)
                         else pack(records))

@@ -21,7 +21,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
-from typing import TYPE_CHECKING
 
 from painlit.errors import Problem, Severity
 from painlit.model import (
@@ -34,6 +33,7 @@ from painlit.model import (
     Domain,
     DoseCategory,
     Judgement,
+    LazySequence,
     PainModel,
     Population,
     PublicationStatus,
@@ -44,9 +44,6 @@ from painlit.model import (
     fast_pickling,
     trial_key,
 )
-
-if TYPE_CHECKING:
-    from painlit.pickled import Pack
 
 #: Fewer participants than this in the deciding body is serious imprecision (−1): GRADE's
 #: rule of thumb for the optimal information size of a continuous outcome.
@@ -483,10 +480,33 @@ def _no_evidence(claim: Claim, corpus: Corpus, registrations: list[_Facts],
     )
 
 
+class LazyGrades(LazySequence[Grade]):
+    """The grade of claim i of a corpus, computed the first time it is used: a command shows
+    a few dozen of a large corpus's claims, so only the certainty columns are kept (and
+    cached); a grade costs tens of microseconds to compute again."""
+
+    __slots__ = ("_corpus", "_made")
+
+    def __init__(self, corpus: Corpus) -> None:
+        self._corpus = corpus
+        self._made: list[Grade | None] = [None] * len(corpus.claims)
+
+    def __len__(self) -> int:
+        return len(self._made)
+
+    def _item(self, index: int) -> Grade:
+        grade = self._made[index]
+        if grade is None:
+            grade = self._made[index] = grade_claim(self._corpus.claims[index], self._corpus)
+        return grade
+
+    def __repr__(self) -> str:
+        return f"LazyGrades({len(self)} claims)"
+
+
 class GradeTable(ById[Grade]):
     """Every claim's grade by claim id, plus each claim's certainty and verdict as columns
-    (by claim position), so filtering and sorting by certainty never needs the full grades.
-    From the cache, a grade is decoded only when it is looked up."""
+    (by claim position), so filtering and sorting by certainty never needs the full grades."""
 
     __slots__ = ("_levels",)
 
@@ -518,11 +538,12 @@ GRADE_SLICE = 250
 
 
 def grade_all(corpus: Corpus) -> GradeTable:
-    """Every claim's grade (computed once per corpus, or read from the cache)."""
+    """Every claim's grade (computed once per corpus; the certainty columns may come from
+    the cache)."""
     grades = corpus.memo.get("grades")
     if grades is None:
         if len(corpus.claims) >= GRADE_APART_FROM:
-            grades = _grade_apart(corpus)
+            grades = GradeTable(corpus.claim_position, LazyGrades(corpus), _levels_apart(corpus))
         else:
             grades = GradeTable(corpus.claim_position,
                                 tuple(grade_claim(claim, corpus) for claim in corpus.claims))
@@ -531,34 +552,31 @@ def grade_all(corpus: Corpus) -> GradeTable:
     return grades
 
 
-def _grade_apart(corpus: Corpus) -> GradeTable:
-    """The grades of a large corpus, computed a slice of claims at a time in worker processes
-    that share the corpus; they come back pickled (painlit.pickled), and are decoded here only
-    when looked up."""
+def _levels_apart(corpus: Corpus) -> tuple[tuple[Certainty, Verdict], ...]:
+    """The certainty and verdict of every claim of a large corpus, computed a slice of
+    claims at a time in worker processes that share the corpus."""
     from painlit.parallel import fork_map
-    from painlit.pickled import collector_paused, joined
 
     total = len(corpus.claims)
     size = max(GRADE_SLICE, -(-total // GRADE_SLICES))
     slices = [(start, min(start + size, total)) for start in range(0, total, size)]
-    packs = []
     levels: list[tuple[Certainty, Verdict]] = []
-    with collector_paused():
-        for pack, slice_levels in fork_map(_grade_slice, slices, corpus):
-            packs.append(pack)
-            levels.extend(slice_levels)
-    return GradeTable(corpus.claim_position, joined(packs), tuple(levels))
+    for slice_levels in fork_map(_slice_levels, slices, corpus):
+        levels.extend(slice_levels)
+    return tuple(levels)
 
 
-def _grade_slice(bounds: tuple[int, int]) -> tuple[Pack, list[tuple[Certainty, Verdict]]]:
-    """The grades of claims start..stop of the shared corpus, pickled, and their levels."""
+def _slice_levels(bounds: tuple[int, int]) -> list[tuple[Certainty, Verdict]]:
+    """The certainty and verdict of claims start..stop of the shared corpus."""
     from painlit.parallel import shared
-    from painlit.pickled import pack
 
     corpus = shared()
     assert isinstance(corpus, Corpus)
-    grades = [grade_claim(corpus.claims[i], corpus) for i in range(*bounds)]
-    return pack(grades), [(grade.certainty, grade.verdict) for grade in grades]
+    levels = []
+    for i in range(*bounds):
+        grade = grade_claim(corpus.claims[i], corpus)
+        levels.append((grade.certainty, grade.verdict))
+    return levels
 
 
 def curation_warnings(corpus: Corpus) -> list[Problem]:
