@@ -277,7 +277,7 @@ def test_a_large_corpus_read_in_parts_stays_pickled_and_is_cached_as_it_came(
     write(150, path)
     whole, _ = loader.check_corpus(path)
     monkeypatch.setattr(loader, "PARTS_FROM_BYTES", 0)
-    monkeypatch.setattr(loader, "PART_RECORDS", 20)
+    monkeypatch.setattr(loader, "PART_BYTES", 8000)
     monkeypatch.setattr(grading, "GRADE_APART_FROM", 10)
     monkeypatch.setattr(grading, "GRADE_SLICE", 7)
     corpus, _ = loader.check_corpus(path)

@@ -33,7 +33,7 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 def _check(path: Path, *, in_parts: bool, monkeypatch: pytest.MonkeyPatch) -> Checked:
     monkeypatch.setattr(loader, "PARTS_FROM_BYTES", 0 if in_parts else 10**12)
-    monkeypatch.setattr(loader, "PART_RECORDS", 7)
+    monkeypatch.setattr(loader, "PART_BYTES", 3000)
     try:
         corpus, problems = loader.check_corpus(path)
     except CorpusError as error:
@@ -107,6 +107,7 @@ EDITS: dict[str, Callable[[str], str]] = {
     "windows line ends": lambda t: t.replace("\n", "\r\n"),
     "empty claims": lambda t: t[: t.index("\nclaims:")] + "\nclaims: []\n",
     "indented lists": lambda t: _indent_long_lists(t),
+    "a list of no records": lambda t: t[: t.index("\nclaims:")] + "\nclaims:\n-claim\n",
 }
 
 
@@ -125,7 +126,7 @@ def _indent_long_lists(text: str) -> str:
 #: Layouts the cut does not trust: the file is read whole instead (the same result, slower).
 READ_WHOLE = {"syntax error in a part", "tab indentation", "alias across parts",
               "less indented line", "studies written twice", "document marker",
-              "windows line ends"}
+              "windows line ends", "a list of no records"}
 
 
 @pytest.mark.parametrize("name", sorted(EDITS))
@@ -151,15 +152,34 @@ def test_the_shipped_corpus_reads_the_same_in_parts(monkeypatch: pytest.MonkeyPa
 
 def test_split_keeps_every_line_in_place(generated: str) -> None:
     data = generated.encode("utf-8")
-    cut = split(data, 11)
+    cut = split(data, 20_000)
     assert cut is not None
     assert cut.skeleton.count(b"\n") == generated.count("\n")
     lines = generated.split("\n")
     for part in cut.parts:
         assert part.text(data).split("\n")[0] == lines[part.first_line]
+        assert part.text(data).count("\n- id: ") + 1 == part.records
     studies = [p for p in cut.parts if p.section == "studies"]
     assert sum(p.records for p in studies) == 150
-    assert [p.first_index for p in studies[:3]] == [0, 11, 22]
+    assert [p.first_index for p in studies] == [
+        sum(p.records for p in studies[:i]) for i in range(len(studies))]
+    # As many parts as 20,000 bytes go into the list, as near the same size as whole records
+    # allow (each cut is moved forward to the next record).
+    assert len(studies) == round((studies[-1].end - studies[0].start) / 20_000)
+    longest = max(len(record) for record in generated.split("\n- id: "))
+    sizes = [p.end - p.start for p in studies]
+    assert max(sizes) - min(sizes) <= 2 * longest
+
+
+@pytest.mark.parametrize("workers", [1, 2, 3, 4])
+def test_parts_come_in_a_multiple_of_the_workers(workers: int,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from painlit import parallel
+
+    monkeypatch.setattr(parallel, "worker_count", lambda: workers)
+    for size in (4_000_000, 10_000_000, 21_000_000, 210_000_000):
+        parts = size // loader._part_bytes(size)
+        assert parts % workers == 0 and parts * loader.PART_BYTES >= size
 
 
 def test_problems_keep_their_lines(generated: str, tmp_path: Path,
@@ -167,7 +187,7 @@ def test_problems_keep_their_lines(generated: str, tmp_path: Path,
     path = tmp_path / "corpus.yaml"
     path.write_text(generated.replace("n: 5\n", "n: five\n", 1), encoding="utf-8")
     monkeypatch.setattr(loader, "PARTS_FROM_BYTES", 0)
-    monkeypatch.setattr(loader, "PART_RECORDS", 7)
+    monkeypatch.setattr(loader, "PART_BYTES", 3000)
     _, problems = loader.check_corpus(path)
     [problem] = [p for p in problems if p.field == "n"]
     assert isinstance(problem, Problem)

@@ -929,7 +929,7 @@ def check_bytes(raw: bytes, shown: str) -> tuple[Corpus | None, list[Problem]]:
         if len(raw) >= PARTS_FROM_BYTES:
             from painlit.parts import split
 
-            cut = split(raw, PART_RECORDS)
+            cut = split(raw, _part_bytes(len(raw)))
             if cut is not None:
                 checked = _check_split(cut, raw, shown)
                 if checked is not None:
@@ -940,8 +940,20 @@ def check_bytes(raw: bytes, shown: str) -> tuple[Corpus | None, list[Problem]]:
 #: Files at least this large are read in parts (painlit.parts), two at a time when the machine
 #: has the cores; smaller ones are read whole, since starting a process would cost more.
 PARTS_FROM_BYTES = 4_000_000
-#: Records per part: enough that starting on a part costs little, few enough to keep memory low.
-PART_RECORDS = 2000
+#: Parts are at most about this large (some 2,000 studies): large enough that starting on a
+#: part costs little, small enough to keep memory low.
+PART_BYTES = 4_000_000
+
+
+def _part_bytes(size: int) -> int:
+    """The size of part to cut a file of `size` bytes into: parts of about the same size, as
+    many as a multiple of the workers, so that no worker is left alone with the last part."""
+    from painlit.parallel import worker_count
+
+    workers = worker_count()
+    parts = -(-size // PART_BYTES)
+    parts = -(-parts // workers) * workers
+    return max(1, size // parts)
 
 #: A record's id, doi and pmid, and where it is: what the check for shared identifiers needs.
 _Identified = tuple[str, str | None, str | None, Position]

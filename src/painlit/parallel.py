@@ -27,6 +27,13 @@ def shared() -> object:
     return _shared
 
 
+def worker_count() -> int:
+    """How many workers `fork_map` starts for many jobs (fewer for fewer jobs)."""
+    import os
+
+    return min(os.cpu_count() or 1, MOST_WORKERS)
+
+
 def _quiet_worker() -> None:
     """Workers leave Ctrl-C to the parent, which stops them (no traceback from each), and
     skip the cyclic garbage collector: they build many objects and free them all at once."""
@@ -45,13 +52,12 @@ def fork_map(function: Callable[[J], R], jobs: Sequence[J], shared: object
     `shared()` for what is shared. Closing the generator early stops the workers.
     """
     import multiprocessing
-    import os
     import threading
 
     global _shared
     _shared = shared
     try:
-        workers = min(len(jobs), os.cpu_count() or 1, MOST_WORKERS)
+        workers = min(len(jobs), worker_count())
         if (workers < 2 or threading.active_count() != 1
                 or "fork" not in multiprocessing.get_all_start_methods()):
             yield from (function(job) for job in jobs)

@@ -16,6 +16,8 @@ read whole: the cut is an optimisation, never a different reading.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -74,12 +76,13 @@ class Split:
     parts: tuple[Part, ...]
 
 
-def split(data: bytes, records_per_part: int = 2000) -> Split | None:
+def split(data: bytes, part_bytes: int = 4_000_000) -> Split | None:
     """The skeleton and parts of a file's bytes, or None when it is safer to read it whole.
 
-    It works on the bytes (UTF-8 never uses the byte of \\n, or any byte below 0x80, inside
-    another character), so a large file is neither decoded nor copied here: each part is
-    decoded by whoever reads it.
+    Each long list is cut into parts of about the same size, about `part_bytes` each (so that
+    workers reading them side by side finish together). It works on the bytes (UTF-8 never uses
+    the byte of \\n, or any byte below 0x80, inside another character), so a large file is
+    neither decoded nor copied here: each part is decoded by whoever reads it.
     """
     offset = len(_BOM) if data.startswith(_BOM) else 0  # reading drops a byte-order mark
     pieces: list[bytes] = []
@@ -110,6 +113,8 @@ def split(data: bytes, records_per_part: int = 2000) -> Split | None:
         # and the file is then read whole, so only the record starts need finding here.
         record_start = re.compile(rb"\n {%d}-(?=[ \t\n])" % indent)
         starts = [m.start() + 1 for m in record_start.finditer(data, body - 1, stop)]
+        if not starts:
+            return None  # `-` not starting an item: not a plain list
         key_start = key.start()
         key_line = lines_before + data.count(b"\n", done, key_start)
         pieces.append(data[done:key_start])
@@ -118,14 +123,13 @@ def split(data: bytes, records_per_part: int = 2000) -> Split | None:
         pieces.append(b"\n" * region_lines)
         line = key_line + 1  # the line `body` starts
         counted = body  # newlines before this are counted in `line`
-        for index in range(0, len(starts), records_per_part):
-            begin = starts[index]
-            end = starts[index + records_per_part] if index + records_per_part < len(starts) \
-                else stop
+        cuts = _cuts(starts, stop, part_bytes)
+        for begin_index, end_index in itertools.pairwise(cuts):
+            begin = starts[begin_index]
+            end = starts[end_index] if end_index < len(starts) else stop
             line += data.count(b"\n", counted, begin)
             counted = begin
-            parts.append(Part(name, line, index, len(starts[index:index + records_per_part]),
-                              begin, end))
+            parts.append(Part(name, line, begin_index, end_index - begin_index, begin, end))
         lines_before = key_line + 1 + region_lines
         done = stop
     if not parts:
@@ -133,3 +137,17 @@ def split(data: bytes, records_per_part: int = 2000) -> Split | None:
     pieces.append(data[done:])
     return Split(b"".join(pieces), tuple(parts))
 
+
+def _cuts(starts: list[int], stop: int, part_bytes: int) -> list[int]:
+    """Where to cut a list whose records start at `starts` (and which ends at `stop`) into
+    parts of about `part_bytes` and of about the same size: the index of each part's first
+    record, and then the number of records."""
+    size = stop - starts[0]
+    count = max(1, round(size / max(part_bytes, 1)))
+    cuts = [0]
+    for number in range(1, count):
+        at = bisect.bisect_left(starts, starts[0] + size * number // count)
+        if cuts[-1] < at < len(starts):
+            cuts.append(at)
+    cuts.append(len(starts))
+    return cuts
