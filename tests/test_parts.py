@@ -152,7 +152,7 @@ def test_the_shipped_corpus_reads_the_same_in_parts(monkeypatch: pytest.MonkeyPa
 
 def test_split_keeps_every_line_in_place(generated: str) -> None:
     data = generated.encode("utf-8")
-    cut = split(data, 20_000)
+    cut = split(data, 10)
     assert cut is not None
     assert cut.skeleton.count(b"\n") == generated.count("\n")
     lines = generated.split("\n")
@@ -163,12 +163,21 @@ def test_split_keeps_every_line_in_place(generated: str) -> None:
     assert sum(p.records for p in studies) == 150
     assert [p.first_index for p in studies] == [
         sum(p.records for p in studies[:i]) for i in range(len(studies))]
-    # As many parts as 20,000 bytes go into the list, as near the same size as whole records
-    # allow (each cut is moved forward to the next record).
-    assert len(studies) == round((studies[-1].end - studies[0].start) / 20_000)
+    # Ten parts in all, shared between the lists by size, as near the same size as whole
+    # records allow (each cut is moved forward to the next record).
+    assert len(cut.parts) == 10 and 6 <= len(studies) <= 9
     longest = max(len(record) for record in generated.split("\n- id: "))
     sizes = [p.end - p.start for p in studies]
     assert max(sizes) - min(sizes) <= 2 * longest
+
+
+@pytest.mark.parametrize(("sizes", "parts", "shares"), [
+    ([100, 10], 2, [1, 1]), ([100, 10], 11, [10, 1]), ([50, 50], 3, [2, 1]),
+    ([1000, 1], 4, [3, 1]), ([100, 100], 1, [1, 1]), ([7], 5, [5])])
+def test_parts_are_shared_by_size(sizes: list[int], parts: int, shares: list[int]) -> None:
+    from painlit.parts import _shares
+
+    assert _shares(sizes, parts) == shares
 
 
 @pytest.mark.parametrize("workers", [1, 2, 3, 4])
@@ -178,8 +187,9 @@ def test_parts_come_in_a_multiple_of_the_workers(workers: int,
 
     monkeypatch.setattr(parallel, "worker_count", lambda: workers)
     for size in (4_000_000, 10_000_000, 21_000_000, 210_000_000):
-        parts = size // loader._part_bytes(size)
+        parts = loader.part_count(size)
         assert parts % workers == 0 and parts * loader.PART_BYTES >= size
+        assert (parts - workers) * loader.PART_BYTES < size
 
 
 def test_problems_keep_their_lines(generated: str, tmp_path: Path,

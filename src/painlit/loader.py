@@ -929,7 +929,7 @@ def check_bytes(raw: bytes, shown: str) -> tuple[Corpus | None, list[Problem]]:
         if len(raw) >= PARTS_FROM_BYTES:
             from painlit.parts import split
 
-            cut = split(raw, _part_bytes(len(raw)))
+            cut = split(raw, part_count(len(raw)))
             if cut is not None:
                 checked = _check_split(cut, raw, shown)
                 if checked is not None:
@@ -945,15 +945,14 @@ PARTS_FROM_BYTES = 4_000_000
 PART_BYTES = 4_000_000
 
 
-def _part_bytes(size: int) -> int:
-    """The size of part to cut a file of `size` bytes into: parts of about the same size, as
-    many as a multiple of the workers, so that no worker is left alone with the last part."""
+def part_count(size: int) -> int:
+    """How many parts to cut a file of `size` bytes into: parts of at most about PART_BYTES,
+    as many as a multiple of the workers, so that no worker is left alone with the last part."""
     from painlit.parallel import worker_count
 
     workers = worker_count()
     parts = -(-size // PART_BYTES)
-    parts = -(-parts // workers) * workers
-    return max(1, size // parts)
+    return -(-parts // workers) * workers
 
 #: A record's id, doi and pmid, and where it is: what the check for shared identifiers needs.
 _Identified = tuple[str, str | None, str | None, Position]

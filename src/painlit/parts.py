@@ -25,8 +25,9 @@ from dataclasses import dataclass
 LONG_SECTIONS = (b"studies", b"claims")
 
 _TOP_KEY = re.compile(rb"(" + b"|".join(LONG_SECTIONS) + rb")[ \t]*:[ \t]*([^\n]*)")
-#: The next line at column 0 that is not blank, a comment or a list item: the next section.
+#: A line at column 0 that is not blank, a comment or a list item: a top-level key.
 _NEXT_KEY = re.compile(rb"\n[^\s#-]")
+_KEY_START = re.compile(rb"[^\s#-]")
 _CONTENT = re.compile(rb"^( *)([^ \n#])", re.MULTILINE)
 _BOM = b"\xef\xbb\xbf"
 
@@ -42,18 +43,12 @@ def unsafe(text: str) -> bool:
             or any(marker in text for marker in ("\n---", "\n...", "\n%")))
 
 
-def _top_keys(data: bytes, start: int) -> list[re.Match[bytes]]:
-    """The long sections' keys at the start of a line, in order (found with `bytes.find`,
-    which is many times quicker over a large file than a regular expression)."""
-    found: list[re.Match[bytes]] = []
-    for name in LONG_SECTIONS:
-        line_starts = [start] if data.startswith(name, start) else []
-        at = data.find(b"\n" + name, start)
-        while at >= 0:
-            line_starts.append(at + 1)
-            at = data.find(b"\n" + name, at + 1)
-        found.extend(key for key in (_TOP_KEY.match(data, at) for at in line_starts) if key)
-    return sorted(found, key=lambda key: key.start())
+def _key_lines(data: bytes, start: int) -> list[int]:
+    """Where each line at column 0 that is not blank, a comment or a list item starts: the
+    top-level keys (one pass over the file, which finds each long section and its end)."""
+    lines = [start] if _KEY_START.match(data, start) else []
+    lines.extend(found.start() + 1 for found in _NEXT_KEY.finditer(data, start))
+    return lines
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,33 +71,79 @@ class Split:
     parts: tuple[Part, ...]
 
 
-def split(data: bytes, part_bytes: int = 4_000_000) -> Split | None:
+@dataclass(frozen=True, slots=True)
+class _List:
+    name: str
+    key_start: int  # where its key's line starts
+    body: int  # where the line after the key starts
+    stop: int  # where the next top-level key starts (or the file ends)
+    starts: list[int]  # where each record starts
+
+    @property
+    def size(self) -> int:
+        return self.stop - self.starts[0]
+
+
+def split(data: bytes, parts: int = 1) -> Split | None:
     """The skeleton and parts of a file's bytes, or None when it is safer to read it whole.
 
-    Each long list is cut into parts of about the same size, about `part_bytes` each (so that
-    workers reading them side by side finish together). It works on the bytes (UTF-8 never uses
-    the byte of \\n, or any byte below 0x80, inside another character), so a large file is
-    neither decoded nor copied here: each part is decoded by whoever reads it.
+    The long lists are cut into about `parts` parts in all (at least one each) of about the
+    same size, so that workers reading them side by side finish together. It works on the
+    bytes (UTF-8 never uses the byte of \\n, or any byte below 0x80, inside another
+    character), so a large file is neither decoded nor copied here: each part is decoded by
+    whoever reads it.
     """
     offset = len(_BOM) if data.startswith(_BOM) else 0  # reading drops a byte-order mark
+    lists = _lists(data, offset)
+    if not lists:
+        return None
     pieces: list[bytes] = []
-    parts: list[Part] = []
+    cut: list[Part] = []
     done = offset  # bytes before this are in `pieces`
     lines_before = 0  # newlines in data[:done]
-    found: set[str] = set()
-    for key in _top_keys(data, offset):
+    for found, count in zip(lists, _shares([found.size for found in lists], parts), strict=True):
+        key_line = lines_before + data.count(b"\n", done, found.key_start)
+        pieces.append(data[done:found.key_start])
+        pieces.append(found.name.encode("ascii") + b": []\n")
+        region_lines = data.count(b"\n", found.body, found.stop)
+        pieces.append(b"\n" * region_lines)
+        line = key_line + 1  # the line `body` starts
+        counted = found.body  # newlines before this are counted in `line`
+        starts = found.starts
+        cuts = _cuts(starts, found.stop, count)
+        for begin_index, end_index in itertools.pairwise(cuts):
+            begin = starts[begin_index]
+            end = starts[end_index] if end_index < len(starts) else found.stop
+            line += data.count(b"\n", counted, begin)
+            counted = begin
+            cut.append(Part(found.name, line, begin_index, end_index - begin_index, begin, end))
+        lines_before = key_line + 1 + region_lines
+        done = found.stop
+    pieces.append(data[done:])
+    return Split(b"".join(pieces), tuple(cut))
+
+
+def _lists(data: bytes, offset: int) -> list[_List] | None:
+    """The long lists of records in the file, in order (None: read the file whole)."""
+    lists: list[_List] = []
+    names: set[str] = set()
+    key_lines = _key_lines(data, offset)
+    for number, key_line_start in enumerate(key_lines):
+        key = _TOP_KEY.match(data, key_line_start)
+        if key is None:
+            continue
         name = key.group(1).decode("ascii")
-        if name in found:
+        if name in names:
             return None  # a repeated key: let the whole reading report it
-        found.add(name)
+        names.add(name)
         if key.group(2) and not key.group(2).startswith(b"#"):
             continue  # written inline (`claims: []`): it stays in the skeleton
         body = key.end()  # the newline ending the key's line
         if body >= len(data):
             continue
         body += 1
-        following = _NEXT_KEY.search(data, body - 1)
-        stop = following.start() + 1 if following else len(data)
+        # The list ends where the next top-level key starts.
+        stop = key_lines[number + 1] if number + 1 < len(key_lines) else len(data)
         first = _CONTENT.search(data, body, stop)
         if first is None:
             continue
@@ -115,35 +156,28 @@ def split(data: bytes, part_bytes: int = 4_000_000) -> Split | None:
         starts = [m.start() + 1 for m in record_start.finditer(data, body - 1, stop)]
         if not starts:
             return None  # `-` not starting an item: not a plain list
-        key_start = key.start()
-        key_line = lines_before + data.count(b"\n", done, key_start)
-        pieces.append(data[done:key_start])
-        pieces.append(name.encode("ascii") + b": []\n")
-        region_lines = data.count(b"\n", body, stop)
-        pieces.append(b"\n" * region_lines)
-        line = key_line + 1  # the line `body` starts
-        counted = body  # newlines before this are counted in `line`
-        cuts = _cuts(starts, stop, part_bytes)
-        for begin_index, end_index in itertools.pairwise(cuts):
-            begin = starts[begin_index]
-            end = starts[end_index] if end_index < len(starts) else stop
-            line += data.count(b"\n", counted, begin)
-            counted = begin
-            parts.append(Part(name, line, begin_index, end_index - begin_index, begin, end))
-        lines_before = key_line + 1 + region_lines
-        done = stop
-    if not parts:
-        return None
-    pieces.append(data[done:])
-    return Split(b"".join(pieces), tuple(parts))
+        lists.append(_List(name, key.start(), body, stop, starts))
+    return lists
 
 
-def _cuts(starts: list[int], stop: int, part_bytes: int) -> list[int]:
+def _shares(sizes: list[int], parts: int) -> list[int]:
+    """`parts` parts (at least one for each size) shared out in proportion to the sizes,
+    largest remainders first: for the two long sections, they add up to `parts` exactly."""
+    parts = max(parts, len(sizes))
+    total = sum(sizes) or 1
+    exact = [size * parts / total for size in sizes]
+    shares = [max(1, int(share)) for share in exact]
+    by_remainder = sorted(range(len(sizes)), key=lambda i: exact[i] - int(exact[i]), reverse=True)
+    for i in itertools.islice(itertools.cycle(by_remainder), max(0, parts - sum(shares))):
+        shares[i] += 1
+    return shares
+
+
+def _cuts(starts: list[int], stop: int, count: int) -> list[int]:
     """Where to cut a list whose records start at `starts` (and which ends at `stop`) into
-    parts of about `part_bytes` and of about the same size: the index of each part's first
-    record, and then the number of records."""
+    `count` parts of about the same size (fewer if the records are fewer): the index of each
+    part's first record, and then the number of records."""
     size = stop - starts[0]
-    count = max(1, round(size / max(part_bytes, 1)))
     cuts = [0]
     for number in range(1, count):
         at = bisect.bisect_left(starts, starts[0] + size * number // count)
