@@ -95,6 +95,16 @@ def load_corpus_cached(path: str | Path, *, directory: Path | None = None) -> Co
     return corpus
 
 
+def is_cached(path: str | Path) -> bool:
+    """Whether an entry for the file as it is now (by its stat signature) is in the cache."""
+    path = Path(path)
+    folder, stat = cache_directory(), _stat(path)
+    if folder is None or stat is None:
+        return False
+    key = _pointed_key(folder / f"{_stat_key(path, stat)}.stat")
+    return key is not None and (folder / f"{key}.pickle").is_file()
+
+
 def _stat(path: Path) -> tuple[int, ...] | None:
     try:
         info = os.stat(path)
@@ -110,13 +120,18 @@ def _stat_key(path: Path, stat: tuple[int, ...]) -> str:
 
 
 def _via_pointer(pointer: Path, folder: Path) -> Corpus | None:
+    key = _pointed_key(pointer)
+    return None if key is None else read_entry(folder / f"{key}.pickle")
+
+
+def _pointed_key(pointer: Path) -> str | None:
     try:
         key = pointer.read_bytes().decode("ascii")
     except (OSError, UnicodeDecodeError):
         return None
     if len(key) != 40 or not all(c in "0123456789abcdef" for c in key):
         return None
-    return read_entry(folder / f"{key}.pickle")
+    return key
 
 
 def _parse(raw: bytes, shown: str) -> Corpus:

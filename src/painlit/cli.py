@@ -148,8 +148,10 @@ def command(function: Callable[P, R]) -> Callable[P, R]:
 
 def current_corpus() -> Corpus:
     """The corpus the user chose, graded, from the cache when its bytes are unchanged."""
+    from painlit import prefetch
     from painlit.cache import load_corpus_cached
 
+    prefetch.wait()  # started by painlit.__main__ for a large corpus not yet cached
     path = state.data or default_corpus_path()
     if state.cache:
         corpus = load_corpus_cached(path)
