@@ -10,7 +10,7 @@
 Every run is a fresh process timed by GNU time (`/usr/bin/time -f '%e %M'`: wall seconds and
 peak resident memory). Prints a table of medians and whether each target is met.
 
-    python benchmarks/scale.py                 # everything (about 5 minutes on 2 cores)
+    python benchmarks/scale.py                 # everything (5 to 8 minutes on 2 cores)
     python benchmarks/scale.py --sizes 10000   # only the smaller corpus
 """
 
