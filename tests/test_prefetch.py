@@ -63,7 +63,8 @@ def test_the_corpus_is_found_only_when_plain(arguments: list[str], environ: dict
 
 def test_the_options_known_here_are_painlits_own() -> None:
     group: Any = typer.main.get_command(app)  # Click's, or the copy newer Typers carry
-    takes_value, flags = set(), set()
+    takes_value: set[str] = set()
+    flags: set[str] = set()
     for parameter in group.params:
         if parameter.param_type_name == "option":
             names = set(parameter.opts) | set(parameter.secondary_opts)
