@@ -110,7 +110,7 @@ class Grade:
         return f"{self.certainty.symbols} {self.certainty.label}"
 
 
-fast_pickling(Step, ContextItem, Grade, Verdict)
+fast_pickling(Verdict)  # stored in the cache with each claim's certainty
 
 
 class _Facts:

@@ -954,8 +954,6 @@ def part_count(size: int) -> int:
     parts = -(-size // PART_BYTES)
     return -(-parts // workers) * workers
 
-#: A record's id, doi and pmid, and where it is: what the check for shared identifiers needs.
-_Identified = tuple[str, str | None, str | None, Position]
 
 
 @dataclass

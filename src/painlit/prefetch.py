@@ -28,11 +28,11 @@ FROM_BYTES = 4_000_000
 #: The commands that read the corpus (and do nothing else first).
 CORPUS_COMMANDS = frozenset({"condition", "mechanism", "claims", "claim", "studies", "study",
                              "search", "conditions", "mechanisms", "map", "cite", "report"})
-#: painlit's own options (before the command): those taking a value, and flags.
+#: painlit's own options (before the command): those taking a value, flags that change
+#: nothing here, and those after which no corpus is read through the cache.
 VALUE_OPTIONS = frozenset({"--data", "--limit"})
-FLAG_OPTIONS = frozenset({"--json", "--no-cache"})
-#: Options after which no corpus is read.
-STOP_OPTIONS = frozenset({"--version", "--help", "-h", "--install-completion",
+FLAG_OPTIONS = frozenset({"--json"})
+STOP_OPTIONS = frozenset({"--no-cache", "--version", "--help", "-h", "--install-completion",
                           "--show-completion"})
 
 _child: int | None = None
@@ -49,7 +49,7 @@ def corpus_path(arguments: Sequence[str], environ: Mapping[str, str]) -> Path | 
                 value = next(words, "")
             if name == "--data":
                 data = value or None
-        elif word in FLAG_OPTIONS and word != "--no-cache":
+        elif word in FLAG_OPTIONS:
             continue
         elif word in CORPUS_COMMANDS:
             if any(rest in STOP_OPTIONS or rest == "--" for rest in words):
@@ -59,7 +59,7 @@ def corpus_path(arguments: Sequence[str], environ: Mapping[str, str]) -> Path | 
 
                 return default_corpus_path()
             return Path(data)
-        else:  # --no-cache, --help, another command, something unexpected
+        else:  # a STOP_OPTIONS one, another command, something unexpected
             return None
     return None
 
