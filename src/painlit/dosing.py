@@ -13,11 +13,14 @@ from painlit.errors import Problem, Severity
 from painlit.model import Corpus, DoseCategory, Study
 
 _NUMBER = r"\d+(?:\.\d+)?"
-#: A list of amounts sharing one unit ("10, 20 or 25 µg"). The list is bounded so that a long
-#: run of numbers with no unit ("1-1-1-...") costs linear time, not quadratic.
+#: A list of amounts sharing one unit ("10, 20 or 25 µg"). Every text matches it in at most one
+#: way, so a text it does not match is given up on quickly: the list is bounded, a match starts
+#: only at the start of a number (not at each of its digits), and spaces before a separator
+#: belong to one place only (`\s*(?:mg)?\s*,` could split "1   , 2" in many ways, and
+#: "1 - 1 - 1 ..." took minutes). A long run of digits or of numbers costs linear time.
 _AMOUNTS = re.compile(
-    rf"((?:{_NUMBER}\s*(?:µg|mcg|ug|mg|g)?\s*(?:,|and|or|then|to|-|–)\s*){{0,16}}{_NUMBER})"
-    r"\s*(µg|mcg|ug|mg/kg|mg|g)(?![a-z])",
+    rf"(?<![\d.])((?:{_NUMBER}(?:\s*(?:µg|mcg|ug|mg|g))?\s*(?:,|and|or|then|to|-|–)\s*){{0,16}}"
+    rf"{_NUMBER})\s*(µg|mcg|ug|mg/kg|mg|g)(?![a-z])",
     re.IGNORECASE,
 )
 
