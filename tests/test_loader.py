@@ -209,6 +209,32 @@ def test_bare_number_pmid_is_text(tmp_path: Path) -> None:
     assert loaded.study_by_id["example-2020"].pmid == "12345"
 
 
+@pytest.mark.parametrize(("written", "read", "problem"), [
+    ("40", 40, None),  # the usual case, read in few steps
+    ("1_000", 1000, None),  # the rest as YAML 1.1 reads them
+    ("012", 10, None),  # octal in YAML 1.1
+    ("0x1f", 31, None),
+    ("+7", 7, None),
+    ("0", None, "0 is not a plausible sample size"),
+    ("-3", None, "-3 is not a plausible sample size"),
+    ("99999999999999999999", None, "99999999999999999999 is not a plausible sample size"),
+    ("'40'", None, "expected a whole number, found text"),
+    ("4.0", None, "expected a whole number, found a number"),
+    ("true", None, "expected a whole number, found true/false"),
+])
+def test_whole_numbers_read_as_yaml_reads_them(tmp_path: Path, written: str, read: int | None,
+                                               problem: str | None) -> None:
+    path = tmp_path / "n.yaml"
+    text = MINIMAL.read_text()
+    assert text.count("    n: 40\n") == 1
+    path.write_text(text.replace("    n: 40\n", f"    n: {written}\n"))
+    loaded, problems = check_corpus(path)
+    assert [p.message for p in problems] == ([problem] if problem else [])
+    if read is not None:
+        assert loaded is not None
+        assert [s.n for s in loaded.studies if s.id == "example-2020"] == [read]
+
+
 def test_byte_order_mark_is_accepted(tmp_path: Path) -> None:
     path = tmp_path / "bom.yaml"
     path.write_bytes(b"\xef\xbb\xbf" + MINIMAL.read_bytes())

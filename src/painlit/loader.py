@@ -62,7 +62,7 @@ _STR, _INT, _FLOAT, _BOOL, _NULL, _TIMESTAMP = (
     _TAG + name for name in ("str", "int", "float", "bool", "null", "timestamp")
 )
 _SEQ, _MAP = _TAG + "seq", _TAG + "map"
-_SCALAR, _SEQUENCE = yaml.ScalarNode, yaml.SequenceNode
+_SCALAR, _SEQUENCE, _MAPPING = yaml.ScalarNode, yaml.SequenceNode, yaml.MappingNode
 _CONSTRUCT = yaml.constructor.SafeConstructor()
 #: `painlit draft` writes this into every field only a person can fill; no value may contain it.
 CURATOR_MARKER = "TODO-curator"
@@ -154,14 +154,14 @@ class _Fields:
     def __init__(self, ctx: _Context, node: yaml.MappingNode, record: str,
                  allowed: tuple[str, ...], prefix: str = "", *, defer: bool = False) -> None:
         self.ctx, self.node, self.record, self.prefix = ctx, node, record, prefix
-        self.values: dict[str, yaml.Node] = {}
-        self.keys: dict[str, yaml.Node] = {}
         # Key problems are held back until the record's id is known (`report_keys`), so
         # they name the record rather than its position in the list.
         self._key_problems: list[tuple[yaml.Node, str, str, str | None]] = []
-        self._collect_keys(node, allowed)
-        if not defer:
-            self.report_keys()
+        self.values: dict[str, yaml.Node] = _plain_keys(node.value, _key_set(allowed))
+        if len(self.values) != len(node.value):
+            self._collect_keys(node, allowed)
+            if not defer:
+                self.report_keys()
 
     def report_keys(self) -> None:
         for node, field, message, hint in self._key_problems:
@@ -169,16 +169,12 @@ class _Fields:
         self._key_problems.clear()
 
     def _collect_keys(self, node: yaml.MappingNode, allowed: tuple[str, ...]) -> None:
+        """Every key one by one, each problem noted (when not all keys are plain, known and
+        different: `_plain_keys`)."""
         prefix = self.prefix
         problems = self._key_problems
-        known = _key_set(allowed)
+        self.values = {}
         for key_node, value_node in node.value:
-            # The usual case first, in as few steps as possible: a plain, known, new key.
-            if (key_node.__class__ is _SCALAR and key_node.tag == _STR
-                    and key_node.value in known and key_node.value not in self.values):
-                self.keys[key_node.value] = key_node
-                self.values[key_node.value] = value_node
-                continue
             if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != _STR:
                 problems.append((key_node, prefix.rstrip("."), "keys must be plain text", None))
                 continue
@@ -192,7 +188,6 @@ class _Fields:
                                  _did_you_mean(key, list(allowed))
                                  or "allowed: " + ", ".join(allowed)))
                 continue
-            self.keys[key] = key_node
             self.values[key] = value_node
 
     def _problem(self, node: yaml.Node | None, key: str, message: str,
@@ -247,20 +242,12 @@ class _Fields:
                       "a corpus holds only plain text, numbers, dates, lists and mappings")
         return _INVALID
 
-    def _plain_text(self, key: str) -> str | None:
-        """The value when it is plain, non-blank text a curator filled in (the usual case,
-        found in few steps); None when the full checks must decide."""
+    def text(self, key: str, *, required: bool = False) -> str | None:
         node = self.values.get(key)
         if node is not None and node.__class__ is _SCALAR and node.tag == _STR:
-            value: str = node.value
+            value: str = node.value  # the usual case first: plain, non-blank text
             if value.strip() and CURATOR_MARKER not in value:
                 return value
-        return None
-
-    def text(self, key: str, *, required: bool = False) -> str | None:
-        plain = self._plain_text(key)
-        if plain is not None:
-            return plain
         node = self._get(key, required)
         if node is None:
             return None
@@ -292,12 +279,18 @@ class _Fields:
 
     def integer(self, key: str, *, required: bool = False, minimum: int | None = None,
                 maximum: int | None = None, what: str = "") -> int | None:
-        node = self._get(key, required)
-        if node is None:
-            return None
-        value = self._scalar(node, key)
-        if value is _INVALID:
-            return None
+        node = self.values.get(key)
+        if (node is not None and node.__class__ is _SCALAR and node.tag == _INT
+                and node.value.isascii() and node.value.isdigit() and node.value[0] != "0"
+                and len(node.value) < 19):
+            value: object = int(node.value)  # the usual case: plain decimal digits, no octal
+        else:
+            node = self._get(key, required)
+            if node is None:
+                return None
+            value = self._scalar(node, key)
+            if value is _INVALID:
+                return None
         if isinstance(value, bool) or not isinstance(value, int):
             self._problem(node, key, f"expected a whole number, found {_describe(node)}")
             return None
@@ -369,13 +362,9 @@ class _Fields:
 
     def texts(self, key: str, *, required: bool = False) -> tuple[str, ...]:
         node = self.values.get(key)
-        if node is not None and node.__class__ is _SEQUENCE and node.tag == _SEQ and (
-                node.value or not required):
-            # The usual case first: a plain list of plain, non-blank text.
-            plain = tuple(item.value for item in node.value
-                          if item.__class__ is _SCALAR and item.tag == _STR)
-            if len(plain) == len(node.value) and all(
-                    value.strip() and CURATOR_MARKER not in value for value in plain):
+        if node is not None and node.__class__ is _SEQUENCE and node.tag == _SEQ:
+            plain = _plain_texts(node.value)
+            if plain is not None and (plain or not required):
                 return plain
         node = self._get(key, required)
         if node is None:
@@ -402,8 +391,14 @@ class _Fields:
         return tuple(values)
 
     def references(self, key: str, section: str, *, required: bool = False) -> tuple[str, ...]:
-        values = self.texts(key, required=required)
         node = self.values.get(key)
+        if node is not None and node.__class__ is _SEQUENCE and node.tag == _SEQ:
+            plain = _plain_texts(node.value)
+            if plain is not None and (plain or not required) and len(set(plain)) == len(plain):
+                for item in node.value:  # the usual case: plain text, each value once
+                    self.ctx.refer(section, item.value, item, self.record, self.prefix + key)
+                return plain
+        values = self.texts(key, required=required)
         if isinstance(node, yaml.SequenceNode):
             seen: set[str] = set()
             for item in node.value:
@@ -451,12 +446,42 @@ def _list_items(ctx: _Context, node: yaml.SequenceNode, key: str, record: str, p
                 *, first_index: int = 0) -> Iterator[tuple[int, yaml.MappingNode]]:
     """The mappings of a list of records, reporting items that are not mappings."""
     for index, item in enumerate(node.value, first_index):
-        if isinstance(item, yaml.MappingNode):
+        if item.__class__ is _MAPPING and item.tag == _MAP:  # the usual case
+            yield index, item
+        elif isinstance(item, yaml.MappingNode):
             if _plain_collection(ctx, item, f"{key}[{index}]", ""):
                 yield index, item
         else:
             ctx.add(item, record, f"{prefix}{key}[{index}]",
                     f"expected a mapping, found {_describe(item)}")
+
+
+def _plain_texts(items: list[yaml.Node]) -> tuple[str, ...] | None:
+    """The values of a list when each is plain, non-blank text a curator filled in (the usual
+    case, in few steps); None when the full checks must decide."""
+    values = []
+    for item in items:
+        if item.__class__ is not _SCALAR or item.tag != _STR:
+            return None
+        value: str = item.value
+        if not value.strip() or CURATOR_MARKER in value:
+            return None
+        values.append(value)
+    return tuple(values)
+
+
+def _plain_keys(pairs: list[tuple[yaml.Node, yaml.Node]], known: frozenset[str]
+                ) -> dict[str, yaml.Node]:
+    """A mapping's values by key when every key is plain text, allowed and used once (the
+    usual case, in few steps); otherwise an empty dict."""
+    values: dict[str, yaml.Node] = {}
+    for key_node, value_node in pairs:
+        if key_node.__class__ is not _SCALAR or key_node.tag != _STR:
+            return {}
+        values[key_node.value] = value_node
+    if len(values) != len(pairs) or not known.issuperset(values):
+        return {}
+    return values
 
 
 @functools.cache
@@ -514,6 +539,7 @@ _CLAIM_KEYS = (
 _SCOPE_KEYS = ("population", "dose", "pain_model")
 _EVIDENCE_KEYS = ("study", "stance", "note")
 _JUDGEMENT_KEYS = ("levels", "reason")
+_JUDGEMENTS_KEYS = tuple(domain.value for domain in Domain)
 
 
 def _record_id(ctx: _Context, fields: _Fields, section: str, index: int) -> str | None:
@@ -791,7 +817,7 @@ def _read_evidence(fields: _Fields) -> tuple[Evidence, ...]:
 
 
 def _read_judgements(fields: _Fields) -> tuple[Judgement, ...]:
-    block = fields.mapping("judgements", tuple(domain.value for domain in Domain))
+    block = fields.mapping("judgements", _JUDGEMENTS_KEYS)
     if block is None:
         return ()
     judgements = []
