@@ -245,9 +245,9 @@ class _Fields:
     def text(self, key: str, *, required: bool = False) -> str | None:
         node = self.values.get(key)
         if node is not None and node.__class__ is _SCALAR and node.tag == _STR:
-            value: str = node.value  # the usual case first: plain, non-blank text
-            if value.strip() and CURATOR_MARKER not in value:
-                return value
+            plain: str = node.value  # the usual case first: plain, non-blank text
+            if plain.strip() and CURATOR_MARKER not in plain:
+                return plain
         node = self._get(key, required)
         if node is None:
             return None
