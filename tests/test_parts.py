@@ -223,3 +223,31 @@ def test_bytes_that_are_not_plain_read_the_same_in_parts(
         assert isinstance(result, Corpus) and used == [True]
     else:
         assert result == "raised" and "not UTF-8 text" in problems[0]
+
+
+def test_claims_parts_are_read_first(generated: str, tmp_path: Path,
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Parts of claims take longest for their size, so the workers start on them; each
+    section's parts stay in order, and the corpus is the same as read whole."""
+    from painlit import parallel
+
+    path = tmp_path / "corpus.yaml"
+    path.write_text(generated, encoding="utf-8")
+    given: list[tuple[str, int]] = []
+    original = parallel.fork_map
+
+    def spy(function: Callable[[object], object], jobs: list[tuple[str, object, int]],
+            shared: object) -> object:
+        given.extend((job[1].section, job[1].first_index) for job in jobs)  # type: ignore[attr-defined]
+        return original(function, jobs, shared)
+
+    monkeypatch.setattr(parallel, "fork_map", spy)
+    whole = _check(path, in_parts=False, monkeypatch=monkeypatch)
+    assert given == []
+    apart = _check(path, in_parts=True, monkeypatch=monkeypatch)
+    assert apart == whole
+    sections = [section for section, _ in given]
+    assert "studies" in sections and sections == sorted(sections)  # "claims" < "studies"
+    for name in ("claims", "studies"):
+        starts = [first for section, first in given if section == name]
+        assert starts == sorted(starts) and starts[0] == 0
