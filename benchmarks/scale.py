@@ -8,7 +8,9 @@
    < 1.5 GB; unchanged < 0.5 s / 2 s and < 500 MB; validate at 100,000 < 60 s.
 
 Every run is a fresh process timed by GNU time (`/usr/bin/time -f '%e %M'`: wall seconds and
-peak resident memory). Prints a table of medians and whether each target is met.
+peak resident memory). Prints a table of medians and whether each target is met; beside each
+unchanged median, the floor program's median over runs alternating with it, since this
+machine's speed drifts from minute to minute.
 
     python benchmarks/scale.py                 # everything (5 to 8 minutes on 2 cores)
     python benchmarks/scale.py --sizes 10000   # only the smaller corpus
@@ -61,10 +63,15 @@ def median(samples: list[Sample]) -> Sample:
                   statistics.median(s.megabytes for s in samples))
 
 
-def startup(runs: int, env: dict[str, str], folder: Path) -> list[str]:
+def floor_command(folder: Path) -> list[str]:
+    """The floor program: Typer + Rich printing a one-row table (benchmarks/startup.py)."""
     floor_script = folder / "floor.py"
     floor_script.write_text(FLOOR, encoding="utf-8")
-    floor = [sys.executable, str(floor_script), "fibromyalgia"]
+    return [sys.executable, str(floor_script), "fibromyalgia"]
+
+
+def startup(runs: int, env: dict[str, str], folder: Path) -> list[str]:
+    floor = floor_command(folder)
     painlit = [sys.executable, "-m", "painlit", "condition", "fibromyalgia"]
     run(floor, env), run(painlit, env)  # warm the file cache, .pyc files and painlit's cache
     times: dict[str, list[Sample]] = {"floor": [], "painlit": []}
@@ -92,14 +99,18 @@ def scale(size: int, cold_runs: int, warm_runs: int, env: dict[str, str], folder
                                                                    f"-{command[0]}")}))
         warm_env = {**env, "PAINLIT_CACHE_DIR": str(folder / f"warm-{size}")}
         run(full, warm_env)  # fill the cache
-        warm = [run(full, warm_env) for _ in range(warm_runs)]
+        warm, floor = [], []
+        for _ in range(warm_runs):  # the floor alongside: this machine's speed drifts
+            floor.append(run(floor_command(folder), env))
+            warm.append(run(full, warm_env))
         c, w = median(cold), median(warm)
         ok_cold = c.seconds < first_target and c.megabytes < FIRST_RUN_MB
         ok_warm = w.seconds < warm_target and w.megabytes < UNCHANGED_MB
         lines.append(
             f"  {' '.join(command):<24} first run {c.seconds:6.2f} s {c.megabytes:6.0f} MB "
             f"[{'met' if ok_cold else 'NOT met'}]   unchanged {w.seconds:5.2f} s "
-            f"{w.megabytes:5.0f} MB [{'met' if ok_warm else 'NOT met'}]")
+            f"{w.megabytes:5.0f} MB [{'met' if ok_warm else 'NOT met'}] "
+            f"(floor meanwhile {median(floor).seconds:.2f} s)")
     check = run([sys.executable, "-m", "painlit", "validate", str(corpus)], env)
     lines.append(f"  {'validate':<24} {check.seconds:6.2f} s {check.megabytes:6.0f} MB"
                  + (f" [{'met' if check.seconds < VALIDATE_S else 'NOT met'}: < 60 s]"
