@@ -242,18 +242,25 @@ class _Fields:
                       "a corpus holds only plain text, numbers, dates, lists and mappings")
         return _INVALID
 
+    def _value(self, key: str, required: bool) -> tuple[yaml.Node, object] | None:
+        """A single value's node and Python value; None when it is missing (a problem if
+        required) or invalid (a problem)."""
+        node = self._get(key, required)
+        if node is None:
+            return None
+        value = self._scalar(node, key)
+        return None if value is _INVALID else (node, value)
+
     def text(self, key: str, *, required: bool = False) -> str | None:
         node = self.values.get(key)
         if node is not None and node.__class__ is _SCALAR and node.tag == _STR:
             plain: str = node.value  # the usual case first: plain, non-blank text
             if plain.strip() and CURATOR_MARKER not in plain:
                 return plain
-        node = self._get(key, required)
-        if node is None:
+        found = self._value(key, required)
+        if found is None:
             return None
-        value = self._scalar(node, key)
-        if value is _INVALID:
-            return None
+        node, value = found
         if not isinstance(value, str):
             self._problem(node, key, f"expected text, found {_describe(node)}",
                           "put the value in quotes")
@@ -285,12 +292,10 @@ class _Fields:
                 and len(node.value) < 19):
             value: object = int(node.value)  # the usual case: plain decimal digits, no octal
         else:
-            node = self._get(key, required)
-            if node is None:
+            found = self._value(key, required)
+            if found is None:
                 return None
-            value = self._scalar(node, key)
-            if value is _INVALID:
-                return None
+            node, value = found
         if isinstance(value, bool) or not isinstance(value, int):
             self._problem(node, key, f"expected a whole number, found {_describe(node)}")
             return None
@@ -346,12 +351,10 @@ class _Fields:
             member = _members(enum_type).get(node.value)
             if member is not None:  # the usual case
                 return member  # type: ignore[return-value]
-        node = self._get(key, required)
-        if node is None:
+        found = self._value(key, required)
+        if found is None:
             return None
-        value = self._scalar(node, key)
-        if value is _INVALID:
-            return None
+        node, value = found
         members = _members(enum_type)
         if isinstance(value, str) and value in members:
             return members[value]  # type: ignore[return-value]
