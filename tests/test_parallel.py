@@ -49,3 +49,31 @@ def test_jobs_left_by_a_worker_that_died_run_here_instead_of_hanging() -> None:
         pytest.skip("needs two cores for worker processes")
     results = list(parallel.fork_map(_dies_in_a_worker_on_three, list(range(8)), os.getpid()))
     assert results == [n * 10 for n in range(8)]
+
+
+def test_work_that_cannot_be_pickled_runs_here_instead_of_hanging() -> None:
+    """A pool given a job it cannot pickle fails it, then hangs when shut down (CPython
+    issue 116685, Python 3.11): fork_map runs such work here."""
+    import signal
+
+    def expire(signum: int, frame: object) -> None:
+        raise TimeoutError("fork_map hung")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.alarm(30)
+    try:
+        offset = 5
+        closure = lambda job: (job + offset, os.getpid())  # noqa: E731 - not picklable
+        assert list(parallel.fork_map(closure, [1, 2, 3], None)) == [
+            (6, os.getpid()), (7, os.getpid()), (8, os.getpid())]
+        unpicklable_jobs = [lambda: 1, lambda: 2]
+        assert list(parallel.fork_map(_call, unpicklable_jobs, None)) == [1, 2]
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert parallel.shared() is None
+
+
+def _call(job: object) -> object:
+    assert callable(job)
+    return job()

@@ -3,9 +3,10 @@
 Workers are forked, so they inherit whatever the caller hands over as `shared` (the bytes of a
 large corpus file, a corpus to grade) without it ever being copied through a pipe; each job is
 small (offsets, ranges) and each result comes back pickled. Where forking is not available or
-not safe (no `fork` start method, other threads running, one core), the jobs run here, one
-after another, with the same results; so do the jobs left when a worker dies (killed for want
-of memory, say): the work is then slower, never lost or hung.
+not safe (no `fork` start method, other threads running, one core, a function or job that
+cannot be pickled), the jobs run here, one after another, with the same results; so do the
+jobs left when a worker dies (killed for want of memory, say): the work is then slower, never
+lost or hung.
 """
 
 from __future__ import annotations
@@ -59,7 +60,8 @@ def fork_map(function: Callable[[J], R], jobs: Sequence[J], shared: object
     try:
         workers = min(len(jobs), worker_count())
         if (workers < 2 or threading.active_count() != 1
-                or "fork" not in multiprocessing.get_all_start_methods()):
+                or "fork" not in multiprocessing.get_all_start_methods()
+                or not _picklable(function, jobs)):
             yield from (function(job) for job in jobs)
             return
         done = 0
@@ -71,6 +73,20 @@ def fork_map(function: Callable[[J], R], jobs: Sequence[J], shared: object
             yield from (function(job) for job in jobs[done:])
     finally:
         _shared = None
+
+
+def _picklable(function: Callable[[J], R], jobs: Sequence[J]) -> bool:
+    """Whether the function and jobs can be sent to workers. Not always so in Python 3.11: a
+    pool given one that cannot be pickled fails that job and then hangs when shut down
+    (CPython issue 116685), so such work runs here instead (a function defined inside
+    another, say). Each job is small; a module-level function pickles as its name."""
+    import pickle
+
+    try:
+        pickle.dumps((function, list(jobs)))
+    except Exception:  # pickling fails in many ways: PicklingError, TypeError, AttributeError
+        return False
+    return True
 
 
 class _WorkerLost(Exception):
