@@ -308,3 +308,13 @@ def test_commands_freeze_what_start_up_made_before_collecting(
     result = runner.invoke(app, ["conditions"])
     assert result.exit_code == 0, result.output
     assert calls[:2] == ["freeze", "enable"]
+
+
+def test_study_and_registry_ids_are_never_split_across_lines() -> None:
+    """At 80 columns the free-text columns wrap; the ids a reader types next stay whole."""
+    result = runner.invoke(app, ["condition", "migraine"], env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    rows = [line for line in result.output.splitlines() if line.startswith(" schindler-")]
+    assert rows and rows[0].split()[0] == "schindler-2021"
+    result = runner.invoke(app, ["condition", "fibromyalgia"], env={"COLUMNS": "80"})
+    assert " NCT05548075 " in result.output and " NCT06368492 " in result.output

@@ -87,10 +87,11 @@ def more_line(items: Sequence[object], limit: int, what: str) -> list[Renderable
 def study_table(studies: Sequence[Study], corpus: Corpus,
                 stance: dict[str, str] | None = None) -> Table:
     table = Table(box=box.SIMPLE_HEAD, expand=False, show_lines=False, pad_edge=False)
-    table.add_column("study", overflow="fold", no_wrap=False)
+    # Ids (what `painlit study ID` takes) keep their width while anything else can wrap.
+    table.add_column("study", overflow="fold", no_wrap=True)
     table.add_column("design", overflow="fold")
     table.add_column("population", overflow="fold")
-    table.add_column("n", justify="right")
+    table.add_column("n", justify="right", no_wrap=True)
     table.add_column("substance", overflow="fold")
     table.add_column("dose", overflow="fold", ratio=2)
     table.add_column("stance" if stance is not None else "direction", overflow="fold")
@@ -181,7 +182,8 @@ def render_summary(summary: Summary, corpus: Corpus, limit: int) -> Group:
 
 def registration_table(studies: Iterable[Study]) -> Table:
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
-    for name in ("registry", "title", "status", "completion", "enrolment"):
+    table.add_column("registry", overflow="fold", no_wrap=True)  # an id, kept whole
+    for name in ("title", "status", "completion", "enrolment"):
         table.add_column(name, overflow="fold")
     for study in studies:
         reg = study.registration
