@@ -91,6 +91,7 @@ def scale(size: int, cold_runs: int, warm_runs: int, env: dict[str, str], folder
     write(size, corpus)
     first_target, warm_target = TIME_TARGETS.get(size, (float("inf"), float("inf")))
     lines = [f"{size:,} studies ({corpus.stat().st_size / 1e6:.0f} MB of YAML)"]
+    floor_program = floor_command(folder)
     for command in COMMANDS:
         full = [sys.executable, "-m", "painlit", "--data", str(corpus), *command]
         cold = []
@@ -101,7 +102,7 @@ def scale(size: int, cold_runs: int, warm_runs: int, env: dict[str, str], folder
         run(full, warm_env)  # fill the cache
         warm, floor = [], []
         for _ in range(warm_runs):  # the floor alongside: this machine's speed drifts
-            floor.append(run(floor_command(folder), env))
+            floor.append(run(floor_program, env))
             warm.append(run(full, warm_env))
         c, w = median(cold), median(warm)
         ok_cold = c.seconds < first_target and c.megabytes < FIRST_RUN_MB

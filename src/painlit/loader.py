@@ -363,12 +363,19 @@ class _Fields:
                       _did_you_mean(str(node.value), allowed))
         return None
 
-    def texts(self, key: str, *, required: bool = False) -> tuple[str, ...]:
+    def _plain_list(self, key: str, required: bool) -> tuple[str, ...] | None:
+        """The list's values when it is a plain list of plain, non-blank text (and not empty
+        when required): the usual case, in few steps; None when the full checks must decide."""
         node = self.values.get(key)
-        if node is not None and node.__class__ is _SEQUENCE and node.tag == _SEQ:
-            plain = _plain_texts(node.value)
-            if plain is not None and (plain or not required):
-                return plain
+        if node is None or node.__class__ is not _SEQUENCE or node.tag != _SEQ:
+            return None
+        plain = _plain_texts(node.value)
+        return plain if plain is not None and (plain or not required) else None
+
+    def texts(self, key: str, *, required: bool = False) -> tuple[str, ...]:
+        plain = self._plain_list(key, required)
+        if plain is not None:
+            return plain
         node = self._get(key, required)
         if node is None:
             return ()
@@ -395,12 +402,11 @@ class _Fields:
 
     def references(self, key: str, section: str, *, required: bool = False) -> tuple[str, ...]:
         node = self.values.get(key)
-        if node is not None and node.__class__ is _SEQUENCE and node.tag == _SEQ:
-            plain = _plain_texts(node.value)
-            if plain is not None and (plain or not required) and len(set(plain)) == len(plain):
-                for item in node.value:  # the usual case: plain text, each value once
-                    self.ctx.refer(section, item.value, item, self.record, self.prefix + key)
-                return plain
+        plain = self._plain_list(key, required)
+        if plain is not None and node is not None and len(set(plain)) == len(plain):
+            for item in node.value:  # the usual case: plain text, each value once
+                self.ctx.refer(section, item.value, item, self.record, self.prefix + key)
+            return plain
         values = self.texts(key, required=required)
         if isinstance(node, yaml.SequenceNode):
             seen: set[str] = set()
@@ -983,7 +989,6 @@ def part_count(size: int) -> int:
     workers = worker_count()
     parts = -(-size // PART_BYTES)
     return -(-parts // workers) * workers
-
 
 
 @dataclass

@@ -110,7 +110,7 @@ def split(data: bytes, parts: int = 1) -> Split | None:
         line = key_line + 1  # the line `body` starts
         counted = found.body  # newlines before this are counted in `line`
         starts = found.starts
-        cuts = _cuts(starts, found.stop, count)
+        cuts = _cuts(found, count)
         for begin_index, end_index in itertools.pairwise(cuts):
             begin = starts[begin_index]
             end = starts[end_index] if end_index < len(starts) else found.stop
@@ -173,14 +173,13 @@ def _shares(sizes: list[int], parts: int) -> list[int]:
     return shares
 
 
-def _cuts(starts: list[int], stop: int, count: int) -> list[int]:
-    """Where to cut a list whose records start at `starts` (and which ends at `stop`) into
-    `count` parts of about the same size (fewer if the records are fewer): the index of each
-    part's first record, and then the number of records."""
-    size = stop - starts[0]
+def _cuts(found: _List, count: int) -> list[int]:
+    """Where to cut a list into `count` parts of about the same size (fewer if the records
+    are fewer): the index of each part's first record, and then the number of records."""
+    starts = found.starts
     cuts = [0]
     for number in range(1, count):
-        at = bisect.bisect_left(starts, starts[0] + size * number // count)
+        at = bisect.bisect_left(starts, starts[0] + found.size * number // count)
         if cuts[-1] < at < len(starts):
             cuts.append(at)
     cuts.append(len(starts))
