@@ -40,7 +40,7 @@ from painlit.pickled import PickledRecords, collector_paused, dump, load, pack
 from painlit.yamlfile import read_bytes
 
 #: Bumped whenever what an entry holds changes shape.
-FORMAT = 6
+FORMAT = 7
 MAGIC = b"painlit-corpus-cache\n"
 #: Bytes of the checksum (CRC-32) that follows MAGIC: damage that would still unpickle is
 #: caught. A checksum, not a signature: the unpickler's allow-list is what keeps code out.
@@ -190,9 +190,10 @@ def _open(buffer: mmap.mmap) -> Corpus | None:
     start = _HEAD + _LENGTH.size
     with collector_paused():
         header = load(buffer[start:start + length])
-    if not isinstance(header, tuple) or len(header) != 9:
+    if not isinstance(header, tuple) or len(header) != 10:
         return None
-    info, conditions, mechanisms, substances, sources, index, levels, offsets, path = header
+    (info, conditions, mechanisms, substances, sources, outcomes, index, levels, offsets,
+     path) = header
     if not isinstance(index, CorpusIndex) or not isinstance(offsets, tuple):
         return None
     base = start + length
@@ -204,7 +205,7 @@ def _open(buffer: mmap.mmap) -> Corpus | None:
                     substances=substances, sources=sources,
                     studies=PickledRecords(buffer, base, studies),
                     claims=PickledRecords(buffer, base, claims), path=path,
-                    prebuilt_index=index)
+                    outcomes=outcomes, prebuilt_index=index)
     corpus.memo["grades"] = GradeTable(corpus.claim_position, LazyGrades(corpus), levels)
     return corpus
 
@@ -247,6 +248,7 @@ def _entry_pieces(corpus: Corpus) -> list[bytes | memoryview]:
         size += len(piece)
     header = dump(
         (corpus.info, corpus.conditions, corpus.mechanisms, corpus.substances, corpus.sources,
+         corpus.outcomes,
          corpus.index, tuple(grades.levels), tuple(offsets), corpus.path))
     pieces: list[bytes | memoryview] = [_LENGTH.pack(len(header)), header, *body]
     crc = 0

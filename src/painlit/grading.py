@@ -1,15 +1,21 @@
-"""GRADE certainty for a claim, computed from its linked body of evidence, with every reason.
+"""GRADE certainty for a claim, per outcome, computed from its linked body of evidence, with
+every reason.
 
-The rules (documented with their rationale in docs/grading.md):
+The rules (documented with their rationale, and every threshold that stands in for a GRADE
+judgement, in docs/grading.md):
 
-* Only primary studies count. Reviews and trial registrations are context; several papers of
-  one registered trial count once.
-* The body that decides the grade is the highest tier present: randomised human studies
-  (start High), else non-randomised human studies (start Low), else animal or cell studies
-  (start Very low). Lower tiers are listed as context, never averaged in.
-* Rate down one level (serious) or two (very serious) for risk of bias, inconsistency,
-  indirectness (population, dose, pain model), imprecision (total participants) and
-  publication bias (linked registrations that ended years ago without results).
+* Only primary studies count. Reviews and trial registrations are context; the papers of one
+  study sample (a shared `trial` key, else a shared registry id) count once.
+* A claim is graded per outcome (a row of a summary-of-findings table). A study counts for an
+  outcome only when it records a measurement of that outcome; the claim's label is the lowest
+  certainty among its critical outcomes.
+* The body that decides an outcome's grade is the highest tier present: randomised human
+  studies (start High), else non-randomised human studies (start Low), else animal or cell
+  studies (start Very low). Lower tiers are listed as context, never averaged in.
+* Judgements are weighed, not counted: each study weighs its participants analysed. Rate down
+  one level (serious) or two (very serious) for risk of bias, inconsistency, indirectness
+  (population, dose, pain model, substance, regimen, co-intervention), imprecision (the 95%
+  interval where one is reported, else the information size) and publication bias.
 * Rate up only with a curated, written reason. Curated judgements replace the computed one
   for their domain and are shown as curated. Certainty never falls below Very low while any
   study counts; with none it is "No evidence".
@@ -24,38 +30,64 @@ from enum import StrEnum
 
 from painlit.errors import Problem, Severity
 from painlit.model import (
+    Better,
     ById,
     Certainty,
     Claim,
+    ClaimOutcome,
     ClaimScope,
+    ClaimTopic,
+    CoIntervention,
     Corpus,
     CorpusIndex,
+    Direction,
     Domain,
     DoseCategory,
+    Effect,
+    Evidence,
+    Importance,
     Judgement,
     LazySequence,
     PainModel,
     Population,
     PublicationStatus,
+    Regimen,
     Registration,
+    Result,
     RiskOfBias,
     Stance,
     StudyDesign,
     fast_pickling,
-    trial_key,
 )
 
-#: Fewer participants than this in the deciding body is serious imprecision (−1): GRADE's
-#: rule of thumb for the optimal information size of a continuous outcome.
-IMPRECISION_SERIOUS_BELOW = 400
-#: Fewer than this is very serious imprecision (−2).
-IMPRECISION_VERY_SERIOUS_BELOW = 100
-#: A registered trial that ended this many years before the last search with no results is a
-#: publication-bias signal.
+# --- painlit's own conventions (each stands in for a GRADE judgement; docs/grading.md) --------
+
+#: The optimal information size, in participants: GRADE's rule of thumb for a continuous
+#: outcome (a trial powered for a small-to-moderate effect). Fewer is serious imprecision.
+OPTIMAL_INFORMATION_SIZE = 400
+#: "Far less than the OIS" (GRADE guidance 34: rate down more than one level): fewer
+#: participants than this is very serious imprecision.
+FAR_BELOW_OIS = 100
+#: A registered trial that ended this many years before the last search with no results (or
+#: that is still "ongoing" this long after its completion date) is a publication-bias signal.
 UNPUBLISHED_AFTER_YEARS = 2
-#: Inconsistency is very serious (−2) when the minority direction holds at least this share
-#: of three or more studies.
-BALANCED_SPLIT = 1 / 3
+#: Inconsistency: the share of weight pointing the other way that is serious (−1), and the
+#: share, with three or more studies taking sides, that is very serious (−2).
+MINORITY_SERIOUS = 0.2
+MINORITY_VERY_SERIOUS = 0.4
+#: Indirectness: a facet is serious when studies holding at least this share of the weight
+#: differ from the claim on it.
+INDIRECT_SHARE = 1 / 3
+#: Risk of bias: the share of weight in high-risk studies that is very serious, and in
+#: studies at high risk, with some concerns or not assessed, that is serious.
+BIASED_SHARE = 0.5
+#: Appreciable benefit or harm: a standardised difference of 0.2 (Cohen's "small"), a ratio
+#: below 0.75 or above 1.25 (GRADE guidelines 6's rough guide); for raw differences the
+#: curator's `mid` (minimal important difference), else only "no effect" can be judged.
+SMD_APPRECIABLE = 0.2
+RATIO_BENEFIT_BELOW, RATIO_HARM_ABOVE = 0.75, 1.25
+#: Cohen's conventions for the size of a standardised difference, used for wording only.
+MAGNITUDES = ((0.8, "large"), (0.5, "moderate"), (0.2, "small"), (0.0, "trivial"))
 
 
 class Verdict(StrEnum):
@@ -63,6 +95,8 @@ class Verdict(StrEnum):
     REFUTED = "refuted"
     MIXED = "mixed"
     INSUFFICIENT = "insufficient"
+    #: A good practice statement: shown, never graded.
+    NOT_GRADED = "not graded"
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +126,51 @@ class ContextItem:
 
 
 @dataclass(frozen=True, slots=True)
+class Estimate:
+    """A counted study's result for one outcome: its effect as reported (None when the study
+    records none for a claim without outcomes), the participants it weighs, and its stance."""
+
+    study: str
+    effect: Effect | None
+    n: int | None
+    stance: Stance
+
+    @property
+    def reported(self) -> str:
+        return self.effect.estimate if self.effect is not None else "effect not recorded"
+
+
+@dataclass(frozen=True, slots=True)
+class OutcomeGrade:
+    """One row of the claim's summary of findings: the certainty of one outcome."""
+
+    outcome: str | None  # the outcome's id; None for a claim that names no outcomes
+    name: str
+    importance: Importance
+    harm: bool
+    certainty: Certainty
+    verdict: Verdict
+    statement: str
+    steps: tuple[Step, ...]
+    counted: tuple[str, ...]
+    context: tuple[ContextItem, ...]
+    estimates: tuple[Estimate, ...]
+    supporting: int
+    refuting: int
+    inconclusive: int
+    mixed: int
+    participants: int
+
+    @property
+    def label(self) -> str:
+        return f"{self.certainty.symbols} {self.certainty.label}"
+
+
+@dataclass(frozen=True, slots=True)
 class Grade:
+    """A claim's grade: the certainty, verdict, statement and steps of its deciding outcome
+    (the critical outcome of lowest certainty), and every outcome's row."""
+
     claim: str
     certainty: Certainty
     verdict: Verdict
@@ -104,9 +182,13 @@ class Grade:
     refuting: int
     mixed: int
     participants: int
+    inconclusive: int = 0
+    outcomes: tuple[OutcomeGrade, ...] = ()
 
     @property
     def label(self) -> str:
+        if self.verdict is Verdict.NOT_GRADED:
+            return "not graded"
         return f"{self.certainty.symbols} {self.certainty.label}"
 
 
@@ -116,8 +198,24 @@ fast_pickling(Verdict)  # stored in the cache with each claim's certainty
 class _Facts:
     """What grading reads of a study, taken from the corpus index: no record is decoded."""
 
-    __slots__ = ("design", "dose_category", "id", "n", "pain_model", "population",
-                 "registration", "risk_of_bias", "status", "trial_key", "year")
+    __slots__ = (
+        "co_intervention",
+        "design",
+        "dose_category",
+        "effects",
+        "id",
+        "n",
+        "pain_model",
+        "population",
+        "regimen",
+        "registration",
+        "registry",
+        "risk_of_bias",
+        "status",
+        "substances",
+        "trial_key",
+        "year",
+    )
     id: str
     design: StudyDesign
     population: Population
@@ -125,10 +223,15 @@ class _Facts:
     year: int
     status: PublicationStatus
     registration: Registration | None
+    registry: str | None
     risk_of_bias: RiskOfBias
     pain_model: PainModel
     dose_category: DoseCategory
     trial_key: str
+    regimen: Regimen | None
+    co_intervention: CoIntervention | None
+    substances: tuple[str, ...]
+    effects: tuple[Effect, ...]
 
     def __init__(self, index: CorpusIndex, position: int) -> None:
         self.id = index.study_ids[position]
@@ -138,57 +241,228 @@ class _Facts:
         self.year = index.study_years[position]
         self.status = index.study_statuses[position]
         self.registration = index.study_registrations[position]
+        self.registry = index.study_identifiers[position][2]
         self.risk_of_bias = index.study_risks[position]
         self.pain_model = index.study_pain_models[position]
         self.dose_category = index.study_doses[position]
-        self.trial_key = trial_key(index.study_identifiers[position][2], self.id)
+        self.trial_key = index.study_trials[position]
+        self.regimen = index.study_regimens[position]
+        self.co_intervention = index.study_co_interventions[position]
+        self.substances = index.study_substances[position]
+        self.effects = index.study_effects[position]
+
+    def effect(self, outcome: str | None) -> Effect | None:
+        """The study's first recorded measurement of `outcome` (its primary one)."""
+        return next((e for e in self.effects if e.outcome == outcome), None)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Linked:
     study: _Facts
     stance: Stance
+    effect: Effect | None
+    weight: float = 0.0
+
+    @property
+    def n(self) -> int | None:
+        if self.effect is not None and self.effect.n is not None:
+            return self.effect.n
+        return self.study.n
 
 
-# --- hedged wording -------------------------------------------------------------------------
+# --- effects on a common footing ---------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class _Scale:
+    """Where an effect measure puts no effect and appreciable benefit and harm (raw values),
+    and which way favours the intervention."""
+
+    null: float
+    benefit: float | None
+    harm: float | None
+    higher_is_better: bool
+
+    def favours(self, value: float) -> bool:
+        return value > self.null if self.higher_is_better else value < self.null
+
+    def beyond(self, value: float, threshold: float | None, towards_benefit: bool) -> bool:
+        """Whether `value` reaches the appreciable threshold on the benefit (or harm) side."""
+        if threshold is None:
+            return False
+        benefit_up = self.higher_is_better
+        up = benefit_up if towards_benefit else not benefit_up
+        return value >= threshold if up else value <= threshold
+
+
+def _scale(effect: Effect | None) -> _Scale | None:
+    if effect is None or effect.measure is None or effect.better is None:
+        return None
+    measure, higher = effect.measure, effect.better is Better.HIGHER
+    if measure.is_standardised:
+        step = SMD_APPRECIABLE if higher else -SMD_APPRECIABLE
+        return _Scale(0.0, step, -step, higher)
+    if measure.is_ratio:
+        benefit, harm = ((RATIO_HARM_ABOVE, RATIO_BENEFIT_BELOW) if higher
+                         else (RATIO_BENEFIT_BELOW, RATIO_HARM_ABOVE))
+        return _Scale(1.0, benefit, harm, higher)
+    if measure.is_difference:
+        if effect.mid is None:
+            return _Scale(0.0, None, None, higher)
+        step = effect.mid if higher else -effect.mid
+        return _Scale(0.0, step, -step, higher)
+    return None
+
+
+def p_value(text: str | None) -> tuple[float, bool] | None:
+    """A reported p-value as (number, is an upper bound): '0.25' -> (0.25, False),
+    '<0.001' -> (0.001, True); None when it cannot be read ('n.s.' is (1.0, False))."""
+    if text is None:
+        return None
+    value = text.strip().lower().replace(" ", "").removeprefix("p")
+    if value in ("n.s.", "ns", "n.s", ">0.05", "≥0.05"):
+        return 1.0, False
+    bound = value[:1] in "<≤"
+    value = value.lstrip("<≤=>≥")
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    return (number, bound) if 0 <= number <= 1 else None
+
+
+def _significant(effect: Effect) -> bool | None:
+    """Whether the reported effect excludes no effect: from its interval, else its p-value."""
+    scale = _scale(effect)
+    if scale is not None and effect.ci_low is not None and effect.ci_high is not None:
+        return not effect.ci_low <= scale.null <= effect.ci_high
+    p = p_value(effect.p)
+    if p is not None:
+        return p[0] < 0.05 or (p[1] and p[0] <= 0.05)
+    if effect.result is Result.NO_DIFFERENCE:
+        return False
+    return None
+
+
+def _leaning(item: _Linked) -> int:
+    """+1 when the study's result favours the claim, -1 when it goes against, 0 when neither:
+    its stance, or for an inconclusive result the side its point estimate falls on."""
+    if item.stance is Stance.SUPPORTS:
+        return 1
+    if item.stance is Stance.REFUTES:
+        return -1
+    if item.stance is Stance.INCONCLUSIVE and item.effect is not None:
+        scale = _scale(item.effect)
+        if scale is not None and item.effect.value is not None:
+            return 1 if scale.favours(item.effect.value) else -1 if (
+                item.effect.value != scale.null) else 0
+    return 0
+
+
+# --- hedged wording ---------------------------------------------------------------------------
 
 _IRREGULAR = {"be": "is", "have": "has", "do": "does", "go": "goes"}
 
 
 def third_person(verb: str) -> str:
-    """'reduce' -> 'reduces', 'carry' -> 'carries', 'relieve' -> 'relieves'."""
-    if verb in _IRREGULAR:
-        return _IRREGULAR[verb]
-    if verb.endswith(("s", "sh", "ch", "x", "z", "o")):
-        return verb + "es"
-    if verb.endswith("y") and len(verb) > 1 and verb[-2] not in "aeiou":
-        return verb[:-1] + "ies"
-    return verb + "s"
+    """'reduce' -> 'reduces', 'carry' -> 'carries', 'be associated with' -> 'is associated
+    with'."""
+    head, _, rest = verb.partition(" ")
+    tail = f" {rest}" if rest else ""
+    if head in _IRREGULAR:
+        return _IRREGULAR[head] + tail
+    if head.endswith(("s", "sh", "ch", "x", "z", "o")):
+        return head + "es" + tail
+    if head.endswith("y") and len(head) > 1 and head[-2] not in "aeiou":
+        return head[:-1] + "ies" + tail
+    return head + "s" + tail
 
 
-def hedged_statement(claim: Claim, certainty: Certainty, verdict: Verdict) -> str:
-    """The claim re-worded to say no more than its certainty allows (GRADE plain language)."""
-    subject, verb, outcome = claim.intervention, claim.effect, claim.outcome
+@dataclass(frozen=True, slots=True)
+class _Verb:
+    """The forms of a claim's verb phrase that hedged wording needs."""
+
+    base: str
+
+    @property
+    def _be(self) -> tuple[bool, str]:
+        head, _, rest = self.base.partition(" ")
+        return head == "be", (f" {rest}" if rest else "")
+
+    def does(self) -> str:
+        return third_person(self.base)
+
+    def does_not(self) -> str:
+        be, rest = self._be
+        return f"is not{rest}" if be else f"does not {self.base}"
+
+    def probably(self) -> str:
+        be, rest = self._be
+        return f"is probably{rest}" if be else f"probably {self.does()}"
+
+    def probably_not(self) -> str:
+        be, rest = self._be
+        return f"is probably not{rest}" if be else f"probably does not {self.base}"
+
+
+_LITTLE_DIFFERENCE = {
+    Certainty.HIGH: "results in little to no difference in",
+    Certainty.MODERATE: "probably results in little to no difference in",
+    Certainty.LOW: "may result in little to no difference in",
+}
+
+
+def hedged_statement(claim: Claim, certainty: Certainty, verdict: Verdict, *,
+                     outcome: str | None = None, little_difference: bool = False,
+                     harm: bool = False, notes: Sequence[str] = ()) -> str:
+    """The claim re-worded to say no more than its certainty allows (GRADE's informative
+    statements, Santesso et al. 2020), about `outcome` (default: the claim's own wording),
+    followed by `notes` (what no study tested; the size of the effect). `harm`: the outcome is
+    a harm no counted study found, so the statement adds that this is not evidence of
+    safety."""
+    subject, verb, what = claim.intervention, _Verb(claim.effect), outcome or claim.outcome
     subject_cap = subject[:1].upper() + subject[1:]
-    does = third_person(verb)
-    if certainty is Certainty.NO_EVIDENCE:
-        return f"No study in the corpus addresses whether {subject} {does} {outcome}."
-    if verdict is Verdict.INSUFFICIENT:
-        return f"The evidence is very uncertain about whether {subject} {does} {outcome}."
-    if verdict is Verdict.MIXED:
-        return (f"Studies disagree on whether {subject} {does} {outcome} "
-                f"({certainty.label.lower()} certainty).")
-    negative = verdict is Verdict.REFUTED
-    if certainty is Certainty.HIGH:
-        return f"{subject_cap} {'does not ' + verb if negative else does} {outcome}."
-    if certainty is Certainty.MODERATE:
-        middle = f"probably does not {verb}" if negative else f"probably {does}"
-        return f"{subject_cap} {middle} {outcome}."
-    middle = f"may not {verb}" if negative else f"may {verb}"
-    return f"{subject_cap} {middle} {outcome}."
+    does = verb.does()
+    if verdict is Verdict.NOT_GRADED:
+        sentence = f"Good practice statement, not graded: {claim.statement.rstrip('.')}."
+    elif certainty is Certainty.NO_EVIDENCE:
+        measured = "measured" if harm else "addresses"
+        sentence = f"No study in the corpus {measured} whether {subject} {does} {what}."
+    elif certainty is Certainty.VERY_LOW:
+        sentence = f"The evidence is very uncertain about whether {subject} {does} {what}."
+    elif verdict is Verdict.INSUFFICIENT:
+        sentence = (f"Studies could not show whether {subject} {does} {what} "
+                    f"({certainty.label.lower()} certainty): their results fit both an effect "
+                    "and no effect.")
+    elif verdict is Verdict.MIXED:
+        sentence = (f"Studies disagree on whether {subject} {does} {what} "
+                    f"({certainty.label.lower()} certainty).")
+    elif verdict is Verdict.REFUTED and little_difference:
+        sentence = f"{subject_cap} {_LITTLE_DIFFERENCE[certainty]} {what}."
+    else:
+        negative = verdict is Verdict.REFUTED
+        if certainty is Certainty.HIGH:
+            middle = verb.does_not() if negative else does
+        elif certainty is Certainty.MODERATE:
+            middle = verb.probably_not() if negative else verb.probably()
+        else:
+            middle = f"may not {verb.base}" if negative else f"may {verb.base}"
+        sentence = f"{subject_cap} {middle} {what}."
+    extra = list(notes)
+    if harm and verdict is not Verdict.SUPPORTED and not little_difference and (
+            verdict is not Verdict.NOT_GRADED):
+        extra.append("Not finding a harm is not evidence of safety.")
+    return " ".join([sentence, *extra])
 
 
-# --- domains --------------------------------------------------------------------------------
+def _magnitude(effect: Effect) -> str | None:
+    """'large', 'moderate', 'small' or 'trivial' for a standardised difference as reported."""
+    if effect.measure is None or not effect.measure.is_standardised or effect.value is None:
+        return None
+    size = abs(effect.value)
+    return next(word for floor, word in MAGNITUDES if size >= floor)
+
+
+# --- domains ------------------------------------------------------------------------------------
 
 def _plural(count: int, word: str) -> str:
     if count == 1:
@@ -196,92 +470,251 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word[:-1]}ies" if word.endswith("y") else f"{count} {word}s"
 
 
+def _share(part: float, whole: float) -> str:
+    return f"{round(100 * part / whole)}%" if whole else "0%"
+
+
+def _weigh(body: list[_Linked]) -> list[str]:
+    """Give each study its weight (participants analysed); a study whose n is not recorded
+    weighs as much as the smallest recorded one (1 when none is). Returns those studies."""
+    known = [n for item in body if (n := item.n) is not None]
+    fallback = float(min(known)) if known else 1.0
+    unknown = []
+    for item in body:
+        n = item.n
+        item.weight = float(n) if n is not None else fallback
+        if n is None:
+            unknown.append(item.study.id)
+    return unknown
+
+
+def _weighed(body: list[_Linked], chosen: Iterable[_Linked]) -> tuple[float, float]:
+    return sum(item.weight for item in chosen), sum(item.weight for item in body)
+
+
 def _risk_of_bias(body: list[_Linked]) -> tuple[int, str]:
-    total = len(body)
-    high = sum(1 for item in body if item.study.risk_of_bias is RiskOfBias.HIGH)
-    concerns = sum(
-        1 for item in body
-        if item.study.risk_of_bias in (RiskOfBias.SOME_CONCERNS, RiskOfBias.NOT_ASSESSED)
-    )
-    if high * 2 > total:
-        return -2, f"very serious: {high} of {_plural(total, 'study')} at high risk of bias"
-    if (high + concerns) * 2 > total:
-        return -1, (f"serious: {high + concerns} of {_plural(total, 'study')} at high risk, "
-                    "with some concerns, or not assessed")
-    return 0, f"not serious: most of {_plural(total, 'study')} at low risk of bias"
+    high_items = [i for i in body if i.study.risk_of_bias is RiskOfBias.HIGH]
+    concern_items = [i for i in body if i.study.risk_of_bias in (
+        RiskOfBias.SOME_CONCERNS, RiskOfBias.NOT_ASSESSED)]
+    high, total = _weighed(body, high_items)
+    concerns, _ = _weighed(body, concern_items)
+    studies = _plural(len(body), "study")
+    if total and high / total > BIASED_SHARE:
+        return -2, (f"very serious: {_share(high, total)} of the participants are in "
+                    f"{len(high_items)} of {studies} at high risk of bias")
+    if total and (high + concerns) / total > BIASED_SHARE:
+        return -1, (f"serious: {_share(high + concerns, total)} of the participants are in "
+                    f"studies at high risk, with some concerns, or not assessed "
+                    f"({len(high_items) + len(concern_items)} of {studies})")
+    return 0, (f"not serious: {_share(total - high - concerns, total)} of the participants "
+               f"are in studies at low risk of bias")
 
 
-def _count(body: list[_Linked], stance: Stance) -> int:
-    return sum(1 for item in body if item.stance is stance)
+def _overlap_gap(body: list[_Linked]) -> tuple[str, str] | None:
+    """Two studies whose intervals (same measure, same orientation) do not overlap."""
+    intervals = [(item.study.id, (e.measure, e.better), e.ci_low, e.ci_high) for item in body
+                 if (e := item.effect) is not None and e.measure is not None
+                 and e.ci_low is not None and e.ci_high is not None]
+    for index, (first, kind, low, high) in enumerate(intervals):
+        for second, other_kind, other_low, other_high in intervals[index + 1:]:
+            if kind == other_kind and (high < other_low or other_high < low):
+                return first, second
+    return None
 
 
 def _inconsistency(body: list[_Linked]) -> tuple[int, str]:
-    supporting, refuting = _count(body, Stance.SUPPORTS), _count(body, Stance.REFUTES)
-    if supporting and refuting:
-        minority = min(supporting, refuting) / (supporting + refuting)
-        detail = f"{supporting} supporting and {refuting} refuting"
-        if supporting + refuting >= 3 and minority >= BALANCED_SPLIT:
-            return -2, f"very serious: studies point both ways ({detail})"
-        return -1, f"serious: studies point both ways ({detail})"
     if len(body) == 1:
         return 0, "not assessable with a single study; not rated down"
-    return 0, "not serious: no study points the other way"
+    sides = [(item, _leaning(item)) for item in body]
+    favour = [item for item, side in sides if side > 0]
+    against = [item for item, side in sides if side < 0]
+    total = sum(item.weight for item in favour + against)
+    gap = _overlap_gap(body)
+    if not favour or not against:
+        if gap is not None:
+            return -1, (f"serious: the intervals of {gap[0]} and {gap[1]} do not overlap, "
+                        "although both point the same way")
+        return 0, "not serious: no study points the other way"
+    minority_items = min(favour, against, key=lambda items: sum(i.weight for i in items))
+    minority = sum(i.weight for i in minority_items) / total
+    detail = (f"{len(favour)} for and {len(against)} against the claim; "
+              f"{_share(minority * total, total)} of the weight on the smaller side")
+    if minority >= MINORITY_VERY_SERIOUS and len(favour) + len(against) >= 3:
+        return -2, f"very serious: studies point both ways ({detail})"
+    if minority >= MINORITY_SERIOUS or gap is not None:
+        extra = (f"; the intervals of {gap[0]} and {gap[1]} do not overlap"
+                 if gap is not None else "")
+        return -1, f"serious: studies point both ways ({detail}){extra}"
+    return 0, (f"not serious: {detail}, under the {round(100 * MINORITY_SERIOUS)}% "
+               "painlit treats as serious")
 
 
 _PAIN_WORDS = {
-    PainModel.CLINICAL: "measured clinical pain",
-    PainModel.EXPERIMENTAL: "measured experimental pain",
-    PainModel.NONE: "had no pain outcome",
+    PainModel.CLINICAL: "clinical pain",
+    PainModel.EXPERIMENTAL: "experimental pain",
+    PainModel.NONE: "no pain outcome",
 }
 
 
-def _indirectness(body: list[_Linked], scope: ClaimScope) -> tuple[int, str]:
-    total = len(body)
-    serious: list[str] = []
+@dataclass(frozen=True, slots=True)
+class _Facet:
+    name: str
+    differs: list[_Linked]
+    what: str  # what the differing studies had
+    wanted: str  # what the claim is about
+    very_serious_when_all: bool = False
+    #: What the statement says when no counted study matches the claim on this facet.
+    none_matched: str | None = None
+
+
+def _facets(body: list[_Linked], scope: ClaimScope) -> list[_Facet]:
+    facets = []
     if scope.population is not None:
         off = [i for i in body if i.study.population is not scope.population]
-        if off and len(off) * 2 > total:
-            kinds = sorted({i.study.population.value for i in off})
-            serious.append(f"{len(off)} of {total} studied {'/'.join(kinds)}; "
-                           f"the claim is about {scope.population.value}")
+        facets.append(_Facet("population", off, "/".join(sorted(
+            {i.study.population.value for i in off})), scope.population.value,
+            very_serious_when_all=scope.population.is_human,
+            none_matched=f"No counted study was in {scope.population.value}."))
     if scope.dose is not None:
         off = [i for i in body if i.study.dose_category is not scope.dose]
-        if off and len(off) * 2 > total:
-            kinds = sorted({i.study.dose_category.value for i in off})
-            serious.append(f"{len(off)} of {total} used {'/'.join(kinds)} doses; "
-                           f"the claim is about {scope.dose.value} doses")
+        facets.append(_Facet("dose", off, "/".join(sorted(
+            {i.study.dose_category.value for i in off})) + " doses", f"{scope.dose.value} doses",
+            very_serious_when_all=scope.dose is DoseCategory.MICRO,
+            none_matched="No counted study tested microdoses." if scope.dose is DoseCategory.MICRO
+            else f"No counted study tested {scope.dose.value} doses."))
     if scope.pain_model is not None:
         off = [i for i in body if i.study.pain_model is not scope.pain_model]
-        if off and len(off) * 2 > total:
-            kinds = sorted({_PAIN_WORDS[i.study.pain_model] for i in off})
-            serious.append(f"{len(off)} of {total} {' or '.join(kinds)}; "
-                           f"the claim is about {scope.pain_model.value} pain")
+        facets.append(_Facet("pain model", off, " or ".join(sorted(
+            {_PAIN_WORDS[i.study.pain_model] for i in off})), _PAIN_WORDS[scope.pain_model],
+            none_matched=f"No counted study measured {_PAIN_WORDS[scope.pain_model]}."))
+    if scope.substances:
+        wanted = set(scope.substances)
+        off = [i for i in body if not wanted.intersection(i.study.substances)]
+        facets.append(_Facet("substance", off, "other substances", "/".join(scope.substances)))
+    if scope.regimen is not None:
+        off = [i for i in body if i.study.regimen is not scope.regimen]
+        facets.append(_Facet("regimen", off, "/".join(sorted(
+            {i.study.regimen.value if i.study.regimen else "not recorded" for i in off}))
+            + " dosing", f"{scope.regimen.value} dosing"))
+    if scope.co_intervention is not None:
+        off = [i for i in body if i.study.co_intervention is not scope.co_intervention]
+        facets.append(_Facet("co-intervention", off, "/".join(sorted(
+            {i.study.co_intervention.value if i.study.co_intervention else "not recorded"
+             for i in off})), f"{scope.co_intervention.value}"))
+    return facets
+
+
+def _indirectness(body: list[_Linked], scope: ClaimScope) -> tuple[int, str, list[str]]:
+    """The rating, its reason, and sentences for the statement (what no study tested)."""
+    if scope.is_empty:
+        return 0, ("not assessed: the claim states no scope (population, dose, pain model, "
+                   "substance, regimen, co-intervention) to compare the studies with"), []
+    facets = _facets(body, scope)
+    total = sum(item.weight for item in body)
+    serious: list[str] = []
+    very_serious = False
+    notes: list[str] = []
+    for facet in facets:
+        weight = sum(item.weight for item in facet.differs)
+        if not facet.differs:
+            continue
+        share = weight / total if total else 1.0
+        text = (f"{facet.name}: {_share(weight, total)} of the participants "
+                f"({len(facet.differs)} of {_plural(len(body), 'study')}) had {facet.what}; "
+                f"the claim is about {facet.wanted}")
+        if len(facet.differs) == len(body):
+            if facet.none_matched is not None:
+                notes.append(facet.none_matched)
+            if facet.very_serious_when_all:
+                very_serious = True
+                serious.append(text + " (very serious)")
+                continue
+        if share >= INDIRECT_SHARE:
+            serious.append(text)
+    assessed = ", ".join(f.name for f in facets)
     if not serious:
-        return 0, "not serious: the studies match the claim's population, dose and pain model"
-    levels = min(2, len(serious))
-    return -levels, ("very serious: " if levels == 2 else "serious: ") + "; ".join(serious)
+        return 0, f"not serious: the studies match the claim ({assessed})", []
+    levels = 2 if very_serious or len(serious) >= 2 else 1
+    return -levels, ("very serious: " if levels == 2 else "serious: ") + "; ".join(serious), notes
 
 
-def _imprecision(body: list[_Linked]) -> tuple[int, str]:
-    known = [i.study.n for i in body if i.study.n is not None]
-    unknown = len(body) - len(known)
-    total = sum(n for n in known if n is not None)
-    missing = f" ({unknown} with n not recorded)" if unknown else ""
-    if not known:
-        return -1, f"serious: no sample size recorded for {_plural(len(body), 'study')}"
-    if total < IMPRECISION_VERY_SERIOUS_BELOW:
-        return -2, (f"very serious: {total} participants in total{missing}, "
-                    f"fewer than {IMPRECISION_VERY_SERIOUS_BELOW}")
-    if total < IMPRECISION_SERIOUS_BELOW:
-        return -1, (f"serious: {total} participants in total{missing}, "
-                    f"fewer than {IMPRECISION_SERIOUS_BELOW}")
-    return 0, f"not serious: {total} participants in total{missing}"
+def _deciding(body: list[_Linked]) -> _Linked | None:
+    """The estimate that stands for the body: the only study, or the one that holds at least
+    half of the weight (painlit does not pool estimates)."""
+    if not body:
+        return None
+    top = max(body, key=lambda item: item.weight)
+    total = sum(item.weight for item in body)
+    if len(body) == 1 or (total and top.weight / total >= 0.5):
+        return top
+    return None
 
 
-def _ended(study: _Facts) -> date:
+def _interval_rating(item: _Linked) -> tuple[int, str] | None:
+    """Imprecision judged on one study's 95% interval (GRADE's CI approach), or None."""
+    effect = item.effect
+    scale = _scale(effect)
+    if effect is None or scale is None or effect.ci_low is None or effect.ci_high is None:
+        return None
+    low, high = effect.ci_low, effect.ci_high
+    shown = f"{item.study.id}'s {effect.estimate}"
+    includes_benefit = (scale.beyond(high, scale.benefit, True) if scale.higher_is_better
+                        else scale.beyond(low, scale.benefit, True))
+    includes_harm = (scale.beyond(low, scale.harm, False) if scale.higher_is_better
+                     else scale.beyond(high, scale.harm, False))
+    if includes_benefit and includes_harm:
+        return -2, (f"very serious: {shown} includes both an appreciable benefit and an "
+                    "appreciable harm")
+    if low <= scale.null <= high:
+        what = " and an appreciable benefit" if includes_benefit else ""
+        return -1, f"serious: {shown} includes no effect{what}"
+    return 0, f"{shown} excludes no effect"
+
+
+def _size_rating(participants: int, unknown: list[str]) -> tuple[int, str]:
+    missing = (f"; n not recorded for {', '.join(unknown)} (counted as the smallest)"
+               if unknown else "")
+    if participants < FAR_BELOW_OIS:
+        return -2, (f"very serious: {participants} participants, far below the optimal "
+                    f"information size (painlit: under {FAR_BELOW_OIS} of "
+                    f"{OPTIMAL_INFORMATION_SIZE}){missing}")
+    if participants < OPTIMAL_INFORMATION_SIZE:
+        return -1, (f"serious: {participants} participants, below the optimal information "
+                    f"size (painlit: {OPTIMAL_INFORMATION_SIZE}){missing}")
+    return 0, f"not serious: {participants} participants{missing}"
+
+
+def _imprecision(body: list[_Linked], unknown: list[str]) -> tuple[int, str]:
+    """The worse of the interval's and the information size's verdicts (GRADE guidance 34:
+    the interval first; the OIS when the interval excludes no effect)."""
+    if len(unknown) == len(body):
+        return -2, (f"very serious: no sample size recorded for {_plural(len(body), 'study')}; "
+                    "precision cannot be judged")
+    participants = sum(item.n or 0 for item in body)
+    size_change, size_reason = _size_rating(participants, unknown)
+    deciding = _deciding(body)
+    rated = _interval_rating(deciding) if deciding is not None else None
+    if rated is None:
+        nonsignificant = deciding is not None and deciding.effect is not None and (
+            _significant(deciding.effect) is False)
+        if nonsignificant and size_change == 0 and deciding is not None:
+            return -1, (f"serious: {deciding.study.id}'s result does not exclude no effect, and "
+                        f"no interval is recorded to judge it ({size_reason.split(': ', 1)[1]})")
+        if nonsignificant and deciding is not None:
+            return size_change, f"{size_reason}; {deciding.study.id}'s result does not " \
+                "exclude no effect"
+        basis = ("no 95% interval recorded" if deciding is not None
+                 else "no single study holds half the weight (painlit does not pool)")
+        return size_change, f"{size_reason} ({basis}: judged on the information size)"
+    interval_change, interval_reason = rated
+    if interval_change <= size_change:
+        return interval_change, interval_reason + f" ({size_reason.split(': ', 1)[1]})"
+    return size_change, f"{size_reason}; {interval_reason}"
+
+
+def _ended(registration: Registration | None, year: int) -> date:
     """When a registered trial ended, read generously: the last day of a partial date."""
-    registration = study.registration
-    value = str(study.year)
+    value = str(year)
     if registration is not None:
         value = registration.completion or registration.start or value
     year = int(value[:4])
@@ -301,32 +734,45 @@ def _years_between(earlier: date, later: date) -> int:
     return years
 
 
-def _publication_bias(registrations: list[_Facts], published_n: int,
+def _silent(study: _Facts, last_search: date) -> str | None:
+    """Why a registration is a publication-bias signal, or None when it is not."""
+    old = _years_between(_ended(study.registration, study.year),
+                         last_search) >= UNPUBLISHED_AFTER_YEARS
+    if not old:
+        return None
+    if study.status.is_unpublished_end:
+        return f"{study.id} ({study.status.value})"
+    if study.status is PublicationStatus.ONGOING and study.registration is not None and (
+            study.registration.completion is not None):
+        return (f"{study.id} (listed as ongoing {UNPUBLISHED_AFTER_YEARS}+ years past its "
+                "completion date: overdue, status unverified)")
+    return None
+
+
+def _publication_bias(registrations: list[_Facts], counted_keys: set[str], published_n: int,
                       last_search: date) -> tuple[int, str]:
-    silent = [
-        s for s in registrations
-        if s.status.is_unpublished_end
-        and _years_between(_ended(s), last_search) >= UNPUBLISHED_AFTER_YEARS
-    ]
+    own = [s for s in registrations if s.trial_key in counted_keys or s.registry in counted_keys]
+    others = [s for s in registrations if s not in own]
+    silent = [(s, why) for s in others if (why := _silent(s, last_search)) is not None]
+    counted_note = (f"; {', '.join(s.id for s in own)} reported in a counted paper"
+                    if own else "")
     if not silent:
         if registrations:
             return 0, (f"not detected: {_plural(len(registrations), 'linked registration')}, "
-                       "none ended long ago without results")
+                       f"none ended long ago without results{counted_note}")
         return 0, "not detected: no linked registration ended without results"
-    ids = ", ".join(s.id for s in silent)
-    unpublished_n = sum(
-        s.registration.enrolment for s in silent
-        if s.registration is not None and s.registration.enrolment
-    )
+    unpublished_n = sum(s.registration.enrolment for s, _ in silent
+                        if s.registration is not None and s.registration.enrolment)
     detail = (f"{_plural(len(silent), 'registered trial')} ended at least "
-              f"{UNPUBLISHED_AFTER_YEARS} years ago without results ({ids})")
+              f"{UNPUBLISHED_AFTER_YEARS} years before the last search without results: "
+              + "; ".join(why for _, why in silent) + counted_note)
     if unpublished_n > published_n:
         return -2, (f"very serious: {detail}; their {unpublished_n} registered participants "
                     f"outnumber the {published_n} published")
     return -1, f"serious: {detail}"
 
 
-# --- the body of evidence -------------------------------------------------------------------
+# --- the body of evidence -----------------------------------------------------------------------
 
 def _tier(study: _Facts) -> int:
     """0 for randomised human studies, 1 for other human studies, 2 for animal or cell."""
@@ -345,17 +791,17 @@ _TIER_START = (
 
 
 def _representatives(linked: list[_Linked]) -> tuple[list[_Linked], list[ContextItem]]:
-    """One paper per trial: the best-designed, largest, earliest paper stands for its trial."""
+    """One paper per study sample: the best-designed, largest, earliest paper stands for it."""
     groups: dict[str, list[_Linked]] = {}
     for item in linked:
         groups.setdefault(item.study.trial_key, []).append(item)
     chosen: list[_Linked] = []
     context: list[ContextItem] = []
     for items in groups.values():
-        best = min(items, key=lambda i: (_tier(i.study), -(i.study.n or 0), i.study.year))
+        best = min(items, key=lambda i: (_tier(i.study), -(i.n or 0), i.study.year))
         chosen.append(best)
         context.extend(
-            ContextItem(i.study.id, f"same trial as {best.study.id} "
+            ContextItem(i.study.id, f"same study sample as {best.study.id} "
                         f"({i.study.trial_key}); counted once")
             for i in items if i is not best
         )
@@ -366,28 +812,107 @@ def _curated(judgements: Iterable[Judgement], domain: Domain) -> Judgement | Non
     return next((j for j in judgements if j.domain is domain), None)
 
 
-def grade_claim(claim: Claim, corpus: Corpus) -> Grade:
-    """The GRADE certainty, verdict and hedged statement for one claim, with every step."""
-    linked: list[_Linked] = []
+@dataclass(frozen=True, slots=True)
+class _Sorted:
+    """A claim's links sorted once: evidence by outcome, and what never counts."""
+
+    linked: dict[str | None, list[tuple[_Facts, Stance]]]
+    registrations: list[_Facts]
+    context: list[ContextItem]
+
+
+def _sort_links(claim: Claim, corpus: Corpus) -> _Sorted:
+    linked: dict[str | None, list[tuple[_Facts, Stance]]] = {}
     registrations: list[_Facts] = []
     context: list[ContextItem] = []
+    seen: set[str] = set()
     for link in claim.evidence:
         study = _Facts(corpus.index, corpus.study_position[link.study])
+        first = study.id not in seen
+        seen.add(study.id)
         if study.design.is_review:
-            context.append(ContextItem(study.id, "review: context, not independent evidence"))
+            if first:
+                context.append(ContextItem(study.id, "review: context, not independent evidence"))
         elif study.design is StudyDesign.TRIAL_REGISTRATION:
-            registrations.append(study)
-            context.append(ContextItem(study.id, f"registered trial, {study.status.value}: "
-                                       "no results to count"))
+            if first:
+                registrations.append(study)
+                context.append(ContextItem(study.id, f"registered trial, {study.status.value}: "
+                                           "no results to count"))
         elif link.stance is Stance.CONTEXT:
-            context.append(ContextItem(study.id, "linked as context by the curator"))
+            if first:
+                context.append(ContextItem(study.id, "linked as context by the curator"))
         else:
-            linked.append(_Linked(study, link.stance))
+            linked.setdefault(link.outcome, []).append((study, link.stance))
+    return _Sorted(linked, registrations, context)
 
+
+def _claim_outcomes(claim: Claim) -> tuple[ClaimOutcome | None, ...]:
+    """The outcomes a claim is graded on; None stands for the claim's own outcome wording."""
+    return claim.outcomes or (None,)
+
+
+def grade_claim(claim: Claim, corpus: Corpus) -> Grade:
+    """The GRADE certainty, verdict and hedged statement for one claim, per outcome, with
+    every step."""
+    if claim.topic is ClaimTopic.GOOD_PRACTICE:
+        return _not_graded(claim)
+    links = _sort_links(claim, corpus)
+    rows = tuple(_grade_outcome(claim, corpus, wanted, links)
+                 for wanted in _claim_outcomes(claim))
+    critical = [row for row in rows if row.importance is Importance.CRITICAL] or list(rows)
+    deciding = min(critical, key=lambda row: int(row.certainty))
+    if len(rows) == 1:
+        statement = deciding.statement
+    else:
+        statement = hedged_statement(
+            claim, deciding.certainty, deciding.verdict, harm=deciding.harm,
+            notes=[f"The label is that of its least certain critical outcome, "
+                   f"{deciding.name.lower()}."])
+    counted = tuple(dict.fromkeys(s for row in rows for s in row.counted))
+    context: dict[str, ContextItem] = {}
+    for row in rows:
+        for item in row.context:
+            if item.study not in counted:
+                context.setdefault(item.study, item)
+    return Grade(
+        claim=claim.id, certainty=deciding.certainty, verdict=deciding.verdict,
+        statement=statement, steps=deciding.steps, counted=counted,
+        context=tuple(context.values()), supporting=deciding.supporting,
+        refuting=deciding.refuting, mixed=deciding.mixed,
+        participants=deciding.participants, inconclusive=deciding.inconclusive, outcomes=rows,
+    )
+
+
+def _outcome_facts(claim: Claim, corpus: Corpus, wanted: ClaimOutcome | None
+                   ) -> tuple[str | None, str, Importance, bool]:
+    if wanted is None:
+        return None, claim.outcome, Importance.CRITICAL, claim.topic is ClaimTopic.SAFETY
+    known = corpus.outcome_by_id.get(wanted.outcome)
+    name = known.name if known is not None else wanted.outcome
+    harm = known.harm if known is not None else claim.topic is ClaimTopic.SAFETY
+    return wanted.outcome, name, wanted.importance, harm
+
+
+def _grade_outcome(claim: Claim, corpus: Corpus, wanted: ClaimOutcome | None,
+                   links: _Sorted) -> OutcomeGrade:
+    outcome, name, importance, harm = _outcome_facts(claim, corpus, wanted)
+    context = list(links.context)
+    linked: list[_Linked] = []
+    for study, stance in links.linked.get(outcome, ()):
+        effect = study.effect(outcome) if outcome is not None else None
+        if outcome is not None and effect is None:
+            context.append(ContextItem(study.id, f"records no measurement of {name.lower()}; "
+                                       "not counted for it"))
+        else:
+            linked.append(_Linked(study, stance, effect))
     counted, duplicates = _representatives(linked)
     context.extend(duplicates)
+    counted_keys = {item.study.trial_key for item in counted} | {
+        item.study.registry for item in counted if item.study.registry}
+    wording = name.lower() if wanted is not None else None
     if not counted:
-        return _no_evidence(claim, corpus, registrations, context)
+        return _no_evidence(claim, corpus, outcome, name, importance, harm, wording,
+                            links.registrations, counted_keys, context)
 
     tiers = [_tier(item.study) for item in counted]
     tier = min(tiers)
@@ -397,17 +922,19 @@ def grade_claim(claim: Claim, corpus: Corpus) -> Grade:
                     f"{_TIER_START[tier][1]} evidence that decides the grade")
         for item, its_tier in zip(counted, tiers, strict=True) if its_tier != tier
     )
+    unknown = _weigh(body)
     start, kind = _TIER_START[tier]
     steps = [Step(None, 0, start, f"Started {start.label}: {_plural(len(body), kind + ' study')}"
                   + (" (animal and cell evidence is Very low at best)" if tier == 2 else ""))]
-    participants = sum(item.study.n or 0 for item in body)
+    participants = sum(item.n or 0 for item in body)
+    indirect_change, indirect_reason, notes = _indirectness(body, claim.scope)
     computed = {
         Domain.RISK_OF_BIAS: _risk_of_bias(body),
         Domain.INCONSISTENCY: _inconsistency(body),
-        Domain.INDIRECTNESS: _indirectness(body, claim.scope),
-        Domain.IMPRECISION: _imprecision(body),
-        Domain.PUBLICATION_BIAS: _publication_bias(registrations, participants,
-                                                   corpus.info.last_search),
+        Domain.INDIRECTNESS: (indirect_change, indirect_reason),
+        Domain.IMPRECISION: _imprecision(body, unknown),
+        Domain.PUBLICATION_BIAS: _publication_bias(links.registrations, counted_keys,
+                                                   participants, corpus.info.last_search),
     }
     # The running total is kept unfloored, so an upgrade cannot win back levels that the
     # Very low floor absorbed; each step shows the floored level a reader would see.
@@ -427,16 +954,42 @@ def grade_claim(claim: Claim, corpus: Corpus) -> Grade:
         steps.append(Step(Domain.UPGRADE, upgrade.levels, _bounded(raw), upgrade.reason, True))
     level = _bounded(raw)
 
-    supporting = _count(body, Stance.SUPPORTS)
-    refuting = _count(body, Stance.REFUTES)
-    mixed = _count(body, Stance.MIXED)
-    verdict = _verdict(level, supporting, refuting, mixed)
-    return Grade(
-        claim=claim.id, certainty=level, verdict=verdict,
-        statement=hedged_statement(claim, level, verdict), steps=tuple(steps),
+    verdict = _verdict(level, body)
+    deciding = _deciding(body)
+    little = verdict is Verdict.REFUTED and deciding is not None and _little_difference(deciding)
+    if deciding is not None and deciding.effect is not None and (
+            deciding.effect.value is not None) and level > Certainty.VERY_LOW:
+        size = _magnitude(deciding.effect)
+        notes = [*notes, f"Effect as reported{' (' + size + ')' if size else ''}: "
+                 f"{deciding.effect.estimate}, {deciding.study.id}."]
+    found_harm = harm and any(item.stance is Stance.SUPPORTS for item in body)
+    statement = hedged_statement(claim, level, verdict, outcome=wording, little_difference=little,
+                                 harm=harm and not found_harm, notes=notes)
+    return OutcomeGrade(
+        outcome=outcome, name=name, importance=importance, harm=harm, certainty=level,
+        verdict=verdict, statement=statement, steps=tuple(steps),
         counted=tuple(item.study.id for item in body), context=tuple(context),
-        supporting=supporting, refuting=refuting, mixed=mixed, participants=participants,
+        estimates=tuple(Estimate(item.study.id, item.effect, item.n, item.stance)
+                        for item in body),
+        supporting=_count(body, Stance.SUPPORTS), refuting=_count(body, Stance.REFUTES),
+        inconclusive=_count(body, Stance.INCONCLUSIVE), mixed=_count(body, Stance.MIXED),
+        participants=participants,
     )
+
+
+def _count(body: list[_Linked], stance: Stance) -> int:
+    return sum(1 for item in body if item.stance is stance)
+
+
+def _little_difference(item: _Linked) -> bool:
+    """Whether the study's 95% interval lies between appreciable harm and appreciable benefit:
+    an estimate that supports "little to no difference"."""
+    effect, scale = item.effect, _scale(item.effect)
+    if (effect is None or scale is None or effect.ci_low is None or effect.ci_high is None
+            or scale.benefit is None or scale.harm is None):
+        return False
+    low, high = sorted((scale.benefit, scale.harm))
+    return low < effect.ci_low and effect.ci_high < high
 
 
 def _bounded(raw: int) -> Certainty:
@@ -447,36 +1000,60 @@ def _bounded(raw: int) -> Certainty:
 _LEVELS = {int(level): level for level in Certainty}
 
 
-def _verdict(level: Certainty, supporting: int, refuting: int, mixed: int) -> Verdict:
+def _verdict(level: Certainty, body: list[_Linked]) -> Verdict:
+    """Weighed: the stance holding most of the weight, 'mixed' when both sides carry weight
+    (the minority at least MINORITY_SERIOUS), 'insufficient' at Very low or when the results
+    are mostly inconclusive."""
     if level <= Certainty.VERY_LOW:
         return Verdict.INSUFFICIENT
-    if supporting and refuting:
+    weights = {stance: sum(i.weight for i in body if i.stance is stance) for stance in Stance}
+    supports, refutes = weights[Stance.SUPPORTS], weights[Stance.REFUTES]
+    if supports and refutes and min(supports, refutes) / (supports + refutes) >= (
+            MINORITY_SERIOUS):
         return Verdict.MIXED
-    if supporting and supporting >= mixed:
-        return Verdict.SUPPORTED
-    if refuting and refuting >= mixed:
-        return Verdict.REFUTED
-    return Verdict.MIXED
+    leading = max((Stance.SUPPORTS, Stance.REFUTES, Stance.INCONCLUSIVE, Stance.MIXED),
+                  key=lambda stance: weights[stance])
+    return {Stance.SUPPORTS: Verdict.SUPPORTED, Stance.REFUTES: Verdict.REFUTED,
+            Stance.INCONCLUSIVE: Verdict.INSUFFICIENT}.get(leading, Verdict.MIXED)
 
 
-def _no_evidence(claim: Claim, corpus: Corpus, registrations: list[_Facts],
-                 context: list[ContextItem]) -> Grade:
+def _no_evidence(claim: Claim, corpus: Corpus, outcome: str | None, name: str,
+                 importance: Importance, harm: bool, wording: str | None,
+                 registrations: list[_Facts], counted_keys: set[str],
+                 context: list[ContextItem]) -> OutcomeGrade:
     if context:
         reason = ("No primary study counts: only " +
-                  ", ".join(sorted({item.reason.split(':')[0] for item in context})) +
-                  " linked")
+                  ", ".join(sorted({item.reason.split(':')[0].split(';')[0]
+                                    for item in context})) + " linked")
     else:
         reason = "No study in the corpus addresses this claim"
     steps = [Step(None, 0, Certainty.NO_EVIDENCE, reason)]
-    change, bias = _publication_bias(registrations, 0, corpus.info.last_search)
+    change, bias = _publication_bias(registrations, counted_keys, 0, corpus.info.last_search)
     if change:
         steps.append(Step(Domain.PUBLICATION_BIAS, 0, Certainty.NO_EVIDENCE,
                           bias + " (noted; there is no evidence to rate down)"))
+    return OutcomeGrade(
+        outcome=outcome, name=name, importance=importance, harm=harm,
+        certainty=Certainty.NO_EVIDENCE, verdict=Verdict.INSUFFICIENT,
+        statement=hedged_statement(claim, Certainty.NO_EVIDENCE, Verdict.INSUFFICIENT,
+                                   outcome=wording, harm=harm),
+        steps=tuple(steps), counted=(), context=tuple(context), estimates=(), supporting=0,
+        refuting=0, inconclusive=0, mixed=0, participants=0,
+    )
+
+
+def _not_graded(claim: Claim) -> Grade:
+    step = Step(None, 0, Certainty.NO_EVIDENCE,
+                "Not graded: a good practice statement (a recommendation whose opposite no one "
+                "would defend) is not rated for certainty; its links are shown as context")
+    context = tuple(dict.fromkeys(
+        ContextItem(link.study, "linked to a good practice statement: context")
+        for link in claim.evidence))
     return Grade(
-        claim=claim.id, certainty=Certainty.NO_EVIDENCE, verdict=Verdict.INSUFFICIENT,
-        statement=hedged_statement(claim, Certainty.NO_EVIDENCE, Verdict.INSUFFICIENT),
-        steps=tuple(steps), counted=(), context=tuple(context), supporting=0, refuting=0,
-        mixed=0, participants=0,
+        claim=claim.id, certainty=Certainty.NO_EVIDENCE, verdict=Verdict.NOT_GRADED,
+        statement=hedged_statement(claim, Certainty.NO_EVIDENCE, Verdict.NOT_GRADED),
+        steps=(step,), counted=(), context=context, supporting=0, refuting=0, mixed=0,
+        participants=0,
     )
 
 
@@ -580,17 +1157,78 @@ def _slice_levels(bounds: tuple[int, int]) -> list[tuple[Certainty, Verdict]]:
 
 
 def curation_warnings(corpus: Corpus) -> list[Problem]:
-    """Warnings where a curated overall certainty disagrees with the computed one."""
+    """Warnings where the curation and the grading disagree: a curated overall certainty that
+    differs from the computed one, a stance the recorded effect does not bear out, a link to
+    a study that never measured the outcome, an efficacy claim with no scope."""
     warnings = []
+    directions: dict[str, Direction] = {}
     for claim in corpus.claims:
+        def warn(message: str, hint: str, claim: Claim = claim, field: str = "evidence"
+                 ) -> None:
+            warnings.append(Problem(corpus.path, claim.line, 1, claim.id, field, message, hint,
+                                    Severity.WARNING))
+
+        if claim.topic is ClaimTopic.EFFICACY and claim.scope.is_empty:
+            warn("an efficacy claim without scope: indirectness cannot be assessed",
+                 "add scope: {population: ..., dose: ..., pain_model: ...}", field="scope")
+        for index, link in enumerate(claim.evidence):
+            if link.study not in directions:
+                directions[link.study] = corpus.study_by_id[link.study].direction
+            for message, hint in _link_problems(corpus, link, directions[link.study],
+                                                claim.outcomes != ()):
+                warn(f"{link.study}: {message}", hint, field=f"evidence[{index}]")
         if claim.certainty is None:
             continue
         grade = grade_claim(claim, corpus)
         if grade.certainty is not claim.certainty:
-            warnings.append(Problem(
-                corpus.path, claim.line, 1, claim.id, "certainty",
-                f"curated certainty {claim.certainty.label} differs from the computed "
-                f"{grade.certainty.label}",
-                "check the judgements or update the curated label", Severity.WARNING,
-            ))
+            warn(f"curated certainty {claim.certainty.label} differs from the computed "
+                 f"{grade.certainty.label}", "check the judgements or update the curated label",
+                 field="certainty")
     return warnings
+
+
+def _link_problems(corpus: Corpus, link: Evidence, direction: Direction, by_outcome: bool
+                   ) -> list[tuple[str, str]]:
+    """What is wrong with one evidence link, as (message, hint) pairs."""
+    study = _Facts(corpus.index, corpus.study_position[link.study])
+    stance, outcome = link.stance, link.outcome
+    if stance is Stance.CONTEXT or not study.design.is_primary:
+        return []
+    problems = []
+    effect = study.effect(outcome) if outcome is not None else None
+    if by_outcome and outcome is not None and effect is None:
+        problems.append((f"linked for {outcome}, but the study records no measurement of it, "
+                         "so it is not counted",
+                         "add the outcome to the study's outcomes (with no value if the "
+                         "paper reports none), or link it as context"))
+    harm = outcome is not None and (known := corpus.outcome_by_id.get(outcome)) is not None \
+        and known.harm
+    if not harm and stance is Stance.SUPPORTS and direction is Direction.NO_EFFECT:
+        problems.append(("'supports', but the study's direction is no-effect",
+                         "check the stance or the study's direction"))
+    if not harm and stance is Stance.REFUTES and direction is Direction.BENEFIT:
+        problems.append(("'refutes', but the study's direction is benefit",
+                         "check the stance or the study's direction"))
+    if effect is None:
+        return problems
+    if stance is Stance.REFUTES and not _excludes_benefit(effect, study.n):
+        problems.append(("'refutes' needs an estimate that excludes a meaningful benefit, or "
+                         "an adequately powered null result "
+                         f"({OPTIMAL_INFORMATION_SIZE}+ analysed); recorded: {effect.estimate}",
+                         "a non-significant result with a wide interval is 'inconclusive'"))
+    if stance is Stance.SUPPORTS and _significant(effect) is False:
+        problems.append((f"'supports', but the recorded effect does not exclude no effect "
+                         f"({effect.estimate})", "a non-significant result is 'inconclusive'"))
+    return problems
+
+
+def _excludes_benefit(effect: Effect, study_n: int | None) -> bool:
+    """Whether a result can refute a benefit: its interval excludes an appreciable benefit,
+    or it is a null result in at least the optimal information size."""
+    scale = _scale(effect)
+    if (scale is not None and scale.benefit is not None and effect.ci_low is not None
+            and effect.ci_high is not None):
+        edge = effect.ci_high if scale.higher_is_better else effect.ci_low
+        return not scale.beyond(edge, scale.benefit, True)
+    n = effect.n or study_n or 0
+    return _significant(effect) is False and n >= OPTIMAL_INFORMATION_SIZE

@@ -23,10 +23,13 @@ import yaml
 
 from painlit.errors import CorpusError, Problem, Severity, closest
 from painlit.model import (
+    Better,
     Certainty,
     Claim,
+    ClaimOutcome,
     ClaimScope,
     ClaimTopic,
+    CoIntervention,
     Condition,
     Corpus,
     CorpusIndex,
@@ -35,14 +38,20 @@ from painlit.model import (
     Domain,
     Dose,
     DoseCategory,
+    Effect,
     Evidence,
+    Importance,
     Judgement,
+    Measure,
     Mechanism,
+    Outcome,
     PainModel,
     Picked,
     Population,
     PublicationStatus,
+    Regimen,
     Registration,
+    Result,
     RiskOfBias,
     Source,
     Stance,
@@ -72,7 +81,8 @@ ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 DOI_PATTERN = re.compile(r"^10\.\d{4,9}/\S+$")
 PMID_PATTERN = re.compile(r"^[1-9]\d{0,8}$")
 MESH_PATTERN = re.compile(r"^D\d{6}(\d{3})?$")
-EFFECT_PATTERN = re.compile(r"^[a-z]+$")
+#: A verb in its base form, maybe with the words it needs: "reduce", "be associated with".
+EFFECT_PATTERN = re.compile(r"^[a-z]+( [a-z]+){0,3}$")
 PARTIAL_DATE_PATTERN = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 REGISTRY_PATTERNS = {
     "ClinicalTrials.gov (NCT + 8 digits)": re.compile(r"^NCT\d{8}$"),
@@ -92,7 +102,10 @@ JUDGEMENT_LEVELS: dict[Domain, tuple[int, ...]] = {
     domain: (1, 2) if domain is Domain.UPGRADE else (0, -1, -2) for domain in Domain
 }
 
-SECTIONS = ("corpus", "conditions", "mechanisms", "substances", "sources", "studies", "claims")
+SECTIONS = ("corpus", "conditions", "mechanisms", "substances", "sources", "outcomes", "studies",
+            "claims")
+#: The short sections: every id in them is known before the long sections are read.
+SMALL_SECTIONS = ("conditions", "mechanisms", "substances", "sources", "outcomes")
 
 
 def _describe(node: yaml.Node) -> str:
@@ -304,6 +317,46 @@ class _Fields:
                           f"expected {minimum}..{maximum}")
             return None
         return value
+
+    def number(self, key: str, *, positive: bool = False) -> float | None:
+        """A number as reported (whole or decimal); never NaN or infinite."""
+        node = self._get(key, False)
+        return None if node is None else self._number(node, key, positive)
+
+    def _number(self, node: yaml.Node, key: str, positive: bool = False) -> float | None:
+        value = self._scalar(node, key)
+        if value is _INVALID:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            self._problem(node, key, f"expected a number, found {_describe(node)}",
+                          "write the number as reported, e.g. -0.69")
+            return None
+        number = float(value)
+        if number != number or number in (float("inf"), float("-inf")) or (
+                positive and number <= 0):
+            self._problem(node, key, f"'{node.value}' is not a usable number")
+            return None
+        return number
+
+    def interval(self, key: str) -> tuple[float, float] | None:
+        """A 95% confidence interval written [low, high]."""
+        node = self._get(key, False)
+        if node is None:
+            return None
+        hint = "write the bounds as reported, e.g. [0.12, 1.4]"
+        if not isinstance(node, yaml.SequenceNode) or len(node.value) != 2:
+            self._problem(node, key, "expected two numbers [low, high]", hint)
+            return None
+        bounds = []
+        for index, item in enumerate(node.value):
+            bound = self._number(item, f"{key}[{index}]")
+            if bound is None:
+                return None
+            bounds.append(bound)
+        if bounds[0] > bounds[1]:
+            self._problem(node, key, "the lower bound is above the upper bound", hint)
+            return None
+        return bounds[0], bounds[1]
 
     def boolean(self, key: str) -> bool | None:
         node = self._get(key, False)
@@ -531,22 +584,27 @@ _CONDITION_KEYS = ("id", "name", "aliases", "mesh", "parent", "description")
 _MECHANISM_KEYS = ("id", "name", "description", "aliases")
 _SUBSTANCE_KEYS = ("id", "name", "aliases")
 _SOURCE_KEYS = ("id", "title", "kind", "year", "url", "note")
+_OUTCOME_KEYS = ("id", "name", "harm", "description")
 _STUDY_KEYS = (
-    "id", "title", "authors", "year", "journal", "doi", "pmid", "registry", "url", "design",
-    "population", "n", "substances", "dose", "conditions", "mechanisms", "pain_model",
-    "outcome", "finding", "direction", "risk_of_bias", "bias_note", "status", "registration",
-    "unverified",
+    "id", "title", "authors", "year", "journal", "doi", "pmid", "registry", "trial", "url",
+    "design", "population", "n", "substances", "dose", "regimen", "co_intervention",
+    "conditions", "mechanisms", "pain_model", "outcome", "finding", "direction", "outcomes",
+    "risk_of_bias", "bias_note", "status", "registration", "unverified",
 )
+_EFFECT_KEYS = ("outcome", "measured", "comparator", "time_point", "measure", "value", "ci", "p",
+                "better", "n", "mid", "result", "note")
 _DOSE_KEYS = ("category", "reported")
 _REGISTRATION_KEYS = (
     "status", "start", "completion", "enrolment", "enrolment_type", "results_posted", "sponsor",
 )
 _CLAIM_KEYS = (
     "id", "statement", "quote", "intervention", "effect", "outcome", "topic", "scope",
-    "sources", "conditions", "mechanisms", "evidence", "judgements", "certainty", "notes",
+    "outcomes", "sources", "conditions", "mechanisms", "evidence", "judgements", "certainty",
+    "notes",
 )
-_SCOPE_KEYS = ("population", "dose", "pain_model")
-_EVIDENCE_KEYS = ("study", "stance", "note")
+_SCOPE_KEYS = ("population", "dose", "pain_model", "substances", "regimen", "co_intervention")
+_CLAIM_OUTCOME_KEYS = ("outcome", "importance")
+_EVIDENCE_KEYS = ("study", "outcome", "stance", "note")
 _JUDGEMENT_KEYS = ("levels", "reason")
 _JUDGEMENTS_KEYS = tuple(domain.value for domain in Domain)
 
@@ -683,6 +741,50 @@ def _read_source(fields: _Fields, record_id: str) -> Source | None:
     return Source(record_id, title, kind, year, url, note)
 
 
+def _read_outcome(fields: _Fields, record_id: str) -> Outcome | None:
+    name = fields.text("name", required=True)
+    harm = fields.boolean("harm")
+    description = fields.text("description")
+    return Outcome(record_id, name, bool(harm), description) if name is not None else None
+
+
+def _read_effects(fields: _Fields) -> tuple[Effect, ...]:
+    """A study's measured outcomes, each with its effect as reported."""
+    effects = []
+    for index, node in fields.items("outcomes"):
+        item = _Fields(fields.ctx, node, fields.record, _EFFECT_KEYS, f"outcomes[{index}].")
+        outcome = item.reference("outcome", "outcomes", required=True)
+        measured = item.text("measured", required=True)
+        comparator = item.text("comparator")
+        time_point = item.text("time_point")
+        measure = item.choice("measure", Measure)
+        value = item.number("value")
+        ci = item.interval("ci")
+        p = item.identifier("p")
+        better = item.choice("better", Better)
+        n = item.integer("n", minimum=1, maximum=MAX_N, what="sample size")
+        mid = item.number("mid", positive=True)
+        result = item.choice("result", Result)
+        note = item.text("note")
+        if measure is None and (value is not None or ci is not None):
+            item._problem(item.node_of("value") or item.node_of("ci"), "measure",
+                          "a reported value needs its measure",
+                          "e.g. measure: cohens-d (docs/curation.md lists them)")
+        comparative = measure is not None and (
+            measure.is_standardised or measure.is_ratio or measure.is_difference)
+        if comparative and value is not None and better is None and not item.present("better"):
+            item._problem(item.node_of("value"), "better",
+                          "say which direction of the value favours the intervention",
+                          "better: lower (e.g. fewer attacks) or better: higher")
+        if ci is not None and value is not None and not ci[0] <= value <= ci[1]:
+            item._problem(item.node_of("ci"), "ci", "the value lies outside its interval")
+        if outcome is not None and measured is not None:
+            effects.append(Effect(
+                outcome, measured, comparator, time_point, measure, value,
+                ci[0] if ci else None, ci[1] if ci else None, p, better, n, mid, result, note))
+    return tuple(effects)
+
+
 def _read_registry(fields: _Fields) -> str | None:
     value = fields.text("registry")
     if value is None:
@@ -750,6 +852,7 @@ def _read_study(fields: _Fields, record_id: str) -> Study | None:
     doi = _read_doi(fields)
     pmid = _read_pmid(fields)
     registry = _read_registry(fields)
+    trial = fields.text("trial")
     url = _url(fields)
     design = fields.choice("design", StudyDesign, required=True)
     population = fields.choice("population", Population, required=True)
@@ -760,12 +863,15 @@ def _read_study(fields: _Fields, record_id: str) -> Study | None:
     if dose_fields is not None:
         dose_category = dose_fields.choice("category", DoseCategory, required=True)
         dose_reported = dose_fields.text("reported")
+    regimen = fields.choice("regimen", Regimen)
+    co_intervention = fields.choice("co_intervention", CoIntervention)
     conditions = fields.references("conditions", "conditions")
     mechanisms = fields.references("mechanisms", "mechanisms")
     pain_model = fields.choice("pain_model", PainModel) or PainModel.NONE
     outcome = fields.text("outcome")
     finding = fields.text("finding")
     direction = fields.choice("direction", Direction) or Direction.NOT_APPLICABLE
+    effects = _read_effects(fields)
     risk_of_bias = fields.choice("risk_of_bias", RiskOfBias) or RiskOfBias.NOT_ASSESSED
     bias_note = fields.text("bias_note")
     status = fields.choice("status", PublicationStatus, required=True)
@@ -803,25 +909,58 @@ def _read_study(fields: _Fields, record_id: str) -> Study | None:
         substances=substances, conditions=conditions, mechanisms=mechanisms,
         pain_model=pain_model, outcome=outcome, finding=finding, direction=direction,
         risk_of_bias=risk_of_bias, bias_note=bias_note, registration=registration,
-        unverified=unverified, line=fields.ctx.position(fields.node)[0],
+        unverified=unverified, trial=trial, regimen=regimen, co_intervention=co_intervention,
+        outcomes=effects, line=fields.ctx.position(fields.node)[0],
     )
 
 
-def _read_evidence(fields: _Fields) -> tuple[Evidence, ...]:
+def _read_claim_outcomes(fields: _Fields) -> tuple[ClaimOutcome, ...]:
+    outcomes: list[ClaimOutcome] = []
+    for index, node in fields.items("outcomes"):
+        item = _Fields(fields.ctx, node, fields.record, _CLAIM_OUTCOME_KEYS,
+                       f"outcomes[{index}].")
+        outcome = item.reference("outcome", "outcomes", required=True)
+        importance = item.choice("importance", Importance) or Importance.CRITICAL
+        if outcome is not None and any(o.outcome == outcome for o in outcomes):
+            item._problem(item.node_of("outcome"), "outcome", f"'{outcome}' is listed twice")
+        elif outcome is not None:
+            outcomes.append(ClaimOutcome(outcome, importance))
+    return tuple(outcomes)
+
+
+def _read_evidence(fields: _Fields, outcomes: tuple[ClaimOutcome, ...]) -> tuple[Evidence, ...]:
+    """The claim's evidence links; with one claim outcome, a link without one is about it."""
     evidence: list[Evidence] = []
-    seen: set[str] = set()
+    seen: set[tuple[str, str | None]] = set()
+    names = [o.outcome for o in outcomes]
     for index, node in fields.items("evidence"):
         item = _Fields(fields.ctx, node, fields.record, _EVIDENCE_KEYS, f"evidence[{index}].")
         study = item.reference("study", "studies", required=True)
+        outcome = item.text("outcome")
         stance = item.choice("stance", Stance, required=True)
         note = item.text("note", required=True)
-        if study is not None and study in seen:
-            item._problem(item.node_of("study"), "study", f"'{study}' is linked twice")
+        if outcome is not None and outcome not in names:
+            item._problem(item.node_of("outcome"), "outcome",
+                          f"'{outcome}' is not one of the claim's outcomes"
+                          if names else "the claim lists no outcomes",
+                          _did_you_mean(outcome, names) if names else "add it to `outcomes`")
+            continue
+        if outcome is None and len(names) == 1:
+            outcome = names[0]
+        elif (outcome is None and len(names) > 1 and stance is not None
+              and stance is not Stance.CONTEXT):
+            item._problem(item.node_of("study"), "outcome",
+                          "the claim has several outcomes: name the one this study bears on",
+                          "one of " + ", ".join(names))
+            continue
+        if study is not None and (study, outcome) in seen:
+            item._problem(item.node_of("study"), "study", f"'{study}' is linked twice" + (
+                f" for {outcome}" if outcome else ""))
             continue
         if study is not None:
-            seen.add(study)
+            seen.add((study, outcome))
         if study is not None and stance is not None and note is not None:
-            evidence.append(Evidence(study, stance, note))
+            evidence.append(Evidence(study, stance, note, outcome))
     return tuple(evidence)
 
 
@@ -866,11 +1005,15 @@ def _read_claim(fields: _Fields, record_id: str) -> Claim | None:
             scope_fields.choice("population", Population),
             scope_fields.choice("dose", DoseCategory),
             scope_fields.choice("pain_model", PainModel),
+            scope_fields.references("substances", "substances"),
+            scope_fields.choice("regimen", Regimen),
+            scope_fields.choice("co_intervention", CoIntervention),
         )
+    outcomes = _read_claim_outcomes(fields)
     sources = fields.references("sources", "sources")
     conditions = fields.references("conditions", "conditions")
     mechanisms = fields.references("mechanisms", "mechanisms")
-    evidence = _read_evidence(fields)
+    evidence = _read_evidence(fields, outcomes)
     judgements = _read_judgements(fields)
     certainty = None
     certainty_text = fields.text("certainty")
@@ -889,7 +1032,7 @@ def _read_claim(fields: _Fields, record_id: str) -> Claim | None:
         id=record_id, statement=statement, intervention=intervention, effect=effect,
         outcome=outcome, topic=topic, scope=scope, sources=sources, quote=quote,
         conditions=conditions, mechanisms=mechanisms, evidence=evidence,
-        judgements=judgements, certainty=certainty, notes=notes,
+        judgements=judgements, certainty=certainty, notes=notes, outcomes=outcomes,
         line=fields.ctx.position(fields.node)[0],
     )
 
@@ -1026,7 +1169,7 @@ def _check_split(cut: Split, raw: bytes, shown: str) -> tuple[Corpus | None, lis
     # The parts check their references to these sections themselves (only the studies that
     # claims cite are in other parts).
     small = {section: [_id_of(node) for node in _section_nodes(root, section)]
-             for section in ("conditions", "mechanisms", "substances", "sources")}
+             for section in SMALL_SECTIONS}
     merged = _PartsRead()
     # Claims first: they hold more, smaller values than studies, so a part of them takes
     # longer to read than a part of studies of the same size; started last, it would leave
@@ -1116,6 +1259,7 @@ def _check_root(root_node: yaml.Node, shown: str, parts: _PartsRead | None
     mechanisms = _read_section(ctx, root, "mechanisms", _MECHANISM_KEYS, _read_mechanism)
     substances = _read_section(ctx, root, "substances", _SUBSTANCE_KEYS, _read_substance)
     sources = _read_section(ctx, root, "sources", _SOURCE_KEYS, _read_source)
+    outcomes = _read_section(ctx, root, "outcomes", _OUTCOME_KEYS, _read_outcome)
     studies, study_index, study_places = _long_section(ctx, root, parts, "studies",
                                                        _STUDY_KEYS, _read_study)
     claims, claim_index, _ = _long_section(ctx, root, parts, "claims", _CLAIM_KEYS, _read_claim)
@@ -1123,7 +1267,7 @@ def _check_root(root_node: yaml.Node, shown: str, parts: _PartsRead | None
     all_ids = {
         section: parts.ids[section] if parts is not None and section in parts.ids else
         [_id_of(node) for node in _section_nodes(root, section)]
-        for section in ("conditions", "mechanisms", "substances", "sources", "studies")
+        for section in (*SMALL_SECTIONS, "studies")
     }
     _check_references(ctx, all_ids)
     _check_condition_tree(ctx, conditions)
@@ -1142,6 +1286,7 @@ def _check_root(root_node: yaml.Node, shown: str, parts: _PartsRead | None
         studies=studies,
         claims=claims,
         path=shown,
+        outcomes=tuple(record for record, _ in outcomes),
         prebuilt_index=CorpusIndex.joined([study_index, claim_index]),
     )
     return corpus, ctx.problems

@@ -118,8 +118,13 @@ class PublicationStatus(StrEnum):
 
 
 class Stance(StrEnum):
+    """What a study's result says about a claim as worded. `refutes` needs an estimate that
+    excludes a meaningful benefit (or an adequately powered null result); a non-significant
+    result with a wide interval is `inconclusive`, never a refutation."""
+
     SUPPORTS = "supports"
     REFUTES = "refutes"
+    INCONCLUSIVE = "inconclusive"
     MIXED = "mixed"
     CONTEXT = "context"
 
@@ -128,6 +133,88 @@ class ClaimTopic(StrEnum):
     EFFICACY = "efficacy"
     MECHANISM = "mechanism"
     SAFETY = "safety"
+    #: A recommendation (GRADE's "good practice statement"): shown, never graded.
+    GOOD_PRACTICE = "good-practice"
+
+
+class Regimen(StrEnum):
+    SINGLE = "single"
+    REPEATED = "repeated"
+
+
+class CoIntervention(StrEnum):
+    NONE = "none"
+    PSYCHOTHERAPY = "psychotherapy"
+
+
+class Importance(StrEnum):
+    CRITICAL = "critical"
+    IMPORTANT = "important"
+
+
+class Better(StrEnum):
+    """Which direction of an effect's value favours the intervention."""
+
+    LOWER = "lower"
+    HIGHER = "higher"
+
+
+class Result(StrEnum):
+    """What a study's own statistics show for one outcome."""
+
+    BENEFIT = "benefit"
+    NO_DIFFERENCE = "no-difference"
+    HARM = "harm"
+    MIXED = "mixed"
+    UNCLEAR = "unclear"
+
+
+class Measure(StrEnum):
+    """How an effect is expressed, as the paper reports it (painlit never computes one)."""
+
+    MEAN_DIFFERENCE = "mean-difference"
+    SMD = "smd"
+    COHENS_D = "cohens-d"
+    HEDGES_G = "hedges-g"
+    WITHIN_GROUP_D = "within-group-d"
+    PERCENT_CHANGE = "percent-change"
+    RISK_RATIO = "risk-ratio"
+    ODDS_RATIO = "odds-ratio"
+    HAZARD_RATIO = "hazard-ratio"
+    RISK_DIFFERENCE = "risk-difference"
+    RESPONDERS = "responders"
+    CORRELATION = "correlation"
+    OTHER = "other"
+
+    @property
+    def is_standardised(self) -> bool:
+        return self in _STANDARDISED
+
+    @property
+    def is_ratio(self) -> bool:
+        return self in _RATIOS
+
+    @property
+    def is_difference(self) -> bool:
+        return self in _DIFFERENCES
+
+    @property
+    def short(self) -> str:
+        return _MEASURE_SHORT.get(self, self.value)
+
+
+_STANDARDISED = frozenset({Measure.SMD, Measure.COHENS_D, Measure.HEDGES_G,
+                           Measure.WITHIN_GROUP_D})
+_RATIOS = frozenset({Measure.RISK_RATIO, Measure.ODDS_RATIO, Measure.HAZARD_RATIO})
+_DIFFERENCES = frozenset({Measure.MEAN_DIFFERENCE, Measure.PERCENT_CHANGE,
+                          Measure.RISK_DIFFERENCE})
+_MEASURE_SHORT = {
+    Measure.MEAN_DIFFERENCE: "MD", Measure.SMD: "SMD", Measure.COHENS_D: "d",
+    Measure.HEDGES_G: "g", Measure.WITHIN_GROUP_D: "within-group d",
+    Measure.PERCENT_CHANGE: "% change", Measure.RISK_RATIO: "RR", Measure.ODDS_RATIO: "OR",
+    Measure.HAZARD_RATIO: "HR", Measure.RISK_DIFFERENCE: "RD",
+    Measure.RESPONDERS: "responders %", Measure.CORRELATION: "r",
+}
 
 
 class Domain(StrEnum):
@@ -224,6 +311,60 @@ class Source:
 
 
 @dataclass(frozen=True, slots=True)
+class Outcome:
+    """An outcome a claim can be about and a study can measure (pain, sleep, seizures...)."""
+
+    id: str
+    name: str
+    harm: bool = False
+    description: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Effect:
+    """One outcome a study measured, with its effect exactly as the paper reports it; a field
+    left None was not reported."""
+
+    outcome: str
+    measured: str
+    comparator: str | None = None
+    time_point: str | None = None
+    measure: Measure | None = None
+    value: float | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    p: str | None = None
+    better: Better | None = None
+    n: int | None = None
+    mid: float | None = None
+    result: Result | None = None
+    note: str | None = None
+
+    @property
+    def estimate(self) -> str:
+        """The effect as reported, in one line: 'd = 0.69 (p = 0.25)', or 'not reported'."""
+        parts = []
+        if self.measure is not None and self.value is not None:
+            parts.append(f"{self.measure.short} = {number(self.value)}")
+        elif self.measure is not None:
+            parts.append(f"{self.measure.short}: value not reported")
+        if self.ci_low is not None and self.ci_high is not None:
+            parts.append(f"95% CI {number(self.ci_low)} to {number(self.ci_high)}")
+        if self.p is not None:
+            p = self.p.strip()
+            parts.append(f"p {p}" if p[:1] in "<>=≤≥" else f"p = {p}")
+        if not parts:
+            return "effect not reported"
+        head, *rest = parts
+        return head + (f" ({'; '.join(rest)})" if rest else "")
+
+
+def number(value: float) -> str:
+    """A number without a trailing .0: 14.0 -> "14", -0.25 -> "-0.25"."""
+    return f"{value:g}" if abs(value) < 1e6 else f"{value:.6g}"
+
+
+@dataclass(frozen=True, slots=True)
 class Dose:
     category: DoseCategory
     reported: str | None = None
@@ -269,6 +410,11 @@ class Study:
     bias_note: str | None = None
     registration: Registration | None = None
     unverified: tuple[str, ...] = ()
+    #: Papers of one study sample share a trial key, so they count once.
+    trial: str | None = None
+    regimen: Regimen | None = None
+    co_intervention: CoIntervention | None = None
+    outcomes: tuple[Effect, ...] = ()
     line: int = 0
 
     @property
@@ -277,12 +423,13 @@ class Study:
 
     @property
     def trial_key(self) -> str:
-        return trial_key(self.registry, self.id)
+        return trial_key(self.trial, self.registry, self.id)
 
 
-def trial_key(registry: str | None, study_id: str) -> str:
-    """Papers of one registered trial share this key, so they count once."""
-    return registry or study_id
+def trial_key(trial: str | None, registry: str | None, study_id: str) -> str:
+    """Papers of one study sample (a shared `trial`, else a shared registry id) share this
+    key, so they count once."""
+    return trial or registry or study_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -290,6 +437,8 @@ class Evidence:
     study: str
     stance: Stance
     note: str
+    #: The claim outcome this link is about (None: the claim's only outcome).
+    outcome: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -308,6 +457,24 @@ class ClaimScope:
     population: Population | None = None
     dose: DoseCategory | None = None
     pain_model: PainModel | None = None
+    substances: tuple[str, ...] = ()
+    regimen: Regimen | None = None
+    co_intervention: CoIntervention | None = None
+
+    @property
+    def is_empty(self) -> bool:
+        return self == _NO_SCOPE
+
+
+_NO_SCOPE = ClaimScope()
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimOutcome:
+    """An outcome a claim is about, and how much it matters for the claim's label."""
+
+    outcome: str
+    importance: Importance = Importance.CRITICAL
 
 
 @dataclass(frozen=True, slots=True)
@@ -327,6 +494,7 @@ class Claim:
     judgements: tuple[Judgement, ...] = ()
     certainty: Certainty | None = None
     notes: tuple[str, ...] = ()
+    outcomes: tuple[ClaimOutcome, ...] = ()
     line: int = 0
 
 
@@ -352,6 +520,10 @@ class CorpusIndex:
     study_risks: tuple[RiskOfBias, ...]
     study_pain_models: tuple[PainModel, ...]
     study_registrations: tuple[Registration | None, ...]
+    study_trials: tuple[str, ...]
+    study_regimens: tuple[Regimen | None, ...]
+    study_co_interventions: tuple[CoIntervention | None, ...]
+    study_effects: tuple[tuple[Effect, ...], ...]
     claim_ids: tuple[str, ...]
     claim_topics: tuple[ClaimTopic, ...]
     claim_conditions: tuple[tuple[str, ...], ...]
@@ -380,6 +552,10 @@ class CorpusIndex:
             study_risks=tuple(s.risk_of_bias for s in studies),
             study_pain_models=tuple(s.pain_model for s in studies),
             study_registrations=tuple(s.registration for s in studies),
+            study_trials=tuple(s.trial_key for s in studies),
+            study_regimens=tuple(s.regimen for s in studies),
+            study_co_interventions=tuple(s.co_intervention for s in studies),
+            study_effects=tuple(s.outcomes for s in studies),
             claim_ids=tuple(c.id for c in claims),
             claim_topics=tuple(c.topic for c in claims),
             claim_conditions=tuple(one(c.conditions) for c in claims),
@@ -513,6 +689,7 @@ class Corpus:
     studies: Sequence[Study]
     claims: Sequence[Claim]
     path: str = ""
+    outcomes: tuple[Outcome, ...] = ()
     #: The index of exactly these studies and claims (the cache has one); when not given, it
     #: is built from them, as it is for a copy made with `dataclasses.replace`.
     prebuilt_index: InitVar[CorpusIndex | None] = None
@@ -526,6 +703,7 @@ class Corpus:
     mechanism_by_id: dict[str, Mechanism] = field(init=False, repr=False, compare=False)
     substance_by_id: dict[str, Substance] = field(init=False, repr=False, compare=False)
     source_by_id: dict[str, Source] = field(init=False, repr=False, compare=False)
+    outcome_by_id: dict[str, Outcome] = field(init=False, repr=False, compare=False)
     # Values derived from the corpus alone, computed once (the grades); the cache keeps them.
     memo: dict[str, object] = field(init=False, repr=False, compare=False)
 
@@ -542,6 +720,7 @@ class Corpus:
         object.__setattr__(self, "mechanism_by_id", {m.id: m for m in self.mechanisms})
         object.__setattr__(self, "substance_by_id", {s.id: s for s in self.substances})
         object.__setattr__(self, "source_by_id", {s.id: s for s in self.sources})
+        object.__setattr__(self, "outcome_by_id", {o.id: o for o in self.outcomes})
         object.__setattr__(self, "memo", {})
 
     def studies_at(self, positions: Sequence[int]) -> Sequence[Study]:
@@ -590,7 +769,8 @@ def _member_by_name(member: Enum, protocol: int) -> str:
     return f"{type(member).__qualname__}.{member.name}"
 
 
-fast_pickling(CorpusInfo, Condition, Mechanism, Substance, Source, Dose, Registration, Study,
-              Evidence, Judgement, ClaimScope, Claim, CorpusIndex, StudyDesign, Population,
-              DoseCategory, PainModel, Direction, RiskOfBias, PublicationStatus, Stance,
-              ClaimTopic, Domain, Certainty)
+fast_pickling(CorpusInfo, Condition, Mechanism, Substance, Source, Outcome, Effect, Dose,
+              Registration, Study, Evidence, Judgement, ClaimScope, ClaimOutcome, Claim,
+              CorpusIndex, StudyDesign, Population, DoseCategory, PainModel, Direction,
+              RiskOfBias, PublicationStatus, Stance, ClaimTopic, Domain, Certainty, Regimen,
+              CoIntervention, Importance, Better, Result, Measure)
