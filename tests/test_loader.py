@@ -261,7 +261,7 @@ def test_check_corpus_returns_every_problem_at_once() -> None:
     assert [p.message for p in problems] == [
         "'example-pian' is not in conditions",
         "0 is not a plausible sample size",
-        "'efficacyy' is not one of: efficacy, mechanism, safety",
+        "'efficacyy' is not one of: efficacy, mechanism, safety, good-practice",
     ]
     assert [p.hint for p in problems] == [
         "did you mean 'example-pain'?", "expected 1..10000000", "did you mean 'efficacy'?",

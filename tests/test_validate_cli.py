@@ -216,7 +216,7 @@ RECORD_CASES: dict[str, list[Expected]] = {
         Expected(21, 8, "example-2020.n", "0 is not a plausible sample size",
                  "expected 1..10000000"),
         Expected(31, 12, "example-claim.topic",
-                 "'efficacyy' is not one of: efficacy, mechanism, safety",
+                 "'efficacyy' is not one of: efficacy, mechanism, safety, good-practice",
                  "did you mean 'efficacy'?"),
     ],
 }
@@ -448,7 +448,7 @@ def test_github_format_prints_one_annotation_per_problem(tmp_path: Path) -> None
         f"::error file={path},line=21,col=8::example-2020.n: 0 is not a plausible sample size "
         "(expected 1..10000000)",
         f"::error file={path},line=31,col=12::example-claim.topic: 'efficacyy' is not one of: "
-        "efficacy, mechanism, safety (did you mean 'efficacy'?)",
+        "efficacy, mechanism, safety, good-practice (did you mean 'efficacy'?)",
     ]
 
 

@@ -18,6 +18,7 @@ import dataclasses
 import shutil
 import subprocess
 import tempfile
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -139,6 +140,9 @@ def _plain(value: object) -> JSONValue:
         return value.isoformat()
     if isinstance(value, tuple | list):
         return [_plain(item) for item in value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {spec.name: _plain(getattr(value, spec.name))
+                for spec in dataclasses.fields(value)}
     return str(value)
 
 
@@ -151,9 +155,13 @@ def flatten(record: object, prefix: str = "") -> dict[str, JSONValue]:
         value = getattr(record, spec.name)
         name = prefix + spec.name
         if spec.name == "evidence":
-            links: Iterable[Evidence] = value
-            flat.update({f"{name}[{link.study}]": {"stance": link.stance.value,
-                                                   "note": link.note} for link in links})
+            links: Sequence[Evidence] = value
+            once = Counter(link.study for link in links)
+            # A study linked for several outcomes of a claim has a link per outcome.
+            flat.update({f"{name}[{link.study}]" if once[link.study] == 1 else
+                         f"{name}[{link.study}/{link.outcome}]":
+                         {"stance": link.stance.value, "note": link.note}
+                         for link in links})
         elif spec.name == "judgements":
             judgements: Iterable[Judgement] = value
             flat.update({f"{name}[{j.domain.value}]": {"levels": j.levels, "reason": j.reason}

@@ -165,6 +165,33 @@ class OutcomeGrade:
     def label(self) -> str:
         return f"{self.certainty.symbols} {self.certainty.label}"
 
+    @property
+    def heading(self) -> str:
+        """'Pain (critical)'."""
+        return f"{self.name[:1].upper()}{self.name[1:]} ({self.importance.value})"
+
+    @property
+    def participants_text(self) -> str:
+        """'14 (1 study)', the summary-of-findings column."""
+        studies = _plural(len(self.counted), "study")
+        return f"{self.participants} ({studies})" if self.counted else "none"
+
+    @property
+    def effects(self) -> tuple[str, ...]:
+        """Each counted study's effect as reported: 'schindler-2022: d = 0.69 (p = 0.25)'."""
+        return tuple(f"{e.study}: {e.reported}" for e in self.estimates)
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        """The steps that moved the certainty, the footnotes of a summary-of-findings row."""
+        return tuple(step.describe() for step in self.steps if step.change)
+
+    @property
+    def downgrades(self) -> str:
+        """The domains that moved the certainty, briefly: '-2 risk-of-bias, -2 imprecision'."""
+        return ", ".join(f"{step.change:+d} {step.domain.value}" for step in self.steps
+                         if step.change and step.domain is not None)
+
 
 @dataclass(frozen=True, slots=True)
 class Grade:
@@ -665,6 +692,9 @@ def _interval_rating(item: _Linked) -> tuple[int, str] | None:
     if includes_benefit and includes_harm:
         return -2, (f"very serious: {shown} includes both an appreciable benefit and an "
                     "appreciable harm")
+    if low <= scale.null <= high and scale.benefit is not None and scale.harm is not None and (
+            not includes_benefit and not includes_harm):
+        return 0, f"{shown} excludes both an appreciable benefit and an appreciable harm"
     if low <= scale.null <= high:
         what = " and an appreciable benefit" if includes_benefit else ""
         return -1, f"serious: {shown} includes no effect{what}"

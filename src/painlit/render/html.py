@@ -226,7 +226,30 @@ def _claims(report: Report, group: ClaimGroup, notes: dict[str, int]) -> str:
         ]) + "</tr>")
     headers = [("Claim", ""), ("Studies counted", ""), ("Participants", "num"),
                ("Certainty", ""), ("Verdict", ""), ("What the evidence says", "")]
-    return _table("cards findings", headers, rows, group.title)
+    return _table("cards findings", headers, rows, group.title) + _outcomes(group)
+
+
+def _outcomes(group: ClaimGroup) -> str:
+    """The summary of findings: a row per outcome of each claim, with its effects as
+    reported and the domains that moved its certainty."""
+    rows = []
+    for item in group.claims:
+        for row in item.grade.outcomes:
+            effects = "<br>".join(_h(effect) for effect in row.effects) or "none"
+            why = f'<span class="sub">{_h(row.downgrades)}</span>' if row.downgrades else ""
+            rows.append("<tr>" + "".join([
+                _td("Claim", _h(item.claim.id)), _td("Outcome", _h(row.heading)),
+                _td("Participants (studies)", _h(row.participants_text)),
+                _td("Effect as reported", effects),
+                _td("Certainty", _badge(row.certainty) + why),
+                _td("What happens", _h(row.statement)),
+            ]) + "</tr>")
+    if not rows:
+        return ""
+    headers = [("Claim", ""), ("Outcome", ""), ("Participants (studies)", ""),
+               ("Effect as reported", ""), ("Certainty", ""), ("What happens", "")]
+    return ("<h4>Summary of findings by outcome</h4>"
+            + _table("cards outcomes", headers, rows, f"{group.title}: by outcome"))
 
 
 def _why(report: Report, notes: dict[str, int]) -> str:

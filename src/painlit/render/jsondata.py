@@ -11,8 +11,8 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from painlit.errors import Problem
-from painlit.grading import Grade
-from painlit.model import Claim, Study
+from painlit.grading import Grade, OutcomeGrade, Step
+from painlit.model import Claim, Effect, Study
 from painlit.query import SearchHits
 from painlit.summary import GapMap, GradedClaim, Summary
 
@@ -52,7 +52,47 @@ def study_dict(study: Study) -> JSONDict:
         "finding": study.finding, "direction": study.direction.value,
         "risk_of_bias": study.risk_of_bias.value, "bias_note": study.bias_note,
         "status": study.status.value, "registration": registration,
-        "unverified": list(study.unverified),
+        "unverified": list(study.unverified), "trial": study.trial,
+        "regimen": study.regimen.value if study.regimen else None,
+        "co_intervention": study.co_intervention.value if study.co_intervention else None,
+        "outcomes": [effect_dict(effect) for effect in study.outcomes],
+    }
+
+
+def effect_dict(effect: Effect) -> JSONDict:
+    """One measured outcome with its effect as reported (null: not reported)."""
+    return {
+        "outcome": effect.outcome, "measured": effect.measured,
+        "comparator": effect.comparator, "time_point": effect.time_point,
+        "measure": effect.measure.value if effect.measure else None, "value": effect.value,
+        "ci": [effect.ci_low, effect.ci_high] if effect.ci_low is not None else None,
+        "p": effect.p, "better": effect.better.value if effect.better else None,
+        "n": effect.n, "mid": effect.mid,
+        "result": effect.result.value if effect.result else None, "note": effect.note,
+        "estimate": effect.estimate,
+    }
+
+
+def _steps(steps: Sequence[Step]) -> list[JSONDict]:
+    return [{"domain": step.domain.value if step.domain else "start", "change": step.change,
+             "level": step.level.slug, "reason": step.reason, "curated": step.curated}
+            for step in steps]
+
+
+def outcome_grade_dict(row: OutcomeGrade) -> JSONDict:
+    """A summary-of-findings row."""
+    return {
+        "outcome": row.outcome, "name": row.name, "importance": row.importance.value,
+        "harm": row.harm, "certainty": row.certainty.slug,
+        "certainty_label": row.certainty.label, "symbols": row.certainty.symbols,
+        "level": int(row.certainty), "verdict": row.verdict.value,
+        "statement": row.statement, "participants": row.participants,
+        "studies": len(row.counted), "steps": _steps(row.steps), "counted": list(row.counted),
+        "estimates": [{"study": e.study, "n": e.n, "stance": e.stance.value,
+                       "effect": effect_dict(e.effect) if e.effect else None}
+                      for e in row.estimates],
+        "supporting": row.supporting, "refuting": row.refuting,
+        "inconclusive": row.inconclusive, "mixed": row.mixed,
     }
 
 
@@ -64,15 +104,12 @@ def grade_dict(grade: Grade) -> JSONDict:
         "level": int(grade.certainty),
         "verdict": grade.verdict.value,
         "statement": grade.statement,
-        "steps": [
-            {"domain": step.domain.value if step.domain else "start", "change": step.change,
-             "level": step.level.slug, "reason": step.reason, "curated": step.curated}
-            for step in grade.steps
-        ],
+        "steps": _steps(grade.steps),
         "counted": list(grade.counted),
         "context": [{"study": item.study, "reason": item.reason} for item in grade.context],
         "supporting": grade.supporting, "refuting": grade.refuting, "mixed": grade.mixed,
-        "participants": grade.participants,
+        "inconclusive": grade.inconclusive, "participants": grade.participants,
+        "outcomes": [outcome_grade_dict(row) for row in grade.outcomes],
     }
 
 
@@ -85,11 +122,17 @@ def claim_dict(claim: Claim, grade: Grade) -> JSONDict:
             "population": claim.scope.population.value if claim.scope.population else None,
             "dose": claim.scope.dose.value if claim.scope.dose else None,
             "pain_model": claim.scope.pain_model.value if claim.scope.pain_model else None,
+            "substances": list(claim.scope.substances),
+            "regimen": claim.scope.regimen.value if claim.scope.regimen else None,
+            "co_intervention": (claim.scope.co_intervention.value
+                                if claim.scope.co_intervention else None),
         },
+        "outcomes": [{"outcome": o.outcome, "importance": o.importance.value}
+                     for o in claim.outcomes],
         "sources": list(claim.sources), "conditions": list(claim.conditions),
         "mechanisms": list(claim.mechanisms),
-        "evidence": [{"study": e.study, "stance": e.stance.value, "note": e.note}
-                     for e in claim.evidence],
+        "evidence": [{"study": e.study, "outcome": e.outcome, "stance": e.stance.value,
+                      "note": e.note} for e in claim.evidence],
         "notes": list(claim.notes),
         "curated_certainty": claim.certainty.slug if claim.certainty else None,
         "grade": grade_dict(grade),

@@ -103,7 +103,26 @@ def _claims(report: Report, group: ClaimGroup, notes: dict[str, int]) -> list[st
         ])
     header = ["Claim", "Studies counted", "Participants", "Certainty", "Verdict",
               "What the evidence says"]
-    return _table(header, "llrlll", rows)
+    return _table(header, "llrlll", rows) + _findings(group)
+
+
+def _findings(group: ClaimGroup) -> list[str]:
+    """The summary of findings: a row per outcome of each claim, with its effects as
+    reported and the domains that moved its certainty."""
+    rows = []
+    for item in group.claims:
+        for row in item.grade.outcomes:
+            certainty = certainty_text(row.certainty) + (
+                f" ({escape(row.downgrades)})" if row.downgrades else "")
+            rows.append([escape(item.claim.id), escape(row.heading),
+                         escape(row.participants_text),
+                         "<br>".join(escape(effect) for effect in row.effects) or "none",
+                         certainty, escape(row.statement)])
+    if not rows:
+        return []
+    header = ["Claim", "Outcome", "Participants (studies)", "Effect as reported", "Certainty",
+              "What happens"]
+    return ["Summary of findings by outcome:", "", *_table(header, "llllll", rows)]
 
 
 def _cell(gaps: GapMap, condition: str, column: str) -> str:

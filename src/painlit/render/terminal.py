@@ -120,6 +120,11 @@ def _claim_block(graded: GradedClaim, *, with_steps: bool = False) -> Text:
         block.append(f"  ({', '.join(claim.sources)})", style="dim")
     block.append("\n  → ")
     block.append_text(safe_text(grade.statement, "bold"))
+    if len(grade.outcomes) > 1:
+        for row in grade.outcomes:
+            block.append("\n  · ")
+            block.append_text(safe_text(row.heading + ": "))
+            block.append_text(certainty_text(row.certainty))
     steps = grade.steps if with_steps else [s for s in grade.steps if s.change or s.domain is None]
     block.append("\n  why: ", style="dim")
     block.append_text(safe_text("; ".join(step.describe() for step in steps), "dim"))
@@ -212,17 +217,26 @@ def render_claim(claim: Claim, grade: Grade, corpus: Corpus) -> Group:
     parts.append(Text("certainty: ") + certainty_text(grade.certainty)
                  + Text(f"   verdict: {grade.verdict.value}", style="bold"))
     parts.append(Text("summary: ") + safe_text(grade.statement, "bold"))
-    parts.extend([Text(), _heading("Grading steps")])
-    for index, step in enumerate(grade.steps, 1):
-        line = Text(f"  {index}. ")
-        line.append_text(safe_text(step.describe()))
-        line.append(f"  → {step.level.label}", style="dim")
-        parts.append(line)
-    links = {link.study: link for link in claim.evidence}
+    if grade.outcomes:
+        parts.extend([Text(), _heading("Summary of findings"), findings_table(grade)])
+    for row in grade.outcomes or ():
+        title = "Grading steps" + (f": {row.heading}" if len(grade.outcomes) > 1 else "")
+        parts.extend([Text(), _heading(title)])
+        for index, step in enumerate(row.steps, 1):
+            line = Text(f"  {index}. ")
+            line.append_text(safe_text(step.describe()))
+            line.append(f"  → {step.level.label}", style="dim")
+            parts.append(line)
+    if not grade.outcomes:
+        parts.extend([Text(), _heading("Grading steps")])
+        parts.extend(Text("  1. ") + safe_text(step.describe()) for step in grade.steps)
+    links = {link.study: link for link in reversed(claim.evidence)}
     counted = [corpus.study_by_id[s] for s in grade.counted]
     parts.extend([Text(), _heading(
-        f"Evidence counted ({len(counted)} studies, {grade.participants} participants; "
-        f"{grade.supporting} supporting, {grade.refuting} refuting, {grade.mixed} mixed)")])
+        f"Evidence counted ({len(counted)} studies; for the deciding outcome "
+        f"{grade.participants} participants, {grade.supporting} supporting, "
+        f"{grade.refuting} refuting, {grade.inconclusive} inconclusive, "
+        f"{grade.mixed} mixed)")])
     if counted:
         parts.append(study_table(counted, corpus, {s: links[s].stance.value for s in links}))
         for study in counted:
@@ -242,6 +256,22 @@ def render_claim(claim: Claim, grade: Grade, corpus: Corpus) -> Group:
         parts.extend([Text(), _heading("Notes")])
         parts.extend(Text("  - ") + safe_text(note) for note in claim.notes)
     return Group(*parts)
+
+
+def findings_table(grade: Grade) -> Table:
+    """The claim's summary of findings, a row per outcome, as GRADEpro lays it out."""
+    table = Table(box=box.SIMPLE_HEAD, expand=True, pad_edge=False)
+    table.add_column("outcome", overflow="fold", ratio=1)
+    table.add_column("participants\n(studies)", overflow="fold", ratio=1)
+    table.add_column("effect as reported", overflow="fold", ratio=2)
+    table.add_column("certainty\n(steps below)", overflow="fold", ratio=1)
+    table.add_column("what it means", overflow="fold", ratio=2)
+    for row in grade.outcomes:
+        reasons = Text("\n" + row.downgrades, style="dim") if row.downgrades else Text()
+        table.add_row(safe_text(row.heading), row.participants_text,
+                      safe_text("\n".join(row.effects) or "-"),
+                      certainty_text(row.certainty) + reasons, safe_text(row.statement))
+    return table
 
 
 def claims_list(claims: Sequence[Claim], grades: Mapping[str, Grade],
