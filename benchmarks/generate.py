@@ -5,7 +5,7 @@ Every generated study is a copy of a real study record (cycled in order) with a 
 prefix 10.5555 and a PMID-shaped number from 90,000,000 up, so nobody mistakes it for data.
 Claims grow in proportion: for every block of studies the size of the shipped corpus, each
 shipped claim is copied once with its evidence pointed at that block's copies. The taxonomy
-(conditions, mechanisms, substances, sources) is the shipped one, so `condition fibromyalgia`
+(conditions, mechanisms, substances, sources, outcomes) is the shipped one, so `condition fibromyalgia`
 works on every generated corpus.
 
     python benchmarks/generate.py 10000 -o /tmp/corpus-10k.yaml
@@ -57,6 +57,7 @@ def generate(studies: int, source: Path = SHIPPED) -> dict[str, Any]:
             record.pop("pmid", None)
         else:
             record.pop("registry", None)  # copies of one trial's papers must not merge
+            record.pop("trial", None)
         new_studies.append(record)
     id_in_block = {template["id"]: index for index, template in enumerate(templates)}
     new_claims = []
@@ -73,7 +74,8 @@ def generate(studies: int, source: Path = SHIPPED) -> dict[str, Any]:
             claim["evidence"] = evidence
             new_claims.append(claim)
     corpus = {key: shipped[key] for key in
-              ("corpus", "conditions", "mechanisms", "substances", "sources")}
+              ("corpus", "conditions", "mechanisms", "substances", "sources", "outcomes")
+              if key in shipped}
     corpus["corpus"] = {**shipped["corpus"], "title": f"Synthetic benchmark corpus, {studies}"
                         " studies generated from the shipped corpus"}
     corpus["studies"] = new_studies

@@ -600,7 +600,6 @@ def _facets(body: list[_Linked], scope: ClaimScope) -> list[_Facet]:
         off = [i for i in body if i.study.population is not scope.population]
         facets.append(_Facet("population", off, "/".join(sorted(
             {i.study.population.value for i in off})), scope.population.value,
-            very_serious_when_all=scope.population.is_human,
             none_matched=f"No counted study was in {scope.population.value}."))
     if scope.dose is not None:
         off = [i for i in body if i.study.dose_category is not scope.dose]
@@ -1204,8 +1203,10 @@ def curation_warnings(corpus: Corpus) -> list[Problem]:
         for index, link in enumerate(claim.evidence):
             if link.study not in directions:
                 directions[link.study] = corpus.study_by_id[link.study].direction
-            for message, hint in _link_problems(corpus, link, directions[link.study],
-                                                claim.outcomes != ()):
+            # A study's direction is about the drug's benefit: only efficacy claims assert one.
+            direction = (directions[link.study] if claim.topic is ClaimTopic.EFFICACY
+                         else Direction.NOT_APPLICABLE)
+            for message, hint in _link_problems(corpus, link, direction, claim.outcomes != ()):
                 warn(f"{link.study}: {message}", hint, field=f"evidence[{index}]")
         if claim.certainty is None:
             continue
