@@ -219,17 +219,16 @@ def render_claim(claim: Claim, grade: Grade, corpus: Corpus) -> Group:
     parts.append(Text("summary: ") + safe_text(grade.statement, "bold"))
     if grade.outcomes:
         parts.extend([Text(), _heading("Summary of findings"), findings_table(grade)])
-    for row in grade.outcomes or ():
-        title = "Grading steps" + (f": {row.heading}" if len(grade.outcomes) > 1 else "")
+    # A good practice statement has no outcome rows: its one step says why.
+    for title, steps in ([(f"Grading steps: {row.heading}" if len(grade.outcomes) > 1
+                           else "Grading steps", row.steps) for row in grade.outcomes]
+                         or [("Grading steps", grade.steps)]):
         parts.extend([Text(), _heading(title)])
-        for index, step in enumerate(row.steps, 1):
+        for index, step in enumerate(steps, 1):
             line = Text(f"  {index}. ")
             line.append_text(safe_text(step.describe()))
             line.append(f"  → {step.level.label}", style="dim")
             parts.append(line)
-    if not grade.outcomes:
-        parts.extend([Text(), _heading("Grading steps")])
-        parts.extend(Text("  1. ") + safe_text(step.describe()) for step in grade.steps)
     links = {link.study: link for link in reversed(claim.evidence)}
     counted = [corpus.study_by_id[s] for s in grade.counted]
     parts.extend([Text(), _heading(
