@@ -1203,10 +1203,12 @@ def curation_warnings(corpus: Corpus) -> list[Problem]:
         for index, link in enumerate(claim.evidence):
             if link.study not in directions:
                 directions[link.study] = corpus.study_by_id[link.study].direction
-            # A study's direction is about the drug's benefit: only efficacy claims assert one.
-            direction = (directions[link.study] if claim.topic is ClaimTopic.EFFICACY
-                         else Direction.NOT_APPLICABLE)
-            for message, hint in _link_problems(corpus, link, direction, claim.outcomes != ()):
+            # A study's direction and effect are about the drug's benefit: only efficacy claims
+            # assert one, so only theirs are checked against the stance.
+            efficacy = claim.topic is ClaimTopic.EFFICACY
+            direction = directions[link.study] if efficacy else Direction.NOT_APPLICABLE
+            for message, hint in _link_problems(corpus, link, direction, claim.outcomes != (),
+                                                check_effect=efficacy):
                 warn(f"{link.study}: {message}", hint, field=f"evidence[{index}]")
         if claim.certainty is None:
             continue
@@ -1218,8 +1220,8 @@ def curation_warnings(corpus: Corpus) -> list[Problem]:
     return warnings
 
 
-def _link_problems(corpus: Corpus, link: Evidence, direction: Direction, by_outcome: bool
-                   ) -> list[tuple[str, str]]:
+def _link_problems(corpus: Corpus, link: Evidence, direction: Direction, by_outcome: bool,
+                   *, check_effect: bool = True) -> list[tuple[str, str]]:
     """What is wrong with one evidence link, as (message, hint) pairs."""
     study = _Facts(corpus.index, corpus.study_position[link.study])
     stance, outcome = link.stance, link.outcome
@@ -1240,7 +1242,7 @@ def _link_problems(corpus: Corpus, link: Evidence, direction: Direction, by_outc
     if not harm and stance is Stance.REFUTES and direction is Direction.BENEFIT:
         problems.append(("'refutes', but the study's direction is benefit",
                          "check the stance or the study's direction"))
-    if effect is None:
+    if effect is None or not check_effect:
         return problems
     if stance is Stance.REFUTES and not _excludes_benefit(effect, study.n):
         problems.append(("'refutes' needs an estimate that excludes a meaningful benefit, or "

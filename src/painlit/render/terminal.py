@@ -36,8 +36,15 @@ def certainty_text(certainty: Certainty) -> Text:
     return Text(f"{certainty.symbols} {certainty.label}", style=_CERTAINTY_STYLE[certainty])
 
 
+def grade_text(grade: Grade) -> Text:
+    """The claim's certainty, or "not graded" for a good practice statement."""
+    if grade.verdict is Verdict.NOT_GRADED:
+        return Text("good practice statement", style="italic")
+    return certainty_text(grade.certainty)
+
+
 def _label(grade: Grade) -> Text:
-    text = certainty_text(grade.certainty)
+    text = grade_text(grade)
     text.append(f" · {grade.verdict.value}", style="bold" if grade.verdict
                 is not Verdict.INSUFFICIENT else "")
     return text
@@ -214,7 +221,7 @@ def render_claim(claim: Claim, grade: Grade, corpus: Corpus) -> Group:
         parts.append(Text("asserted by: ", style="dim") + safe_text(names))
     parts.append(Text(NOT_ADVICE, style="dim italic"))
     parts.append(Text())
-    parts.append(Text("certainty: ") + certainty_text(grade.certainty)
+    parts.append(Text("certainty: ") + grade_text(grade)
                  + Text(f"   verdict: {grade.verdict.value}", style="bold"))
     parts.append(Text("summary: ") + safe_text(grade.statement, "bold"))
     if grade.outcomes:
@@ -292,7 +299,7 @@ def claims_table(claims: Sequence[Claim], grades: Mapping[str, Grade]) -> Table:
     table.add_column("statement", overflow="fold", ratio=3)
     for claim in claims:
         grade = grades[claim.id]
-        table.add_row(safe_text(claim.id), certainty_text(grade.certainty),
+        table.add_row(safe_text(claim.id), grade_text(grade),
                       grade.verdict.value, safe_text(grade.statement))
     return table
 
