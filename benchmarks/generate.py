@@ -5,8 +5,8 @@ Every generated study is a copy of a real study record (cycled in order) with a 
 prefix 10.5555 and a PMID-shaped number from 90,000,000 up, so nobody mistakes it for data.
 Claims grow in proportion: for every block of studies the size of the shipped corpus, each
 shipped claim is copied once with its evidence pointed at that block's copies. The taxonomy
-(conditions, mechanisms, substances, sources, outcomes) is the shipped one, so `condition fibromyalgia`
-works on every generated corpus.
+(conditions, mechanisms, substances, sources, outcomes) is the shipped one, so
+`condition fibromyalgia` works on every generated corpus.
 
     python benchmarks/generate.py 10000 -o /tmp/corpus-10k.yaml
 """

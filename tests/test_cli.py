@@ -92,10 +92,14 @@ def test_claims_filters() -> None:
     article = as_json("claims", "--source", "source-article")["claims"]
     assert 0 < len(article) < len(every)
     assert all("source-article" in c["sources"] for c in article)
+    # On the shipped corpus every graded claim is Very low (issue 17's re-grading).
+    graded = as_json("claims", "--min-certainty", "very-low")["claims"]
+    assert graded and all(c["grade"]["level"] >= 1 for c in graded)
+    assert len(graded) < len(every)
     low = as_json("claims", "--min-certainty", "low")["claims"]
-    assert low and all(c["grade"]["level"] >= 2 for c in low)
-    refuted = as_json("claims", "--verdict", "refuted")["claims"]
-    assert refuted and all(c["grade"]["verdict"] == "refuted" for c in refuted)
+    assert all(c["grade"]["level"] >= 2 for c in low)
+    insufficient = as_json("claims", "--verdict", "insufficient")["claims"]
+    assert insufficient and all(c["grade"]["verdict"] == "insufficient" for c in insufficient)
     headache = as_json("claims", "--condition", "headache")["claims"]
     assert {"microdosing-reduces-migraine", "microdosing-reduces-cluster-headache"} <= {
         c["id"] for c in headache}

@@ -349,7 +349,8 @@ def test_html_report_of_the_small_corpus_has_the_expected_structure() -> None:
     text = "".join(page.text)
     for expected in ("Synthetic report corpus", "corpus version 0.0.2", "2022-06-01",
                      "⊕⊕◯◯ Low", "refuted", "example-claim-tolerance", "Why each certainty",
-                     "Imprecision −2: very serious: 30 participants in total, fewer than 100",
+                     "Imprecision −2: very serious: 30 participants, far below the optimal "
+                     "information size",
                      "Evidence gap map", "1 registered trial ended without published results"):
         assert expected in text, expected
     studies = next(attrs for tag, attrs in page.tags

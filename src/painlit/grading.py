@@ -160,6 +160,8 @@ class OutcomeGrade:
     inconclusive: int
     mixed: int
     participants: int
+    #: What no counted study matched ("No counted study tested microdoses."), for statements.
+    notes: tuple[str, ...] = ()
 
     @property
     def label(self) -> str:
@@ -895,8 +897,8 @@ def grade_claim(claim: Claim, corpus: Corpus) -> Grade:
     else:
         statement = hedged_statement(
             claim, deciding.certainty, deciding.verdict, harm=deciding.harm,
-            notes=[f"The label is that of its least certain critical outcome, "
-                   f"{deciding.name.lower()}."])
+            notes=[*deciding.notes, f"The label is that of its least certain critical "
+                   f"outcome, {deciding.name.lower()}."])
     counted = tuple(dict.fromkeys(s for row in rows for s in row.counted))
     context: dict[str, ContextItem] = {}
     for row in rows:
@@ -957,6 +959,7 @@ def _grade_outcome(claim: Claim, corpus: Corpus, wanted: ClaimOutcome | None,
                   + (" (animal and cell evidence is Very low at best)" if tier == 2 else ""))]
     participants = sum(item.n or 0 for item in body)
     indirect_change, indirect_reason, notes = _indirectness(body, claim.scope)
+    facet_notes = tuple(notes)
     computed = {
         Domain.RISK_OF_BIAS: _risk_of_bias(body),
         Domain.INCONSISTENCY: _inconsistency(body),
@@ -1002,7 +1005,7 @@ def _grade_outcome(claim: Claim, corpus: Corpus, wanted: ClaimOutcome | None,
                         for item in body),
         supporting=_count(body, Stance.SUPPORTS), refuting=_count(body, Stance.REFUTES),
         inconclusive=_count(body, Stance.INCONCLUSIVE), mixed=_count(body, Stance.MIXED),
-        participants=participants,
+        participants=participants, notes=facet_notes,
     )
 
 

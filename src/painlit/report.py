@@ -364,7 +364,8 @@ def build_report(corpus: Corpus, grades: GradeTable, scope: Scope | None = None
             ClaimGroup(title, _graded((c for c in corpus.claims if c.topic is topic), grades))
             for topic, title in ((ClaimTopic.EFFICACY, "Does it work?"),
                                  (ClaimTopic.MECHANISM, "How would it work?"),
-                                 (ClaimTopic.SAFETY, "Is it safe?"))
+                                 (ClaimTopic.SAFETY, "Is it safe?"),
+                                 (ClaimTopic.GOOD_PRACTICE, "Good practice (not graded)"))
         )
         groups = tuple(group for group in groups if group.claims)
     graded = tuple(item for group in groups for item in group.claims)

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from painlit.grading import Grade, GradeTable
+from painlit.grading import Grade, GradeTable, Verdict
 from painlit.model import (
     Certainty,
     Claim,
@@ -100,10 +100,14 @@ def _split(corpus: Corpus, positions: Iterable[int]) -> _Split:
     return split
 
 
+#: Claims shown in the safety section: harms, and the cautions of good practice statements.
+_SAFETY_TOPICS = (ClaimTopic.SAFETY, ClaimTopic.GOOD_PRACTICE)
+
+
 def _safety(corpus: Corpus, grades: GradeTable) -> GradedClaims:
     topics = corpus.index.claim_topics
     return _graded(corpus, grades, (i for i, topic in enumerate(topics)
-                                    if topic is ClaimTopic.SAFETY))
+                                    if topic in _SAFETY_TOPICS))
 
 
 def _gaps(corpus: Corpus, name: str, primary: list[int], claims: GradedClaims,
@@ -122,7 +126,8 @@ def _gaps(corpus: Corpus, name: str, primary: list[int], claims: GradedClaims,
     if not micro_randomised:
         gaps.append(f"No randomised, placebo-controlled trial of microdosing in {name}.")
     levels = grades.levels
-    unanswered = sum(1 for i in claims.positions if levels[i][0] is Certainty.NO_EVIDENCE)
+    unanswered = sum(1 for i in claims.positions if levels[i][0] is Certainty.NO_EVIDENCE
+                     and levels[i][1] is not Verdict.NOT_GRADED)
     if unanswered:
         gaps.append(f"{unanswered} claim(s) about {name} have no study behind them.")
     return gaps
@@ -136,7 +141,7 @@ def summarise_condition(corpus: Corpus, condition: Condition, grades: GradeTable
     about, broader = [], []
     for i, (conditions, topic) in enumerate(zip(index.claim_conditions, index.claim_topics,
                                                 strict=True)):
-        if topic is ClaimTopic.SAFETY:
+        if topic in _SAFETY_TOPICS:
             continue
         if not members.isdisjoint(conditions):
             about.append(i)

@@ -235,7 +235,7 @@ def _outcomes(group: ClaimGroup) -> str:
     rows = []
     for item in group.claims:
         for row in item.grade.outcomes:
-            effects = "<br>".join(_h(effect) for effect in row.effects) or "none"
+            effects = "".join(f"<div>{_h(effect)}</div>" for effect in row.effects) or "none"
             why = f'<span class="sub">{_h(row.downgrades)}</span>' if row.downgrades else ""
             rows.append("<tr>" + "".join([
                 _td("Claim", _h(item.claim.id)), _td("Outcome", _h(row.heading)),
@@ -248,7 +248,7 @@ def _outcomes(group: ClaimGroup) -> str:
         return ""
     headers = [("Claim", ""), ("Outcome", ""), ("Participants (studies)", ""),
                ("Effect as reported", ""), ("Certainty", ""), ("What happens", "")]
-    return ("<h4>Summary of findings by outcome</h4>"
+    return ("<p><strong>Summary of findings by outcome</strong></p>"
             + _table("cards outcomes", headers, rows, f"{group.title}: by outcome"))
 
 

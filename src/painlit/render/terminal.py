@@ -39,7 +39,7 @@ def certainty_text(certainty: Certainty) -> Text:
 def grade_text(grade: Grade) -> Text:
     """The claim's certainty, or "not graded" for a good practice statement."""
     if grade.verdict is Verdict.NOT_GRADED:
-        return Text("good practice statement", style="italic")
+        return Text("good practice statement", style="dim")
     return certainty_text(grade.certainty)
 
 
