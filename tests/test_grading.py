@@ -613,7 +613,8 @@ def test_an_inconclusive_body_at_low_certainty_says_studies_could_not_show() -> 
               for i in (1, 2)]
     result = grade(*((t, INCONCLUSIVE) for t in trials), outcomes=PAIN)
     assert result.verdict is Verdict.INSUFFICIENT
-    assert result.statement.startswith("Studies could not show whether microdosing reduces pain")
+    assert result.statement.startswith(
+        "Studies could not show whether microdosing reduces chronic pain")
 
 
 def test_little_to_no_difference_only_when_the_estimate_supports_it() -> None:
@@ -621,7 +622,8 @@ def test_little_to_no_difference_only_when_the_estimate_supports_it() -> None:
         effect("pain", value=0.02, ci=(-0.1, 0.12), n=2000),))
     result = grade((precise, REFUTES), outcomes=PAIN)
     assert result.verdict is Verdict.REFUTED
-    assert result.statement.startswith("Microdosing results in little to no difference in pain.")
+    assert result.statement.startswith(
+        "Microdosing results in little to no difference in chronic pain.")
     no_estimate = grade((make_study("s2"), REFUTES))
     assert no_estimate.statement == "Microdosing does not reduce chronic pain."
 
@@ -629,7 +631,7 @@ def test_little_to_no_difference_only_when_the_estimate_supports_it() -> None:
 def test_the_statement_gives_the_size_of_the_effect_as_reported() -> None:
     study = make_study("s1", outcomes=(effect("pain", value=0.9, ci=(0.7, 1.1), n=600),))
     result = grade((study, SUPPORTS), outcomes=PAIN)
-    assert result.statement == ("Microdosing reduces pain. Effect as reported (large): "
+    assert result.statement == ("Microdosing reduces chronic pain. Effect as reported (large): "
                                 "SMD = 0.9 (95% CI 0.7 to 1.1), s1.")
 
 

@@ -606,7 +606,8 @@ def _facets(body: list[_Linked], scope: ClaimScope) -> list[_Facet]:
     if scope.dose is not None:
         off = [i for i in body if i.study.dose_category is not scope.dose]
         facets.append(_Facet("dose", off, "/".join(sorted(
-            {i.study.dose_category.value for i in off})) + " doses", f"{scope.dose.value} doses",
+            {i.study.dose_category.value for i in off})) + " doses",
+            "microdoses" if scope.dose is DoseCategory.MICRO else f"{scope.dose.value} doses",
             very_serious_when_all=scope.dose is DoseCategory.MICRO,
             none_matched="No counted study tested microdoses." if scope.dose is DoseCategory.MICRO
             else f"No counted study tested {scope.dose.value} doses."))
@@ -940,7 +941,8 @@ def _grade_outcome(claim: Claim, corpus: Corpus, wanted: ClaimOutcome | None,
     context.extend(duplicates)
     counted_keys = {item.study.trial_key for item in counted} | {
         item.study.registry for item in counted if item.study.registry}
-    wording = name.lower() if wanted is not None else None
+    # A claim of one outcome keeps its own wording; several outcomes are each named.
+    wording = name.lower() if wanted is not None and len(claim.outcomes) > 1 else None
     if not counted:
         return _no_evidence(claim, corpus, outcome, name, importance, harm, wording,
                             links.registrations, counted_keys, context)
