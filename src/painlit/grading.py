@@ -184,11 +184,6 @@ class OutcomeGrade:
         return tuple(f"{e.study}: {e.reported}" for e in self.estimates)
 
     @property
-    def reasons(self) -> tuple[str, ...]:
-        """The steps that moved the certainty, the footnotes of a summary-of-findings row."""
-        return tuple(step.describe() for step in self.steps if step.change)
-
-    @property
     def downgrades(self) -> str:
         """The domains that moved the certainty, briefly: '-2 risk-of-bias, -2 imprecision'."""
         return ", ".join(f"{step.change:+d} {step.domain.value}" for step in self.steps
