@@ -264,20 +264,22 @@ def render_claim(claim: Claim, grade: Grade, corpus: Corpus) -> Group:
     return Group(*parts)
 
 
-def findings_table(grade: Grade) -> Table:
-    """The claim's summary of findings, a row per outcome, as GRADEpro lays it out."""
+def findings_table(grade: Grade) -> Group:
+    """The claim's summary of findings, a row per outcome, as GRADEpro lays it out, then the
+    domains that moved each row's certainty (each step's reason is listed below it)."""
     table = Table(box=box.SIMPLE_HEAD, expand=True, pad_edge=False)
-    table.add_column("outcome", overflow="fold", ratio=1)
-    table.add_column("participants\n(studies)", overflow="fold", ratio=1)
-    table.add_column("effect as reported", overflow="fold", ratio=2)
-    table.add_column("certainty\n(steps below)", overflow="fold", ratio=1)
-    table.add_column("what it means", overflow="fold", ratio=2)
+    table.add_column("outcome", overflow="fold", ratio=2)
+    table.add_column("n (studies)", overflow="fold", ratio=2)
+    table.add_column("effect as reported", overflow="fold", ratio=3)
+    table.add_column("certainty", overflow="fold", ratio=2)
+    table.add_column("what it means", overflow="fold", ratio=4)
     for row in grade.outcomes:
-        reasons = Text("\n" + row.downgrades, style="dim") if row.downgrades else Text()
         table.add_row(safe_text(row.heading), row.participants_text,
-                      safe_text("\n".join(row.effects) or "-"),
-                      certainty_text(row.certainty) + reasons, safe_text(row.statement))
-    return table
+                      safe_text("\n".join(row.effects) or "-"), certainty_text(row.certainty),
+                      safe_text(row.statement))
+    moved = [Text(f"  {row.name}: rated {row.downgrades}", style="dim")
+             for row in grade.outcomes if row.downgrades]
+    return Group(table, *moved)
 
 
 def claims_list(claims: Sequence[Claim], grades: Mapping[str, Grade],
