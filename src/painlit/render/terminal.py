@@ -277,7 +277,7 @@ def findings_table(grade: Grade) -> Group:
         table.add_row(safe_text(row.heading), row.participants_text,
                       safe_text("\n".join(row.effects) or "-"), certainty_text(row.certainty),
                       safe_text(row.statement))
-    moved = [Text(f"  {row.name}: rated {row.downgrades}", style="dim")
+    moved = [Text("  ") + safe_text(f"{row.name}: rated {row.downgrades}", "dim")
              for row in grade.outcomes if row.downgrades]
     return Group(table, *moved)
 
