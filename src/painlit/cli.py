@@ -1,9 +1,10 @@
 """The painlit command line: parses options, calls the library, renders. Nothing else.
 
 Exit codes (stable, documented in the README):
-  0 success · 1 problems or changes found (validate, verify, diff --exit-code) ·
+  0 success · 1 problems or changes found (validate, verify, diff --exit-code, check --fail-on) ·
   2 usage error or unknown name · 3 the corpus cannot be loaded · 4 an online service failed ·
-  5 an output file cannot be written · 70 internal error (a bug) · 130 interrupted
+  5 an output file cannot be written · 6 an article cannot be read (`check`) ·
+  70 internal error (a bug) · 130 interrupted
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from rich.console import RenderableType
 from painlit import __version__
 from painlit.console import clean, make_console
 from painlit.errors import (
+    ArticleError,
     ChangesFound,
     CorpusError,
     OutputError,
@@ -46,6 +48,7 @@ EXIT_USAGE = 2
 EXIT_CORPUS = 3
 EXIT_SERVICE = 4
 EXIT_OUTPUT = 5
+EXIT_ARTICLE = 6
 EXIT_INTERNAL = 70
 EXIT_INTERRUPTED = 130
 #: Rows per list in terminal output (`--limit`; 0 = all). JSON output is never cut.
@@ -111,6 +114,8 @@ def _errors() -> Iterator[None]:
         _fail(error.message, EXIT_SERVICE, error.hint)
     except OutputError as error:
         _fail(error.message, EXIT_OUTPUT, error.hint)
+    except ArticleError as error:
+        _fail(error.message, EXIT_ARTICLE, error.hint)
     except ChangesFound as error:
         err.print(clean(error.message), markup=False, highlight=False)
         raise typer.Exit(EXIT_PROBLEMS) from None
@@ -595,7 +600,7 @@ def _report(path: str, problems: list[Problem], output_format: str) -> None:
 
 # Commands kept in their own modules register themselves on `app` when imported; each module
 # imports its heavy dependencies (httpx, the report renderers) inside the command bodies.
-from painlit.commands import cite, diff, online, report  # noqa: E402, F401
+from painlit.commands import check, cite, diff, online, report  # noqa: E402, F401
 
 
 def main() -> None:

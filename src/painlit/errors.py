@@ -90,6 +90,10 @@ class OutputError(PainlitError):
     """A report or export could not be written where the user asked."""
 
 
+class ArticleError(PainlitError):
+    """An article given to `painlit check` cannot be read (empty, binary, too large, no text)."""
+
+
 class ServiceError(PainlitError):
     """An online service could not be reached or answered with something unusable."""
 

@@ -165,20 +165,24 @@ JS = """\
 """
 
 
-def _sha256(text: str) -> str:
+def style_hash(text: str) -> str:
+    """A Content-Security-Policy source naming an inline style or script by its SHA-256."""
     return "sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode()
 
 
-CSP = (f"default-src 'none'; style-src '{_sha256(CSS)}'; script-src '{_sha256(JS)}'; "
+CSP = (f"default-src 'none'; style-src '{style_hash(CSS)}'; script-src '{style_hash(JS)}'; "
        "img-src 'none'; base-uri 'none'; form-action 'none'")
 
 
 _LINE_BREAK = re.compile(r"\r\n|[\r\n\t]")
 
 
-def _h(text: str) -> str:
-    """Corpus text as HTML text or a double-quoted attribute value, on one line."""
+def escape_html(text: str) -> str:
+    """Corpus or article text as HTML text or a double-quoted attribute value, on one line."""
     return html.escape(clean(_LINE_BREAK.sub(" ", text)), quote=True)
+
+
+_h = escape_html
 
 
 def _td(label: str, content: str, css: str = "", sort: str | None = None) -> str:

@@ -17,6 +17,7 @@ from painlit.query import SearchHits
 from painlit.summary import GapMap, GradedClaim, Summary
 
 if TYPE_CHECKING:
+    from painlit.factcheck import CheckResult
     from painlit.report import Report
 
 SHAPE_VERSION = 1
@@ -246,4 +247,40 @@ def report_document(report: Report) -> dict[str, Any]:
              "links": [{"kind": link.kind, "label": link.label, "url": link.url}
                        for link in ref.links]}
             for ref in report.references],
+    })
+
+
+def check_document(result: CheckResult) -> JSONDict:
+    """`painlit check --json`: the article and each claim sentence's finding."""
+    article = result.article
+    return document("check", {
+        "article": {"name": article.name, "kind": article.kind.value, "title": article.title,
+                    "words": article.words, "sentences": len(article.sentences)},
+        "claim_sentences": len(result.findings),
+        "overstated": result.overstated,
+        "unmatched": result.unmatched,
+        "findings": [{
+            "sentence": finding.sentence.index + 1,
+            "block": finding.sentence.block + 1,
+            "text": finding.sentence.text,
+            "why_claim": finding.why_claim,
+            "cues": [{"kind": cue.kind.value, "value": cue.value, "text": cue.text,
+                      "start": cue.start, "end": cue.end} for cue in finding.cues],
+            "matches": [{
+                "claim": match.claim, "statement": match.statement,
+                "certainty": match.certainty.slug, "certainty_label": match.certainty.label,
+                "symbols": match.certainty.symbols, "level": int(match.certainty),
+                "verdict": match.verdict.value, "hedged_statement": match.hedged,
+                "score": match.score, "why": list(match.why),
+            } for match in finding.matches],
+            "evidence_body": None if finding.body is None else {
+                "condition": finding.body.condition, "name": finding.body.name,
+                "studies": finding.body.studies,
+                "patient_studies": finding.body.patient_studies,
+                "microdose_studies": finding.body.microdose_studies,
+            },
+            "overstatements": [{"problem": problem.problem.value, "message": problem.message,
+                                "claims": list(problem.claims)}
+                               for problem in finding.overstatements],
+        } for finding in result.findings],
     })

@@ -6,10 +6,11 @@ Every corpus string goes through `safe_text`, so nothing in the corpus is read a
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from rich import box
 from rich.console import Group, RenderableType
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
@@ -19,6 +20,9 @@ from painlit.grading import Grade, Verdict
 from painlit.model import Certainty, Claim, Corpus, Study
 from painlit.query import SearchHits
 from painlit.summary import GapMap, GradedClaim, Summary
+
+if TYPE_CHECKING:
+    from painlit.factcheck import CheckResult, ClaimMatch, Finding
 
 NOT_ADVICE = ("Not medical advice: a summary of published research, "
               "not a recommendation to take or avoid any substance.")
@@ -401,3 +405,73 @@ def render_problems(problems: Sequence[Problem]) -> Group:
         line.append_text(safe_text(str(problem)))
         lines.append(line)
     return Group(*lines)
+
+
+def _check_header(result: CheckResult) -> Text:
+    article = result.article
+    text = Text("painlit check: ", style="bold")
+    text.append_text(safe_text(article.title or article.name, "bold"))
+    found = len(result.findings)
+    text.append(f"\n{article.words} words, {len(article.sentences)} sentences, {found} "
+                f"claim sentence{'' if found == 1 else 's'}: {result.overstated} overstate the "
+                f"evidence, {result.unmatched} match no corpus claim.")
+    return text
+
+
+def _indented(renderable: RenderableType, left: int) -> Padding:
+    """Indented, with wrapped lines hanging at the same indent."""
+    return Padding(renderable, (0, 0, 0, left), expand=False)
+
+
+def _match_parts(match: ClaimMatch) -> list[RenderableType]:
+    head = Text("→ ")
+    head.append_text(safe_text(match.claim, "bold"))
+    head.append("  ")
+    if match.verdict is Verdict.NOT_GRADED:
+        head.append("good practice statement (not graded)", style="dim")
+    else:
+        head.append_text(certainty_text(match.certainty))
+        head.append(f" · {match.verdict.value}")
+    why = Text("why matched: ", style="dim")
+    why.append_text(safe_text("; ".join(match.why), "dim"))
+    return [_indented(head, 2), _indented(safe_text(match.hedged), 4), _indented(why, 4)]
+
+
+def _finding_block(number: int, finding: Finding) -> Group:
+    parts: list[RenderableType] = []
+    head = Text(f"[{number}] ", style="bold")
+    head.append_text(safe_text(f"“{finding.sentence.text}”", "italic"))
+    parts.append(head)
+    parts.append(_indented(safe_text(f"claim sentence: {finding.why_claim}", "dim"), 2))
+    for match in finding.matches:
+        parts += _match_parts(match)
+    if not finding.matches:
+        body = finding.body
+        line = "→ no corpus claim covers this"
+        if body is not None:
+            line += (f"; the corpus holds {body.studies} primary stud"
+                     f"{'y' if body.studies == 1 else 'ies'} of {body.name.lower()} "
+                     f"({body.patient_studies} in patients, {body.microdose_studies} at "
+                     "microdoses)")
+        parts.append(_indented(safe_text(line), 2))
+    for problem in finding.overstatements:
+        warning = Text("! overstates ", style="bold yellow")
+        warning.append(f"({problem.problem.value}): ", style="yellow")
+        warning.append_text(safe_text(problem.message))
+        parts.append(_indented(warning, 2))
+    parts.append(Text(""))
+    return Group(*parts)
+
+
+def render_check(result: CheckResult, limit: int) -> Group:
+    """`painlit check`: the article's claim sentences in order, each with its finding."""
+    parts: list[RenderableType] = [_check_header(result), Text("")]
+    shown = capped(result.findings, limit)
+    for number, finding in enumerate(shown, 1):
+        parts.append(_finding_block(number, finding))
+    parts += more_line(result.findings, limit, "claim sentences")
+    if not result.findings:
+        parts.append(Text("No sentence of this article makes a health claim painlit "
+                          "recognises.\n"))
+    parts.append(Text(NOT_ADVICE, style="dim"))
+    return Group(*parts)

@@ -1,0 +1,838 @@
+"""Fact-checking an article against the graded corpus (`painlit check`).
+
+Deterministic and explainable, in three steps, each of which records why it decided:
+
+1. **Cues.** Every sentence is scanned for words of known kinds: conditions (the corpus tree's
+   names and aliases, plus common lay words), substances and microdosing, mechanisms, outcomes
+   (pain, sleep, mood, ...), harms and cautions, effect verbs, hedges, negations, evidence words
+   ("studies show"), study references (a year, "survey", "of over 250 people") and populations.
+2. **Claim sentences.** A sentence makes a health claim when it names an intervention (a
+   substance or microdosing, or follows a sentence of its paragraph that did: "These changes may
+   help ..."), a health topic (a condition, outcome, mechanism or harm) and an effect, evidence
+   or harm. Headings and sentences without all three are not checked.
+3. **Matches and findings.** Each claim sentence is matched to the corpus's claims: a claim
+   whose source sentence it quotes; otherwise claims whose conditions (exactly, or through a
+   parent condition), mechanisms, outcomes, dose, substances, population and cited study agree
+   with the sentence's cues (the best-scoring claims, with every point of agreement listed).
+   What the wording overstates is then judged against each match's grade: an unhedged
+   assertion above the certainty, evidence words ("have shown") for very uncertain evidence,
+   microdosing asserted where the counted studies used larger doses, patients where they used
+   healthy volunteers or animals, a participant count that disagrees with the study it cites,
+   and a claim with no evidence at all. A sentence that matches no claim is set against its
+   condition's body of evidence, or marked as covered by no corpus claim.
+
+These are painlit's rules, not a reader's judgement; docs/check.md lists them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from painlit.article import Article, Sentence
+from painlit.grading import Grade, GradeTable, Verdict
+from painlit.model import (
+    Certainty,
+    Claim,
+    ClaimTopic,
+    Corpus,
+    DoseCategory,
+    Population,
+    Study,
+    StudyDesign,
+)
+
+
+class CueKind(StrEnum):
+    CONDITION = "condition"
+    SUBSTANCE = "substance"
+    MICRODOSE = "microdose"
+    LARGER_DOSE = "larger-dose"
+    MECHANISM = "mechanism"
+    OUTCOME = "outcome"
+    HARM = "harm"
+    CAUTION = "caution"
+    EFFECT = "effect"
+    EVIDENCE = "evidence"
+    HEDGE = "hedge"
+    NEGATION = "negation"
+    POPULATION = "population"
+    STUDY = "study"
+    YEAR = "year"
+    COUNT = "count"
+    OTHER_CONDITION = "other-condition"
+
+
+@dataclass(frozen=True, slots=True)
+class Cue:
+    """A word or phrase of a sentence and what painlit read in it."""
+
+    kind: CueKind
+    value: str  # an id from the corpus, or a word class ("patients", "survey", "250", "over")
+    text: str  # as written in the sentence
+    start: int
+    end: int
+
+
+class Problem(StrEnum):
+    """What an article's sentence overstates, judged against the matched evidence."""
+
+    CERTAINTY = "certainty"  # asserted above the certainty of the evidence
+    DOSE = "dose"  # microdosing asserted where the evidence used larger doses
+    POPULATION = "population"  # patients asserted where the evidence is in healthy people/animals
+    NUMBER = "number"  # a participant count that disagrees with the study cited
+    NO_EVIDENCE = "no-evidence"  # no study bears on it at all
+
+
+@dataclass(frozen=True, slots=True)
+class Overstatement:
+    problem: Problem
+    message: str
+    claims: tuple[str, ...] = ()  # the matched claims it was judged against; () for the body
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimMatch:
+    """A corpus claim the sentence corresponds to, with its grade and why it matched."""
+
+    claim: str
+    statement: str  # the claim as its source words it
+    certainty: Certainty
+    verdict: Verdict
+    hedged: str  # the graded, hedged statement
+    score: int
+    why: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceBody:
+    """For a sentence no claim covers: what the corpus holds on the condition it names."""
+
+    condition: str
+    name: str
+    studies: int  # primary studies (no reviews, no registrations) of it and its sub-conditions
+    microdose_studies: int
+    patient_studies: int
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One claim sentence of the article, matched and judged."""
+
+    sentence: Sentence
+    cues: tuple[Cue, ...]
+    why_claim: str
+    matches: tuple[ClaimMatch, ...]
+    body: EvidenceBody | None
+    overstatements: tuple[Overstatement, ...]
+
+    @property
+    def overstated(self) -> bool:
+        return bool(self.overstatements)
+
+    @property
+    def matched(self) -> bool:
+        return bool(self.matches)
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    article: Article
+    findings: tuple[Finding, ...]
+
+    @property
+    def overstated(self) -> int:
+        return sum(finding.overstated for finding in self.findings)
+
+    @property
+    def unmatched(self) -> int:
+        return sum(not finding.matched for finding in self.findings)
+
+
+# -- the lexicon -------------------------------------------------------------------------------
+
+#: Lay words for conditions of the corpus tree, by condition id (used only when the id exists).
+LAY_CONDITIONS: dict[str, tuple[str, ...]] = {
+    "chronic-pain": (r"chronic(?:ally)?[- ]pain(?:s|ful)?", r"persistent pain",
+                     r"long[- ]term pain", r"chronic pain conditions?"),
+    "neuropathic-pain": (r"neuropathic pain", r"nerve pain", r"nerve damage",
+                         r"neuropath(?:y|ies)"),
+    "migraine": (r"migraines?", r"migraineurs?", r"migrainous"),
+    "cluster-headache": (r"cluster headaches?", r"suicide headaches?"),
+    "headache": (r"headaches?",),
+    "fibromyalgia": (r"fibromyalgia",),
+    "phantom-limb-pain": (r"phantom[- ]limb(?: pain)?", r"phantom pain"),
+    "low-back-pain": (r"(?:low|lower) back pain", r"back pain"),
+    "crps": (r"complex regional pain syndromes?", r"CRPS"),
+    "diabetic-neuropathy": (r"diabetic (?:peripheral )?neuropath(?:y|ies)",),
+    "trigeminal-neuralgia": (r"trigeminal neuralgia",),
+}
+#: Health conditions outside the corpus tree: a claim about them is a health claim that no
+#: corpus claim covers.
+OTHER_CONDITIONS = (
+    r"depression", r"depressive disorders?", r"anxiety disorders?", r"PTSD", r"addictions?",
+    r"alcohol use disorder", r"arthritis", r"osteoarthritis", r"cancer pain", r"endometriosis",
+    r"irritable bowel(?: syndrome)?", r"IBS", r"multiple sclerosis", r"parkinson'?s",
+    r"alzheimer'?s", r"ADHD", r"OCD", r"eating disorders?", r"tinnitus", r"lupus",
+)
+LAY_SUBSTANCES: dict[str, tuple[str, ...]] = {
+    "psilocybin": (r"psilocybin", r"psilocin"),
+    "psilocybin-mushrooms": (r"magic mushrooms?", r"psilocybin mushrooms?", r"shrooms",
+                             r"mushrooms?", r"truffles?"),
+    "lsd": (r"LSD", r"lysergic acid diethylamide"),
+    "psychedelics": (r"psychedelics?", r"hallucinogens?", r"hallucinogenic drugs?",
+                     r"entheogens?", r"psychedelic (?:drugs?|substances?|compounds?|therapy)"),
+    "mescaline": (r"mescaline", r"peyote"),
+    "mdma": (r"MDMA", r"ecstasy"),
+}
+LAY_MECHANISMS: dict[str, tuple[str, ...]] = {
+    "serotonin-5ht2a": (r"serotonin(?:ergic)?", r"5-?HT2A", r"5-?HT"),
+    "neuroplasticity": (r"neuroplasticity", r"(?:neural|neuronal|synaptic|brain) plasticity",
+                        r"new neural pathways?", r"neural pathways?", r"new connections",
+                        r"rewir(?:e|es|ed|ing)", r"BDNF", r"neurogenesis",
+                        r"dendritic spines?"),
+    "anti-inflammatory": (r"anti-?inflammatory", r"inflammat(?:ion|ory)", r"cytokines?",
+                          r"immune"),
+    "expectancy-placebo": (r"placebo", r"expectanc(?:y|ies)", r"expectations?"),
+    "pain-modulation": (r"pain (?:perception|processing|signals?|pathways?|tolerance|"
+                        r"thresholds?)", r"descending (?:pain )?modulation"),
+    "cardiac-5ht2b": (r"5-?HT2B", r"heart valves?", r"valvulopathy", r"valvular heart disease",
+                      r"cardiac fibrosis"),
+}
+#: Outcome words, by outcome id of the corpus's `outcomes` section.
+OUTCOME_WORDS: dict[str, tuple[str, ...]] = {
+    "pain": (r"pain(?:s|ful)?", r"aches?", r"discomfort", r"analgesi[ac]", r"analgesics?",
+             r"painkillers?"),
+    "headache-frequency": (r"attacks?", r"migraine days", r"headache days",
+                           r"(?:headache|attack|migraine) frequency", r"frequency",
+                           r"remission", r"cycles?"),
+    "sleep": (r"sleep(?: quality)?", r"insomnia"),
+    "mood": (r"mood", r"well-?being", r"depress(?:ion|ive|ed)", r"anxiety", r"emotional",
+             r"happiness", r"quality of life"),
+    "perceptible-effects": (r"percept(?:ion|ible|ual)", r"sub-?perceptual", r"consciousness",
+                            r"hallucinat\w*", r"trips?", r"tripping"),
+    "expectancy": (r"placebo", r"expectanc(?:y|ies)", r"expectations?"),
+    "plasticity": (r"neuroplasticity", r"plasticity", r"neural pathways?", r"BDNF",
+                   r"new connections"),
+    "serotonin-mechanism": (r"serotonin(?:ergic)?", r"5-?HT2A"),
+    "inflammation": (r"inflammat(?:ion|ory)", r"anti-?inflammatory", r"cytokines?"),
+}
+HARM_WORDS = (
+    r"risks?", r"risky", r"side[- ]effects?", r"adverse (?:events?|effects?|reactions?)",
+    r"harms?", r"harmful", r"dangers?", r"dangerous", r"unsafe", r"safe(?:ty|ly)?",
+    r"interactions?", r"interact(?:s|ing)?", r"seizures?", r"convulsions?",
+    r"serotonin syndrome", r"serotonin toxicity", r"heart valves?", r"valv(?:e|ular) disease",
+    r"psychosis", r"bad trips?", r"toxic(?:ity)?", r"contraindicat\w+", r"lithium",
+    r"(?:SSRIs?|SNRIs?|antidepressants?|triptans?|tramadol|opioids?|gabapentin|pregabalin)",
+)
+CAUTION_WORDS = (
+    r"caution", r"cautious(?:ly)?", r"careful(?:ly)?", r"professional (?:guidance|advice|help)",
+    r"medical (?:supervision|advice|guidance)", r"supervis(?:ion|ed)", r"consult\w*",
+    r"self-?medicat\w+", r"talk to (?:a|your) (?:doctor|physician)", r"guidance",
+)
+#: Verbs and nouns that assert an effect outright ("relieves", "reduces", "works").
+STRONG_EFFECT_WORDS = (
+    r"relie(?:ve|ves|ved|ving)", r"reduc(?:e|es|ed|ing|tions?)",
+    r"improv(?:e|es|ed|ing|ements?)", r"alleviat(?:e|es|ed|ing|ion)", r"eas(?:e|es|ed|ing)",
+    r"cur(?:e|es|ed|ing)", r"treat(?:s|ed|ing)?", r"heal(?:s|ed|ing)?",
+    r"eliminat(?:e|es|ed|ing)", r"decreas(?:e|es|ed|ing)", r"lower(?:s|ed|ing)?",
+    r"boost(?:s|ed|ing)?", r"enhanc(?:e|es|ed|ing|ement)", r"works?", r"worked",
+    r"effective(?:ness|ly)?", r"efficacy", r"le(?:d|ads?) to", r"leading to",
+    r"result(?:s|ed)? in", r"responsive(?:ness)?", r"prevent(?:s|ed|ing|ion)?",
+    r"abort(?:s|ed|ing)?", r"stop(?:s|ped|ping)?", r"break(?:s|ing)? (?:the )?cycles?",
+    r"pain-?free", r"alter(?:s|ed|ing)?", r"increas(?:e|es|ed|ing)", r"raise[sd]?",
+    r"block(?:s|ed|ing)?",
+)
+#: Words of effect that promise rather than assert ("hope", "potential", "may help").
+SOFT_EFFECT_WORDS = (
+    r"relief", r"treatments?", r"help(?:s|ed|ing|ful)?", r"benefi(?:t|ts|ted|cial)",
+    r"remedy", r"remedies", r"therapeutic", r"promising", r"hope", r"potential",
+    r"chang(?:e|es|ed|ing)", r"produc(?:e|es|ed|ing)", r"caus(?:e|es|ed|ing)",
+    r"trigger(?:s|ed|ing)?", r"affect(?:s|ed|ing)?", r"success(?:ful|fully)?",
+)
+EVIDENCE_WORDS = (
+    r"(?:has|have|had) (?:been )?shown", r"shows?", r"showed", r"proven", r"prove[sd]?",
+    r"found", r"finds?", r"demonstrat(?:e|es|ed|ing)", r"confirm(?:s|ed)?", r"established",
+    r"evidence (?:points?|pointing|suggests?|shows?|indicates?)", r"indicat(?:e|es|ed)",
+    r"reveal(?:s|ed)?", r"according to (?:a |the )?(?:study|research|studies|survey|trial)",
+)
+HEDGE_WORDS = (
+    r"may", r"might", r"could", r"possibly", r"possible", r"potential(?:ly)?", r"perhaps",
+    r"suggest(?:s|ed|ing)?", r"preliminary", r"early", r"hypothes(?:is|es|ized|ised)",
+    r"believed", r"thought to", r"some evidence", r"more research", r"further research",
+    r"needs? (?:more|further) (?:study|studies|research)", r"not yet", r"unclear",
+    r"uncertain", r"limited", r"anecdotal(?:ly)?", r"reportedly", r"claim(?:s|ed)?",
+    r"report(?:s|ed)?", r"says?", r"said", r"according to", r"appears? to", r"seems? to",
+    r"promising", r"speculat\w+", r"small (?:study|studies|trial|trials|survey)",
+)
+NEGATION_WORDS = (
+    r"no (?:good |strong |solid |clinical |scientific |real )?evidence", r"not (?:been )?"
+    r"(?:shown|proven|found|studied|established)", r"did not", r"didn't", r"does not",
+    r"doesn't", r"do not", r"don't", r"failed to", r"no (?:significant )?(?:effect|difference|"
+    r"benefit|improvement)", r"lack of", r"little evidence", r"no better than", r"not better",
+    r"nor", r"neither", r"cannot", r"can't", r"isn't", r"aren't", r"wasn't", r"weren't",
+)
+POPULATION_WORDS: dict[str, tuple[str, ...]] = {
+    "patients": (r"patients?", r"sufferers?", r"people (?:with|living with|who suffer)",
+                 r"individuals (?:with|living with|who suffer)", r"those (?:with|battling|"
+                 r"living with|suffering|who suffer)", r"migraineurs?", r"adults with",
+                 r"veterans", r"participants with"),
+    "healthy-volunteers": (r"healthy (?:volunteers?|adults?|people|participants|subjects|"
+                           r"individuals|men|women)",),
+    "animals": (r"mice", r"mouse", r"rats?", r"rodents?", r"animals?"),
+}
+STUDY_WORDS: dict[str, tuple[str, ...]] = {
+    "survey": (r"surveys?", r"questionnaires?", r"polls?"),
+    "trial": (r"trials?", r"randomi[sz]ed", r"placebo-controlled", r"double-blind"),
+    "review": (r"reviews?", r"meta-analys[ie]s"),
+    "study": (r"stud(?:y|ies)", r"research(?:ers)?", r"scientists", r"experiments?",
+              r"evidence", r"paper", r"data", r"case reports?", r"case series"),
+}
+COUNT_NOUNS = (r"people|individuals|participants|patients|respondents|users|adults|volunteers"
+               r"|subjects|microdosers|sufferers|men|women|persons|veterans|migraineurs")
+_COUNT = re.compile(
+    r"(?P<qualifier>\b(?:over|more than|nearly|almost|about|around|approximately|roughly|"
+    r"some|at least|fewer than|less than|under|just|only)\s+)?"
+    r"(?P<number>\b\d{1,3}(?:,\d{3})+|\b\d+)\s+"
+    r"(?:(?:\w+|[\w-]+)\s+){0,2}?(?P<noun>" + COUNT_NOUNS + r")\b", re.IGNORECASE)
+_YEAR = re.compile(r"\b(19[5-9]\d|20[0-4]\d)\b")
+_MICRO = (r"micro-?dos(?:e|es|ed|ing|ers?)", r"sub-?(?:perceptual|threshold|hallucinogenic)"
+          r" doses?", r"(?:very )?(?:small|tiny|low) doses?", r"micro-?doses")
+_LARGER = (r"(?:full|high|higher|large|larger|heroic|hallucinogenic|psychedelic|moderate|"
+           r"macro-?)\s?doses?", r"macro-?dos(?:e|es|ed|ing)", r"full-dose")
+
+
+@dataclass(frozen=True, slots=True)
+class _Layer:
+    """Words read in one pass: where two overlap, the longer wins."""
+
+    pattern: re.Pattern[str]
+    groups: tuple[tuple[CueKind, str], ...]  # by group number - 1
+
+
+@dataclass(frozen=True, slots=True)
+class Vocabulary:
+    """The cue words of a corpus, in layers: a word can be read once per layer (so "placebo"
+    is both a mechanism and an outcome, and "risks" both a harm and a study word's neighbour)."""
+
+    layers: tuple[_Layer, ...]
+
+
+def _term(text: str) -> str:
+    """A corpus name or alias as a pattern: literal, spaces and hyphens interchangeable."""
+    escaped = re.escape(text.strip())
+    return escaped.replace(r"\ ", r"[- ]").replace(r"\-", r"[- ]?")
+
+
+def _names(name: str, aliases: Iterable[str]) -> list[str]:
+    found = [name.split(" (")[0]]
+    inside = re.search(r"\(([^)]*)\)", name)
+    if inside and "," not in inside.group(1) and len(inside.group(1)) > 3:
+        found.append(inside.group(1))
+    found.extend(aliases)
+    return [_term(item) for item in found if len(item.strip()) >= 3]
+
+
+def _layer(entries: list[tuple[CueKind, str, str]]) -> _Layer:
+    ordered = sorted(dict.fromkeys(entries), key=lambda entry: -len(entry[2]))
+    body = "|".join(f"({pattern})" for _, _, pattern in ordered)
+    return _Layer(re.compile(r"(?<![\w-])(?:" + body + r")(?![\w-])", re.IGNORECASE),
+                  tuple((kind, value) for kind, value, _ in ordered))
+
+
+def _build_vocabulary(corpus: Corpus) -> Vocabulary:
+    def entries(kind: CueKind, value: str, patterns: Iterable[str]
+                ) -> list[tuple[CueKind, str, str]]:
+        return [(kind, value, pattern) for pattern in patterns]
+
+    topics: list[tuple[CueKind, str, str]] = []
+    ids = {condition.id for condition in corpus.conditions}
+    for condition in corpus.conditions:
+        topics += entries(CueKind.CONDITION, condition.id,
+                          _names(condition.name, condition.aliases))
+    for condition_id, words in LAY_CONDITIONS.items():
+        if condition_id in ids:
+            topics += entries(CueKind.CONDITION, condition_id, words)
+    topics += entries(CueKind.OTHER_CONDITION, "other", OTHER_CONDITIONS)
+    substance_ids = {substance.id for substance in corpus.substances}
+    for substance in corpus.substances:
+        topics += entries(CueKind.SUBSTANCE, substance.id,
+                          _names(substance.name, substance.aliases))
+    for substance_id, words in LAY_SUBSTANCES.items():
+        if substance_id in substance_ids:
+            topics += entries(CueKind.SUBSTANCE, substance_id, words)
+    topics += entries(CueKind.MICRODOSE, "micro", _MICRO)
+    topics += entries(CueKind.LARGER_DOSE, "larger", _LARGER)
+    for population, words in POPULATION_WORDS.items():
+        topics += entries(CueKind.POPULATION, population, words)
+
+    mechanisms: list[tuple[CueKind, str, str]] = []
+    mechanism_ids = {mechanism.id for mechanism in corpus.mechanisms}
+    for mechanism in corpus.mechanisms:
+        mechanisms += entries(CueKind.MECHANISM, mechanism.id,
+                              _names(mechanism.name, mechanism.aliases))
+    for mechanism_id, words in LAY_MECHANISMS.items():
+        if mechanism_id in mechanism_ids:
+            mechanisms += entries(CueKind.MECHANISM, mechanism_id, words)
+    outcomes: list[tuple[CueKind, str, str]] = []
+    outcome_ids = {outcome.id for outcome in corpus.outcomes}
+    for outcome_id, words in OUTCOME_WORDS.items():
+        if outcome_id in outcome_ids:
+            outcomes += entries(CueKind.OUTCOME, outcome_id, words)
+    studies: list[tuple[CueKind, str, str]] = []
+    for design, words in STUDY_WORDS.items():
+        studies += entries(CueKind.STUDY, design, words)
+    layers = [topics, mechanisms, outcomes,
+              entries(CueKind.HARM, "harm", HARM_WORDS)
+              + entries(CueKind.CAUTION, "caution", CAUTION_WORDS),
+              entries(CueKind.EFFECT, "strong", STRONG_EFFECT_WORDS)
+              + entries(CueKind.EFFECT, "soft", SOFT_EFFECT_WORDS),
+              entries(CueKind.EVIDENCE, "evidence", EVIDENCE_WORDS),
+              entries(CueKind.HEDGE, "hedge", HEDGE_WORDS),
+              entries(CueKind.NEGATION, "negation", NEGATION_WORDS),
+              studies]
+    return Vocabulary(tuple(_layer(layer) for layer in layers))
+
+
+def vocabulary(corpus: Corpus) -> Vocabulary:
+    """The corpus's cue words, built once per loaded corpus."""
+    found = corpus.memo.get("check-vocabulary")
+    if not isinstance(found, Vocabulary):
+        found = corpus.memo["check-vocabulary"] = _build_vocabulary(corpus)
+    return found
+
+
+def find_cues(text: str, words: Vocabulary) -> list[Cue]:
+    """Every cue in `text`, in order of position."""
+    cues: list[Cue] = []
+    for layer in words.layers:
+        for found in layer.pattern.finditer(text):
+            index = found.lastindex
+            if index is not None:
+                kind, value = layer.groups[index - 1]
+                cues.append(Cue(kind, value, found.group(), found.start(), found.end()))
+    for found in _YEAR.finditer(text):
+        cues.append(Cue(CueKind.YEAR, found.group(), found.group(), found.start(), found.end()))
+    for found in _COUNT.finditer(text):
+        qualifier = " ".join((found.group("qualifier") or "").lower().split())
+        cues.append(Cue(CueKind.COUNT, f"{qualifier} {found.group('number')}".strip(),
+                        found.group().strip(), found.start(), found.end()))
+    cues.sort(key=lambda cue: (cue.start, cue.end))
+    return cues
+
+
+# -- claim sentences ---------------------------------------------------------------------------
+
+_INTERVENTION = frozenset({CueKind.SUBSTANCE, CueKind.MICRODOSE, CueKind.LARGER_DOSE})
+_TOPIC = frozenset({CueKind.CONDITION, CueKind.OTHER_CONDITION, CueKind.OUTCOME,
+                    CueKind.MECHANISM, CueKind.HARM, CueKind.CAUTION})
+_ASSERTION = frozenset({CueKind.EFFECT, CueKind.EVIDENCE, CueKind.HARM, CueKind.CAUTION,
+                        CueKind.COUNT})
+#: A sentence may take its intervention from a claim sentence this many sentences before it
+#: in the same block ("These changes may help alleviate pain").
+CARRY_OVER = 2
+
+
+def _words(cues: Iterable[Cue], kinds: frozenset[CueKind]) -> list[str]:
+    return list(dict.fromkeys(f"'{cue.text}'" for cue in cues if cue.kind in kinds))
+
+
+def _subject(cues: Sequence[Cue]) -> str | None:
+    """The intervention a sentence is about: microdosing before a substance before a dose."""
+    for kind in (CueKind.MICRODOSE, CueKind.SUBSTANCE, CueKind.LARGER_DOSE):
+        for cue in cues:
+            if cue.kind is kind:
+                return f"'{cue.text}'"
+    return None
+
+
+def claim_reason(cues: Sequence[Cue], carried: str | None) -> str | None:
+    """Why the sentence makes a health claim, or None when it does not; `carried` is the
+    intervention of a claim sentence just before it in the same block."""
+    intervention = _words(cues, _INTERVENTION)
+    topic = _words(cues, _TOPIC)
+    assertion = _words(cues, _ASSERTION)
+    if not (topic and assertion):
+        return None
+    if intervention:
+        subject = "names " + ", ".join(intervention[:3])
+    elif carried is not None:
+        subject = f"continues the sentence before it, about {carried}"
+    else:
+        return None
+    return (f"{subject}; health topic {', '.join(topic[:3])}; "
+            f"asserts with {', '.join(assertion[:3])}")
+
+
+# -- matching ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Features:
+    """What the matcher reads of a sentence's cues."""
+
+    conditions: dict[str, str]  # id -> words
+    mechanisms: dict[str, str]
+    outcomes: dict[str, str]
+    substances: dict[str, str]
+    micro: str | None
+    larger: str | None
+    populations: dict[str, str]
+    harm: str | None
+    caution: str | None
+    years: tuple[int, ...]
+    designs: dict[str, str]
+    counts: tuple[Cue, ...]
+    hedges: tuple[str, ...]
+    negations: tuple[str, ...]
+    evidence: tuple[str, ...]
+    effects: tuple[str, ...]
+    strong: tuple[str, ...]  # the effects that assert outright
+
+    @classmethod
+    def of(cls, cues: Sequence[Cue]) -> _Features:
+        def by(kind: CueKind) -> dict[str, str]:
+            found: dict[str, str] = {}
+            for cue in cues:
+                if cue.kind is kind:
+                    found.setdefault(cue.value, cue.text)
+            return found
+
+        def first(kind: CueKind) -> str | None:
+            return next((cue.text for cue in cues if cue.kind is kind), None)
+
+        def texts(kind: CueKind) -> tuple[str, ...]:
+            return tuple(dict.fromkeys(cue.text for cue in cues if cue.kind is kind))
+
+        return cls(by(CueKind.CONDITION), by(CueKind.MECHANISM), by(CueKind.OUTCOME),
+                   by(CueKind.SUBSTANCE), first(CueKind.MICRODOSE), first(CueKind.LARGER_DOSE),
+                   by(CueKind.POPULATION), first(CueKind.HARM), first(CueKind.CAUTION),
+                   tuple(int(cue.value) for cue in cues if cue.kind is CueKind.YEAR),
+                   by(CueKind.STUDY), tuple(cue for cue in cues if cue.kind is CueKind.COUNT),
+                   texts(CueKind.HEDGE), texts(CueKind.NEGATION), texts(CueKind.EVIDENCE),
+                   texts(CueKind.EFFECT),
+                   tuple(dict.fromkeys(cue.text for cue in cues
+                                       if cue.kind is CueKind.EFFECT and cue.value == "strong")))
+
+
+def _normal(text: str) -> str:
+    return " ".join(re.sub(r"[^\w]+", " ", text.lower()).split())
+
+
+def _ancestors(corpus: Corpus, condition_id: str) -> list[str]:
+    parents = {condition.id: condition.parent for condition in corpus.conditions}
+    found: list[str] = []
+    current = parents.get(condition_id)
+    while current is not None and current not in found:
+        found.append(current)
+        current = parents.get(current)
+    return found
+
+
+_DESIGNS = {
+    "survey": frozenset({StudyDesign.CROSS_SECTIONAL_SURVEY}),
+    "trial": frozenset({StudyDesign.RANDOMISED_PARALLEL, StudyDesign.RANDOMISED_CROSSOVER,
+                        StudyDesign.OPEN_LABEL}),
+    "review": frozenset({StudyDesign.NARRATIVE_REVIEW, StudyDesign.SYSTEMATIC_REVIEW,
+                         StudyDesign.META_ANALYSIS}),
+}
+
+
+def cited_studies(features: _Features, studies: Iterable[Study]) -> list[Study]:
+    """The studies a sentence's year and study word ("a 2022 survey") point to."""
+    if not features.years:
+        return []
+    designs = frozenset().union(*(_DESIGNS.get(word, frozenset())
+                                  for word in features.designs))
+    return [study for study in studies if study.year in features.years
+            and (not designs or study.design in designs)]
+
+
+@dataclass
+class _Scored:
+    claim: Claim
+    score: int
+    why: list[str]
+
+
+def _score(claim: Claim, features: _Features, sentence: str, corpus: Corpus) -> _Scored | None:
+    """How well a claim fits the sentence; None when it cannot be the claim meant."""
+    if claim.quote and len(_normal(claim.quote)) > 20 and _normal(claim.quote) in _normal(sentence):
+        return _Scored(claim, 100, ["the sentence contains the claim's quote from its source"])
+    why: list[str] = []
+    score = 0
+    topic = claim.topic
+    if topic is ClaimTopic.GOOD_PRACTICE:
+        if not features.caution:
+            return None
+        score += 3
+        why.append(f"caution: '{features.caution}' (a good-practice statement)")
+    elif topic is ClaimTopic.SAFETY:
+        if not features.harm and not (features.outcomes.keys() & {"perceptible-effects"}):
+            return None
+        if features.harm:
+            score += 1
+            why.append(f"harm: '{features.harm}' (a safety claim)")
+    elif features.harm and not features.effects and not features.evidence:
+        return None  # a sentence about risks only is not about efficacy
+    named = features.conditions
+    if claim.conditions:
+        exact = [c for c in claim.conditions if c in named]
+        broader = [c for c in claim.conditions
+                   if any(c in _ancestors(corpus, found) for found in named)]
+        if exact:
+            score += 4 * len(exact)
+            why += [f"condition {c}: '{named[c]}'" for c in exact]
+        elif broader:
+            score += 1
+            why.append(f"condition {broader[0]}: the broader condition of "
+                       + ", ".join(f"'{text}'" for text in named.values()))
+        elif named:
+            return None
+        elif set(claim.conditions) <= {"chronic-pain"} and "pain" in features.outcomes:
+            score += 1
+            why.append(f"condition chronic-pain: '{features.outcomes['pain']}'")
+        else:
+            return None
+    mechanisms = [m for m in claim.mechanisms if m in features.mechanisms]
+    if mechanisms:
+        score += 4 * len(mechanisms)
+        why += [f"mechanism {m}: '{features.mechanisms[m]}'" for m in mechanisms]
+    elif topic is ClaimTopic.MECHANISM:
+        return None
+    wanted = [item.outcome for item in claim.outcomes]
+    outcomes = [o for o in wanted if o in features.outcomes]
+    if outcomes:
+        score += 2 * len(outcomes)
+        why += [f"outcome {o}: '{features.outcomes[o]}'" for o in outcomes]
+    elif wanted and not claim.conditions and not mechanisms:
+        return None  # a claim about no condition needs its outcome named
+    scope = claim.scope
+    if scope.dose is DoseCategory.MICRO:
+        if features.micro:
+            score += 1
+            why.append(f"dose micro: '{features.micro}'")
+        elif features.larger:
+            return None
+    elif features.micro and scope.dose is None:
+        score -= 1
+    if scope.substances and features.substances:
+        shared = [s for s in scope.substances if s in features.substances]
+        if shared:
+            score += 1
+            why.append(f"substance {shared[0]}: '{features.substances[shared[0]]}'")
+        else:
+            score -= 2
+    if scope.population is Population.HEALTHY_VOLUNTEERS:
+        if "healthy-volunteers" in features.populations:
+            score += 2
+            why.append(f"population: '{features.populations['healthy-volunteers']}'")
+        elif "patients" in features.populations:
+            score -= 2
+    cited = cited_studies(features, (corpus.study_by_id[link.study] for link in claim.evidence
+                                     if link.study in corpus.study_by_id))
+    if cited:
+        score += 3
+        why.append(f"cites {cited[0].id} ({cited[0].year}, {cited[0].design.value})")
+    elif _YEAR.search(claim.statement):
+        score -= 2  # the claim is about one dated study, which the sentence does not cite
+    if score < 3:
+        return None
+    return _Scored(claim, score, why)
+
+
+def match_claims(features: _Features, sentence: str, corpus: Corpus) -> list[_Scored]:
+    """The best-scoring claims (ties kept), or none."""
+    scored = [found for claim in corpus.claims
+              if (found := _score(claim, features, sentence, corpus)) is not None]
+    if not scored:
+        return []
+    best = max(found.score for found in scored)
+    return [found for found in scored if found.score == best]
+
+
+# -- what the wording overstates ---------------------------------------------------------------
+
+
+def _studies(corpus: Corpus, ids: Iterable[str]) -> list[Study]:
+    return [corpus.study_by_id[i] for i in ids if i in corpus.study_by_id]
+
+
+def _populations(studies: Sequence[Study]) -> str | None:
+    """'healthy volunteers' or 'animals or cells' when no study was in patients or users."""
+    kinds = {study.population for study in studies}
+    if not studies or kinds & {Population.PATIENTS, Population.COMMUNITY}:
+        return None
+    if kinds <= {Population.ANIMALS, Population.CELLS}:
+        return "animals or cells"
+    return "healthy volunteers" if Population.HEALTHY_VOLUNTEERS in kinds else None
+
+
+def _count_problem(count: Cue, study: Study) -> str | None:
+    if study.n is None:
+        return None
+    qualifier, _, number = count.value.rpartition(" ")
+    stated = int(number.replace(",", ""))
+    n = study.n
+    if qualifier in ("over", "more than", "at least") and stated >= n:
+        return (f"'{count.text}' says more than {stated}; {study.id} analysed {n}")
+    if qualifier in ("nearly", "almost", "fewer than", "less than", "under") and stated <= n:
+        return f"'{count.text}' says fewer than {stated}; {study.id} analysed {n}"
+    if qualifier in ("", "just", "only") and stated != n:
+        return f"'{count.text}' disagrees with {study.id}, which analysed {n}"
+    return None
+
+
+def _judge(features: _Features, grade: Grade, claim: Claim, corpus: Corpus,
+           patients: str | None) -> list[Overstatement]:
+    found: list[Overstatement] = []
+    asserts = bool(features.effects or features.evidence) and not features.negations
+    counted = _studies(corpus, grade.counted)
+    mine = (claim.id,)
+    label = grade.certainty.label
+    if claim.topic is ClaimTopic.GOOD_PRACTICE:
+        return found
+    if asserts and not counted and claim.topic is not ClaimTopic.SAFETY:
+        found.append(Overstatement(
+            Problem.NO_EVIDENCE, "no study in the corpus bears on this claim", mine))
+    elif asserts and claim.topic is not ClaimTopic.SAFETY:
+        asserted = features.evidence or features.strong
+        if asserted and not features.hedges and (grade.certainty < Certainty.MODERATE
+                                                 or grade.verdict is not Verdict.SUPPORTED):
+            words = asserted[0]
+            found.append(Overstatement(
+                Problem.CERTAINTY, f"asserts '{words}' without a hedge; the evidence is "
+                f"{label} ({grade.verdict.value})", mine))
+        elif features.evidence and grade.certainty <= Certainty.VERY_LOW:
+            found.append(Overstatement(
+                Problem.CERTAINTY, f"'{features.evidence[0]}' presents very uncertain evidence "
+                f"({label}, {grade.verdict.value}) as a finding", mine))
+        elif grade.verdict is Verdict.REFUTED:
+            found.append(Overstatement(
+                Problem.CERTAINTY, f"the evidence points the other way ({label}, refuted)",
+                mine))
+    if features.micro and counted and claim.topic is not ClaimTopic.SAFETY and all(
+            study.dose.category in _LARGER_DOSES for study in counted):
+        doses = sorted({study.dose.category.value for study in counted})
+        found.append(Overstatement(
+            Problem.DOSE, f"says '{features.micro}'; the counted studies used "
+            f"{' or '.join(doses)} doses, none a microdose", mine))
+    if patients and counted:
+        others = _populations(counted)
+        if others:
+            found.append(Overstatement(
+                Problem.POPULATION, f"speaks of '{patients}'; the counted studies were in "
+                f"{others}", mine))
+    return found
+
+
+#: Dose categories that are not microdoses (a survey's `mixed` may include microdosers).
+_LARGER_DOSES = frozenset({DoseCategory.LOW, DoseCategory.FULL})
+
+
+def _patients(features: _Features) -> str | None:
+    return features.populations.get("patients")
+
+
+def _number_problems(features: _Features, studies: Sequence[Study]) -> list[Overstatement]:
+    cited = cited_studies(features, studies)
+    if len({study.id for study in cited}) != 1 or not features.counts:
+        return []
+    study = cited[0]
+    found = []
+    for count in features.counts:
+        problem = _count_problem(count, study)
+        if problem:
+            found.append(Overstatement(Problem.NUMBER, problem))
+    return found
+
+
+def _body(corpus: Corpus, features: _Features) -> EvidenceBody | None:
+    """The body of evidence of the most specific condition the sentence names."""
+    from painlit.query import condition_subtree
+
+    if not features.conditions:
+        return None
+    depth = {c: len(_ancestors(corpus, c)) for c in features.conditions}
+    condition_id = max(features.conditions, key=lambda c: depth[c])
+    tree = set(condition_subtree(corpus, condition_id))
+    primary = [study for study in corpus.studies
+               if study.design.is_primary and set(study.conditions) & tree]
+    name = next(c.name for c in corpus.conditions if c.id == condition_id)
+    return EvidenceBody(condition_id, name, len(primary),
+                        sum(s.dose.category is DoseCategory.MICRO for s in primary),
+                        sum(s.population is Population.PATIENTS for s in primary))
+
+
+def _body_problems(features: _Features, body: EvidenceBody) -> list[Overstatement]:
+    asserts = bool(features.effects or features.evidence) and not features.negations
+    if not asserts:
+        return []
+    if body.studies == 0:
+        return [Overstatement(Problem.NO_EVIDENCE,
+                              f"the corpus holds no study of {body.name.lower()}")]
+    found = []
+    if features.micro and body.microdose_studies == 0:
+        found.append(Overstatement(
+            Problem.DOSE, f"says '{features.micro}'; no study of {body.name.lower()} in the "
+            "corpus used microdoses"))
+    if _patients(features) and body.patient_studies == 0:
+        found.append(Overstatement(
+            Problem.POPULATION, f"speaks of '{_patients(features)}'; no study of "
+            f"{body.name.lower()} in the corpus was in patients"))
+    return found
+
+
+def _merged(problems: Iterable[Overstatement]) -> list[Overstatement]:
+    """One entry per problem and message, naming every claim it was found against."""
+    merged: dict[tuple[Problem, str], tuple[str, ...]] = {}
+    for problem in problems:
+        key = (problem.problem, problem.message)
+        merged[key] = tuple(dict.fromkeys(merged.get(key, ()) + problem.claims))
+    return [Overstatement(problem, message, claims)
+            for (problem, message), claims in merged.items()]
+
+
+# -- the whole article -------------------------------------------------------------------------
+
+
+def check_article(article: Article, corpus: Corpus, grades: GradeTable) -> CheckResult:
+    """Every claim sentence of the article, matched to the corpus and judged."""
+    words = vocabulary(corpus)
+    findings: list[Finding] = []
+    last_claim: Sentence | None = None
+    carried = ""
+    for sentence in article.sentences:
+        block = article.blocks[sentence.block]
+        if block.heading:
+            continue
+        if last_claim is not None and (last_claim.block != sentence.block
+                                       or sentence.index - last_claim.index > CARRY_OVER):
+            last_claim = None
+        cues = find_cues(sentence.text, words)
+        why = claim_reason(cues, carried if last_claim is not None else None)
+        if why is None:
+            continue
+        last_claim = sentence
+        carried = _subject(cues) or carried
+        features = _Features.of(cues)
+        scored = match_claims(features, sentence.text, corpus)
+        matches: list[ClaimMatch] = []
+        problems: list[Overstatement] = []
+        linked: list[Study] = []
+        for found in scored:
+            claim = found.claim
+            grade = grades[claim.id]
+            matches.append(ClaimMatch(claim.id, claim.statement, grade.certainty, grade.verdict,
+                                      grade.statement, found.score, tuple(found.why)))
+            problems += _judge(features, grade, claim, corpus, _patients(features))
+            linked += _studies(corpus, (link.study for link in claim.evidence))
+        body = None if matches else _body(corpus, features)
+        if body is not None:
+            problems += _body_problems(features, body)
+        problems += _number_problems(features, linked or corpus.studies)
+        unique = _merged(problems)
+        findings.append(Finding(sentence, tuple(cues), why, tuple(matches), body, tuple(unique)))
+    return CheckResult(article, tuple(findings))
