@@ -81,13 +81,15 @@ def read_article(data: bytes, *, name: str, kind: ArticleKind | None = None) -> 
                            hint="give plain text, Markdown or an HTML page")
     chosen = kind or guess_kind(name, data)
     title: str | None = None
+    texts: list[tuple[str, bool | None]]
     if chosen is ArticleKind.HTML:
         title, texts = _html_blocks(data)
     else:
         text = _decode(data, name)
         texts = (_markdown_blocks(text) if chosen is ArticleKind.MARKDOWN
-                 else _text_blocks(text))
-    blocks = tuple(Block(i, text, _is_heading(text)) for i, text in enumerate(texts))
+                 else [(block, None) for block in _text_blocks(text)])
+    blocks = tuple(Block(i, text, _is_heading(text) if heading is None else heading)
+                   for i, (text, heading) in enumerate(texts))
     if not any(block.text for block in blocks):
         raise ArticleError(f"no readable text found in {name}",
                            hint="for a web page, save the whole page as HTML")
@@ -159,13 +161,19 @@ def _text_blocks(text: str) -> list[str]:
     return [block for block in blocks if block]
 
 
-def _markdown_blocks(text: str) -> list[str]:
-    """The text of each heading, paragraph and list item, without Markdown syntax."""
+def _markdown_blocks(text: str) -> list[tuple[str, bool | None]]:
+    """The text of each heading, paragraph and list item, without Markdown syntax, and
+    whether it is a heading."""
     from markdown_it import MarkdownIt
 
     tokens = MarkdownIt("commonmark", {"html": False}).parse(text)
-    blocks: list[str] = []
+    blocks: list[tuple[str, bool | None]] = []
+    heading = False
     for token in tokens:
+        if token.type == "heading_open":
+            heading = True
+        elif token.type == "heading_close":
+            heading = False
         if token.type == "inline":
             parts = []
             for child in token.children or []:
@@ -177,13 +185,13 @@ def _markdown_blocks(text: str) -> list[str]:
                     parts.append(child.content)
             joined = _tidy("".join(parts))
             if joined:
-                blocks.append(joined)
+                blocks.append((joined, heading))
         elif token.type in ("fence", "code_block") and token.content.strip():
-            blocks.append(_tidy(token.content))
+            blocks.append((_tidy(token.content), False))
     return blocks
 
 
-def _html_blocks(data: bytes) -> tuple[str | None, list[str]]:
+def _html_blocks(data: bytes) -> tuple[str | None, list[tuple[str, bool | None]]]:
     """The readable body of a web page, one block per line of trafilatura's text output."""
     import trafilatura
 
@@ -194,8 +202,8 @@ def _html_blocks(data: bytes) -> tuple[str | None, list[str]]:
         return None, []
     title = _tidy(str(getattr(document, "title", "") or "")) or None
     body = str(getattr(document, "text", "") or "")
-    return title, [block for block in (_tidy(_BULLET.sub("", line))
-                                       for line in body.splitlines()) if block]
+    return title, [(block, None) for block in (_tidy(_BULLET.sub("", line))
+                                               for line in body.splitlines()) if block]
 
 
 def _is_heading(text: str) -> bool:
