@@ -123,16 +123,15 @@ def _decode(data: bytes, name: str) -> str:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = data.decode("cp1252", "replace")
-    unreadable = sum(1 for char in text[:65536] if _is_control(char))
+    unreadable = len(_CONTROL.findall(text, 0, 65536))
     if unreadable > 8 and unreadable > len(text[:65536]) // 100:
         raise ArticleError(f"{name} looks like a binary file, not an article",
                            hint="give plain text, Markdown or an HTML page")
     return text
 
 
-def _is_control(char: str) -> bool:
-    code = ord(char)
-    return (code < 32 and char not in "\t\n\r\f") or 0x7F <= code < 0xA0 or char == "\ufffd"
+#: Control characters (not tab or line ends) and the replacement character of bad bytes.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ufffd]")
 
 
 _BULLET = re.compile(r"^\s*(?:[-*+•◦▪‣·]|\d{1,3}[.)])\s+")
@@ -140,9 +139,9 @@ _SPACES = re.compile(r"\s+")
 
 
 def _tidy(text: str) -> str:
-    cleaned = "".join(" " if _is_control(char) or char in "\u2028\u2029" else char
-                      for char in text)
-    return _SPACES.sub(" ", cleaned).strip()
+    """One line of text: control characters and line or paragraph separators become spaces,
+    runs of spaces one space."""
+    return _SPACES.sub(" ", _CONTROL.sub(" ", text)).strip()
 
 
 def _text_blocks(text: str) -> list[str]:

@@ -336,10 +336,23 @@ def _names(name: str, aliases: Iterable[str]) -> list[str]:
 
 
 def _layer(entries: list[tuple[CueKind, str, str]]) -> _Layer:
+    """One pattern for the entries, longest first; alternatives that start with a letter or
+    digit are grouped behind a look-ahead for it, so each place in a sentence tries only the
+    words that can start there (Python's `re` would otherwise try every one, everywhere)."""
     ordered = sorted(dict.fromkeys(entries), key=lambda entry: -len(entry[2]))
-    body = "|".join(f"({pattern})" for _, _, pattern in ordered)
-    return _Layer(re.compile(r"(?<![\w-])(?:" + body + r")(?![\w-])", re.IGNORECASE),
-                  tuple((kind, value) for kind, value, _ in ordered))
+    buckets: dict[str, list[tuple[str, tuple[CueKind, str]]]] = {}
+    for kind, value, pattern in ordered:
+        first = pattern[0].lower() if pattern[0].isalnum() else ""
+        buckets.setdefault(first, []).append((pattern, (kind, value)))
+    parts: list[str] = []
+    numbered: list[tuple[CueKind, str]] = []  # group numbers follow the final order
+    for first, alternatives in buckets.items():
+        look = f"(?=[{first}{first.upper()}])" if first else ""
+        parts.append(look + "(?:" + "|".join(f"({pattern})" for pattern, _ in alternatives)
+                     + ")")
+        numbered += [group for _, group in alternatives]
+    return _Layer(re.compile(r"(?<![\w-])(?:" + "|".join(parts) + r")(?![\w-])",
+                             re.IGNORECASE), tuple(numbered))
 
 
 def _build_vocabulary(corpus: Corpus) -> Vocabulary:
@@ -404,15 +417,18 @@ def vocabulary(corpus: Corpus) -> Vocabulary:
     return found
 
 
-def find_cues(text: str, words: Vocabulary) -> list[Cue]:
-    """Every cue in `text`, in order of position."""
+def find_cues(text: str, words: Vocabulary, *, topics_only: bool = False) -> list[Cue]:
+    """Every cue in `text`, in order of position; with `topics_only`, only conditions,
+    substances, doses and populations (the first layer: enough to rule a sentence out)."""
     cues: list[Cue] = []
-    for layer in words.layers:
+    for layer in words.layers[:1] if topics_only else words.layers:
         for found in layer.pattern.finditer(text):
             index = found.lastindex
             if index is not None:
                 kind, value = layer.groups[index - 1]
                 cues.append(Cue(kind, value, found.group(), found.start(), found.end()))
+    if topics_only:
+        return cues
     for found in _YEAR.finditer(text):
         cues.append(Cue(CueKind.YEAR, found.group(), found.group(), found.start(), found.end()))
     for found in _COUNT.finditer(text):
@@ -521,13 +537,47 @@ def _normal(text: str) -> str:
     return " ".join(re.sub(r"[^\w]+", " ", text.lower()).split())
 
 
-def _ancestors(corpus: Corpus, condition_id: str) -> list[str]:
-    parents = {condition.id: condition.parent for condition in corpus.conditions}
-    found: list[str] = []
-    current = parents.get(condition_id)
-    while current is not None and current not in found:
-        found.append(current)
-        current = parents.get(current)
+def _ancestors(corpus: Corpus, condition_id: str) -> tuple[str, ...]:
+    """The condition's parent, its parent's parent, ... (built once per corpus)."""
+    table = corpus.memo.get("check-ancestors")
+    if not isinstance(table, dict):
+        parents = {condition.id: condition.parent for condition in corpus.conditions}
+        table = {}
+        built: dict[str, tuple[str, ...]] = table
+        for start in parents:
+            found: list[str] = []
+            current = parents.get(start)
+            while current is not None and current not in found:
+                found.append(current)
+                current = parents.get(current)
+            built[start] = tuple(found)
+        corpus.memo["check-ancestors"] = built
+    ancestors: tuple[str, ...] = table.get(condition_id, ())
+    return ancestors
+
+
+@dataclass(frozen=True, slots=True)
+class _ClaimFacts:
+    """What matching reads of a claim, prepared once per corpus."""
+
+    claim: Claim
+    quote: str  # normalised; "" when too short to recognise
+    dated: bool  # the statement names a year: it is about one dated study
+    linked: tuple[Study, ...]
+
+
+def _claim_facts(corpus: Corpus) -> list[_ClaimFacts]:
+    found = corpus.memo.get("check-claims")
+    if not isinstance(found, list):
+        built: list[_ClaimFacts] = []
+        found = built
+        for claim in corpus.claims:
+            quote = _normal(claim.quote or "")
+            built.append(_ClaimFacts(
+                claim, quote if len(quote) > 20 else "", bool(_YEAR.search(claim.statement)),
+                tuple(corpus.study_by_id[link.study] for link in claim.evidence
+                      if link.study in corpus.study_by_id)))
+        corpus.memo["check-claims"] = found
     return found
 
 
@@ -557,9 +607,12 @@ class _Scored:
     why: list[str]
 
 
-def _score(claim: Claim, features: _Features, sentence: str, corpus: Corpus) -> _Scored | None:
-    """How well a claim fits the sentence; None when it cannot be the claim meant."""
-    if claim.quote and len(_normal(claim.quote)) > 20 and _normal(claim.quote) in _normal(sentence):
+def _score(facts: _ClaimFacts, features: _Features, sentence: str, corpus: Corpus
+           ) -> _Scored | None:
+    """How well a claim fits the (normalised) sentence; None when it cannot be the claim
+    meant."""
+    claim = facts.claim
+    if facts.quote and facts.quote in sentence:
         return _Scored(claim, 100, ["the sentence contains the claim's quote from its source"])
     why: list[str] = []
     score = 0
@@ -631,12 +684,11 @@ def _score(claim: Claim, features: _Features, sentence: str, corpus: Corpus) -> 
             why.append(f"population: '{features.populations['healthy-volunteers']}'")
         elif "patients" in features.populations:
             score -= 2
-    cited = cited_studies(features, (corpus.study_by_id[link.study] for link in claim.evidence
-                                     if link.study in corpus.study_by_id))
+    cited = cited_studies(features, facts.linked)
     if cited:
         score += 3
         why.append(f"cites {cited[0].id} ({cited[0].year}, {cited[0].design.value})")
-    elif _YEAR.search(claim.statement):
+    elif facts.dated:
         score -= 2  # the claim is about one dated study, which the sentence does not cite
     if score < 3:
         return None
@@ -645,8 +697,9 @@ def _score(claim: Claim, features: _Features, sentence: str, corpus: Corpus) -> 
 
 def match_claims(features: _Features, sentence: str, corpus: Corpus) -> list[_Scored]:
     """The best-scoring claims (ties kept), or none."""
-    scored = [found for claim in corpus.claims
-              if (found := _score(claim, features, sentence, corpus)) is not None]
+    normal = _normal(sentence)
+    scored = [found for facts in _claim_facts(corpus)
+              if (found := _score(facts, features, normal, corpus)) is not None]
     if not scored:
         return []
     best = max(found.score for found in scored)
@@ -811,6 +864,10 @@ def check_article(article: Article, corpus: Corpus, grades: GradeTable) -> Check
         if last_claim is not None and (last_claim.block != sentence.block
                                        or sentence.index - last_claim.index > CARRY_OVER):
             last_claim = None
+        if last_claim is None and not any(
+                cue.kind in _INTERVENTION for cue in find_cues(sentence.text, words,
+                                                               topics_only=True)):
+            continue  # names no intervention and continues no claim sentence: no claim
         cues = find_cues(sentence.text, words)
         why = claim_reason(cues, carried if last_claim is not None else None)
         if why is None:
