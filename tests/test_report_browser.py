@@ -176,3 +176,38 @@ def test_the_page_reads_without_javascript(browser: Browser, report_url: str) ->
         assert watched.errors == []
     finally:
         watched.close()
+
+
+@pytest.fixture(scope="module")
+def check_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    article = Path(__file__).resolve().parent / "fixtures" / "articles" / "source-article.txt"
+    target = tmp_path_factory.mktemp("check") / "checked.html"
+    result = CliRunner().invoke(app, ["--data", str(REAL), "check", str(article), "--format",
+                                      "html", "-o", str(target)])
+    assert result.exit_code == 0, result.stderr
+    return target.as_uri()
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_checked_article_page_reads_at_phone_and_desktop_width(
+        browser: Browser, check_url: str, viewport: ViewportSize, tmp_path: Path) -> None:
+    watched = Watched(browser, viewport)
+    try:
+        page = watched.open(check_url)
+        page.screenshot(path=str(tmp_path / "check.png"), full_page=True)
+        assert watched.errors == []
+        assert watched.requests == [check_url]  # self-contained
+        assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"] + 2
+        marks = page.locator("mark")
+        assert marks.count() > 10
+        first = marks.first.bounding_box()
+        finding = page.locator("#f-1").bounding_box()
+        assert first is not None and finding is not None
+        if viewport is DESKTOP:  # the finding sits beside its paragraph
+            assert finding["x"] > first["x"] + 300
+        else:  # and below it on a phone
+            assert finding["y"] > first["y"]
+        page.locator('a[href="#f-1"]').click()
+        assert page.evaluate("location.hash") == "#f-1"
+    finally:
+        watched.close()

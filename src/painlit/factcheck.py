@@ -116,6 +116,11 @@ class EvidenceBody:
     microdose_studies: int
     patient_studies: int
 
+    def describe(self) -> str:
+        return (f"the corpus holds {self.studies} primary "
+                f"stud{'y' if self.studies == 1 else 'ies'} of {self.name.lower()} "
+                f"({self.patient_studies} in patients, {self.microdose_studies} at microdoses)")
+
 
 @dataclass(frozen=True, slots=True)
 class Finding:

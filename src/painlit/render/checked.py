@@ -17,7 +17,11 @@ from painlit.factcheck import CheckResult, ClaimMatch, Finding
 from painlit.grading import Verdict
 from painlit.render.html import escape_html, style_hash
 from painlit.render.markdown import escape
-from painlit.report import NOT_MEDICAL_ADVICE, certainty_text
+from painlit.report import certainty_text
+
+NOTICE = ("painlit compares the article's sentences with published research, by written rules "
+          "(docs/check.md). It does not recommend taking or avoiding any substance and does not "
+          "replace the judgement of a clinician who knows the patient.")
 
 
 def _summary(result: CheckResult) -> str:
@@ -37,10 +41,8 @@ def _no_claim(finding: Finding) -> str:
     body = finding.body
     text = "No corpus claim covers this."
     if body is not None:
-        text += (f" The corpus holds {body.studies} primary "
-                 f"stud{'y' if body.studies == 1 else 'ies'} of {body.name.lower()} "
-                 f"({body.patient_studies} in patients, {body.microdose_studies} at "
-                 "microdoses).")
+        described = body.describe()
+        text += f" {described[0].upper()}{described[1:]}."
     return text
 
 
@@ -76,15 +78,15 @@ def _marked_markdown(result: CheckResult, block: Block, numbers: dict[int, int])
 def _finding_markdown(number: int, finding: Finding) -> list[str]:
     lines = [f'<a id="finding-{number}"></a>', "",
              f"### {number}. “{escape(finding.sentence.text)}”", "",
-             f"- *Claim sentence:* {escape(finding.why_claim)}"]
+             f"- *Why a claim:* {escape(finding.why_claim)}"]
+    for problem in finding.overstatements:
+        lines.append(f"- **Overstates ({escape(problem.problem.value)}):** "
+                     f"{escape(problem.message)}")
     for match in finding.matches:
         lines.append(f"- **{escape(match.claim)}**: {escape(_grade_words(match))}. "
                      f"{escape(match.hedged)} *Why matched:* {escape('; '.join(match.why))}")
     if not finding.matches:
         lines.append(f"- {escape(_no_claim(finding))}")
-    for problem in finding.overstatements:
-        lines.append(f"- **Overstates ({escape(problem.problem.value)}):** "
-                     f"{escape(problem.message)}")
     lines.append("")
     return lines
 
@@ -93,7 +95,7 @@ def render_check_markdown(result: CheckResult) -> str:
     article = result.article
     numbers = _numbers(result)
     lines = [f"# painlit check: {escape(article.title or article.name)}", "",
-             f"> **Not medical advice.** {escape(NOT_MEDICAL_ADVICE)}", "",
+             f"> **Not medical advice.** {escape(NOTICE)}", "",
              escape(_summary(result)), "",
              "## The article, its claim sentences marked", ""]
     for block in article.blocks:
@@ -185,13 +187,13 @@ def _match_html(match: ClaimMatch) -> str:
 
 def _finding_html(number: int, finding: Finding) -> str:
     css = "finding over" if finding.overstated else "finding"
-    items = [_match_html(match) for match in finding.matches]
+    items = [f'<li class="problem">Overstates ({escape_html(problem.problem.value)}): '
+             f"{escape_html(problem.message)}</li>" for problem in finding.overstatements]
+    items += [_match_html(match) for match in finding.matches]
     if not finding.matches:
         items.append(f"<li>{escape_html(_no_claim(finding))}</li>")
-    items += [f'<li class="problem">Overstates ({escape_html(problem.problem.value)}): '
-              f"{escape_html(problem.message)}</li>" for problem in finding.overstatements]
-    return (f'<section class="{css}" id="f-{number}"><h2><a href="#s-{number}">{number}</a>'
-            f"</h2><p class=\"why\">Claim sentence: {escape_html(finding.why_claim)}</p>"
+    return (f'<section class="{css}" id="f-{number}"><h2><a href="#s-{number}">Claim sentence '
+            f"{number}</a></h2><p class=\"why\">Why a claim: {escape_html(finding.why_claim)}</p>"
             f"<ul>{''.join(items)}</ul></section>")
 
 
@@ -227,7 +229,7 @@ def render_check_html(result: CheckResult) -> str:
         "finding beside each says which graded corpus claims it matches, why, and what its "
         "wording overstates.</p>",
         f'<p class="notice" role="note"><strong>Not medical advice.</strong> '
-        f"{escape_html(NOT_MEDICAL_ADVICE)}</p>",
+        f"{escape_html(NOTICE)}</p>",
         "</header>", "<main>",
     ]
     out += _rows(result, article.blocks)

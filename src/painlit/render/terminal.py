@@ -442,23 +442,20 @@ def _finding_block(number: int, finding: Finding) -> Group:
     head = Text(f"[{number}] ", style="bold")
     head.append_text(safe_text(f"“{finding.sentence.text}”", "italic"))
     parts.append(head)
-    parts.append(_indented(safe_text(f"claim sentence: {finding.why_claim}", "dim"), 2))
+    parts.append(_indented(safe_text(f"why a claim: {finding.why_claim}", "dim"), 2))
+    for problem in finding.overstatements:
+        warning = Text("! overstates ", style="bold yellow")
+        warning.append(f"({problem.problem.value}): ", style="yellow")
+        warning.append_text(safe_text(problem.message))
+        parts.append(_indented(warning, 2))
     for match in finding.matches:
         parts += _match_parts(match)
     if not finding.matches:
         body = finding.body
         line = "→ no corpus claim covers this"
         if body is not None:
-            line += (f"; the corpus holds {body.studies} primary stud"
-                     f"{'y' if body.studies == 1 else 'ies'} of {body.name.lower()} "
-                     f"({body.patient_studies} in patients, {body.microdose_studies} at "
-                     "microdoses)")
+            line += "; " + body.describe()
         parts.append(_indented(safe_text(line), 2))
-    for problem in finding.overstatements:
-        warning = Text("! overstates ", style="bold yellow")
-        warning.append(f"({problem.problem.value}): ", style="yellow")
-        warning.append_text(safe_text(problem.message))
-        parts.append(_indented(warning, 2))
     parts.append(Text(""))
     return Group(*parts)
 
