@@ -59,7 +59,7 @@ GOLDEN_BIBTEX = r"""@article{example-2021,
   year = {2021},
   doi = {10.5555/synthetic.0101},
   pmid = {99999901},
-  url = {https://example.org/studies/2021},
+  url = {https://doi.org/10.5555/synthetic.0101},
   note = {Trial registration NCT99999901},
   annote = {painlit: cited by claim example-claim (Low \ensuremath{\oplus}\ensuremath{\oplus}\ensuremath{\bigcirc}\ensuremath{\bigcirc}, verdict refuted; stance refutes, counted)}
 }
@@ -67,7 +67,7 @@ GOLDEN_BIBTEX = r"""@article{example-2021,
 @misc{example-registration-2020,
   title = {{Synthetic registered trial of substance A}},
   year = {2020},
-  url = {https://example.org/registrations/2020},
+  url = {https://clinicaltrials.gov/study/NCT99999902},
   note = {Trial registration NCT99999902 (registry status: Recruiting)},
   annote = {painlit: cited by claim example-claim (Low \ensuremath{\oplus}\ensuremath{\oplus}\ensuremath{\bigcirc}\ensuremath{\bigcirc}, verdict refuted; stance context, not counted)}
 }
@@ -77,7 +77,7 @@ GOLDEN_BIBTEX = r"""@article{example-2021,
   title = {{Synthetic preprint on the example mechanism}},
   year = {2022},
   doi = {10.5555/synthetic.0102},
-  url = {https://example.org/preprints/2022},
+  url = {https://doi.org/10.5555/synthetic.0102},
   annote = {painlit: cited by claim example-mechanism-claim (Very low \ensuremath{\oplus}\ensuremath{\bigcirc}\ensuremath{\bigcirc}\ensuremath{\bigcirc}, verdict insufficient; stance supports, counted)}
 }
 
@@ -85,7 +85,7 @@ GOLDEN_BIBTEX = r"""@article{example-2021,
   title = {{Synthetic cohort report}},
   year = {2019},
   pmid = {99999903},
-  url = {https://example.org/reports/2019},
+  url = {https://pubmed.ncbi.nlm.nih.gov/99999903/},
   annote = {painlit: cited by claim example-claim (Low \ensuremath{\oplus}\ensuremath{\oplus}\ensuremath{\bigcirc}\ensuremath{\bigcirc}, verdict refuted; stance supports, not counted)}
 }
 """  # noqa: E501
@@ -101,7 +101,7 @@ JO  - Journal of Synthetic Examples
 PY  - 2021
 DO  - 10.5555/synthetic.0101
 AN  - 99999901
-UR  - https://example.org/studies/2021
+UR  - https://doi.org/10.5555/synthetic.0101
 N1  - Trial registration NCT99999901
 N1  - painlit: cited by claim example-claim (Low ⊕⊕◯◯, verdict refuted; stance refutes, counted)
 ER  -
@@ -110,7 +110,7 @@ TY  - ELEC
 ID  - example-registration-2020
 TI  - Synthetic registered trial of substance A
 PY  - 2020
-UR  - https://example.org/registrations/2020
+UR  - https://clinicaltrials.gov/study/NCT99999902
 N1  - Trial registration NCT99999902 (registry status: Recruiting)
 N1  - painlit: cited by claim example-claim (Low ⊕⊕◯◯, verdict refuted; stance context, not counted)
 ER  -
@@ -121,7 +121,7 @@ AU  - Example, D.
 TI  - Synthetic preprint on the example mechanism
 PY  - 2022
 DO  - 10.5555/synthetic.0102
-UR  - https://example.org/preprints/2022
+UR  - https://doi.org/10.5555/synthetic.0102
 N1  - painlit: cited by claim example-mechanism-claim (Very low ⊕◯◯◯, verdict insufficient; stance supports, counted)
 ER  -
 
@@ -130,7 +130,7 @@ ID  - example-report-2019
 TI  - Synthetic cohort report
 PY  - 2019
 AN  - 99999903
-UR  - https://example.org/reports/2019
+UR  - https://pubmed.ncbi.nlm.nih.gov/99999903/
 N1  - painlit: cited by claim example-claim (Low ⊕⊕◯◯, verdict refuted; stance supports, not counted)
 ER  -
 """)  # noqa: E501
@@ -145,14 +145,14 @@ GOLDEN_CSL: list[dict[str, Any]] = [
         "container-title": "Journal of Synthetic Examples",
         "issued": {"date-parts": [[2021]]},
         "DOI": "10.5555/synthetic.0101", "PMID": "99999901",
-        "URL": "https://example.org/studies/2021",
+        "URL": "https://doi.org/10.5555/synthetic.0101",
         "note": "Trial registration NCT99999901\npainlit: cited by claim example-claim "
                 "(Low ⊕⊕◯◯, verdict refuted; stance refutes, counted)",
     },
     {
         "id": "example-registration-2020", "citation-key": "example-registration-2020",
         "type": "webpage", "title": "Synthetic registered trial of substance A",
-        "issued": {"date-parts": [[2020]]}, "URL": "https://example.org/registrations/2020",
+        "issued": {"date-parts": [[2020]]}, "URL": "https://clinicaltrials.gov/study/NCT99999902",
         "note": "Trial registration NCT99999902 (registry status: Recruiting)\npainlit: cited "
                 "by claim example-claim (Low ⊕⊕◯◯, verdict refuted; stance context, "
                 "not counted)",
@@ -162,7 +162,7 @@ GOLDEN_CSL: list[dict[str, Any]] = [
         "type": "article", "title": "Synthetic preprint on the example mechanism",
         "author": [{"family": "Example", "given": "D."}],
         "issued": {"date-parts": [[2022]]}, "DOI": "10.5555/synthetic.0102",
-        "URL": "https://example.org/preprints/2022",
+        "URL": "https://doi.org/10.5555/synthetic.0102",
         "note": "painlit: cited by claim example-mechanism-claim (Very low ⊕◯◯◯, verdict "
                 "insufficient; stance supports, counted)",
     },
@@ -170,7 +170,7 @@ GOLDEN_CSL: list[dict[str, Any]] = [
         "id": "example-report-2019", "citation-key": "example-report-2019",
         "type": "document", "title": "Synthetic cohort report",
         "issued": {"date-parts": [[2019]]}, "PMID": "99999903",
-        "URL": "https://example.org/reports/2019",
+        "URL": "https://pubmed.ncbi.nlm.nih.gov/99999903/",
         "note": "painlit: cited by claim example-claim (Low ⊕⊕◯◯, verdict refuted; stance "
                 "supports, not counted)",
     },
@@ -306,7 +306,8 @@ def test_bibtex_parses_back_to_the_record_values() -> None:
     assert unlatex(article["journal"]) == study.journal
     assert article["year"] == str(study.year)
     assert (article["doi"], article["pmid"], article["url"]) == (study.doi, study.pmid,
-                                                                  study.url)
+                                                                  study.link)
+    assert study.url != study.link  # where the facts were read is not what a reader gets
     assert split_names(article["author"]) == ["Example, A. B.", "Sample, Jr, C.",
                                                 "{Example Study Group}"]
     assert unlatex(article["annote"]) == ("painlit: cited by claim example-claim (Low ⊕⊕◯◯, "
@@ -377,7 +378,9 @@ HOSTILE_TITLE = ("\\emph{50%} {of} users & $5 #1 a_b ~c ^d <script>alert('x')</s
 HOSTILE_TITLE_LINE = ("\\emph{50%} {of} users & $5 #1 a_b ~c ^d <script>alert('x')</script> | "
                       "pipe second line é ⊕ bell \"q\" @x")
 HOSTILE_JOURNAL = "Journal } of { Tests & \\end{document} %"
-HOSTILE_URL = "https://example.org/a%20b?q=%7Bx%7D%7C%22y%22&z=%41"
+#: Citations link the DOI's page (never the mirror a curator read it on); the hostile DOI's
+#: braces are percent-encoded in it.
+HOSTILE_URL = "https://doi.org/10.5555/hostile.%7B1%7D"
 
 
 def test_hostile_fixture_holds_the_hostile_strings() -> None:

@@ -422,8 +422,40 @@ class Study:
         return self.authors[0] if self.authors else None
 
     @property
+    def links(self) -> tuple[tuple[str, str, str], ...]:
+        """(kind, identifier, address) for the DOI, PubMed and trial-registry pages: the links
+        a reader is offered. `url` is where a curator read the facts, which may be a mirror."""
+        found = []
+        if self.doi:
+            found.append(("doi", self.doi, "https://doi.org/" + _quoted(self.doi, _URL_SAFE)))
+        if self.pmid:
+            found.append(("pubmed", self.pmid,
+                          f"https://pubmed.ncbi.nlm.nih.gov/{_quoted(self.pmid)}/"))
+        registry = self.registry
+        if registry and registry.startswith("NCT"):
+            found.append(("registry", registry,
+                          f"https://clinicaltrials.gov/study/{_quoted(registry)}"))
+        elif registry and registry.startswith("ISRCTN"):
+            found.append(("registry", registry, f"https://www.isrctn.com/{_quoted(registry)}"))
+        return tuple(found)
+
+    @property
+    def link(self) -> str | None:
+        """The one address to cite: the DOI's, else PubMed's, else the registry's."""
+        return self.links[0][2] if self.links else None
+
+    @property
     def trial_key(self) -> str:
         return trial_key(self.trial, self.registry, self.id)
+
+
+_URL_SAFE = "/:;,.-_~"  # everything else (parentheses, <, >, quotes, spaces) is percent-encoded
+
+
+def _quoted(identifier: str, safe: str = "") -> str:
+    from urllib.parse import quote
+
+    return quote(identifier, safe)
 
 
 def trial_key(trial: str | None, registry: str | None, study_id: str) -> str:

@@ -13,7 +13,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TypeVar
-from urllib.parse import quote
 
 from painlit.errors import UnknownNameError
 from painlit.grading import Grade, GradeTable, Step, Verdict
@@ -241,26 +240,9 @@ def _authors(study: Study) -> str:
     return shown + (", et al." if len(study.authors) > AUTHORS_SHOWN else ".")
 
 
-_URL_SAFE = "/:;,.-_~"  # everything else (parentheses, <, >, quotes, spaces) is percent-encoded
-
-
 def study_links(study: Study) -> tuple[Link, ...]:
     """DOI, PubMed and trial-registry links, built only from validated identifiers."""
-    links = []
-    if study.doi:
-        links.append(Link("doi", study.doi, "https://doi.org/" + quote(study.doi, _URL_SAFE)))
-    if study.pmid:
-        links.append(Link("pubmed", study.pmid,
-                          f"https://pubmed.ncbi.nlm.nih.gov/{quote(study.pmid, '')}/"))
-    if study.registry:
-        registry = study.registry
-        if registry.startswith("NCT"):
-            links.append(Link("registry", registry,
-                              f"https://clinicaltrials.gov/study/{quote(registry, '')}"))
-        elif registry.startswith("ISRCTN"):
-            links.append(Link("registry", registry,
-                              f"https://www.isrctn.com/{quote(registry, '')}"))
-    return tuple(links)
+    return tuple(Link(kind, label, url) for kind, label, url in study.links)
 
 
 def reference(study: Study) -> Reference:

@@ -188,7 +188,7 @@ def citation(study: Study, links: Iterable[ClaimLink] = ()) -> Citation:
     return Citation(
         key=study.id, kind=_kind(study), title=study.title, year=study.year,
         authors=tuple(parse_name(author) for author in study.authors), journal=study.journal,
-        doi=study.doi, pmid=study.pmid, url=study.url, record_notes=_record_notes(study),
+        doi=study.doi, pmid=study.pmid, url=study.link, record_notes=_record_notes(study),
         claims=tuple(links),
     )
 

@@ -44,7 +44,8 @@ def study_dict(study: Study) -> JSONDict:
     return {
         "id": study.id, "title": study.title, "authors": list(study.authors),
         "year": study.year, "journal": study.journal, "doi": study.doi, "pmid": study.pmid,
-        "registry": study.registry, "url": study.url, "design": study.design.value,
+        "registry": study.registry, "url": study.url, "link": study.link,
+        "design": study.design.value,
         "randomised": study.design.is_randomised, "population": study.population.value,
         "n": study.n, "substances": list(study.substances),
         "dose": {"category": study.dose.category.value, "reported": study.dose.reported},
