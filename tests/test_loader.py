@@ -159,6 +159,29 @@ def test_trial_registration_is_typed(corpus: Corpus) -> None:
     )
 
 
+def test_registration_status_carries_the_date_it_was_read(tmp_path: Path) -> None:
+    path = tmp_path / "read.yaml"
+    path.write_text(MINIMAL.read_text().replace(
+        "      sponsor: Example University",
+        "      sponsor: Example University\n      status_read: 2026-12-05\n"
+        "      last_update: 2025-01"))
+    loaded, problems = check_corpus(path)
+    assert problems == []
+    assert loaded is not None
+    registration = loaded.study_by_id["example-registration-2020"].registration
+    assert registration is not None
+    assert registration.status_read == date(2026, 12, 5)
+    assert registration.last_update == "2025-01"
+    assert registration.status_as_read == "Recruiting, as read 2026-12-05"
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(MINIMAL.read_text().replace(
+        "      sponsor: Example University",
+        "      sponsor: Example University\n      status_read: last week"))
+    _, problems = check_corpus(bad)
+    assert [(p.field, p.line) for p in problems] == [
+        ("registration.status_read", _line_of(bad, "      status_read: last week"))]
+
+
 def test_claims_are_typed(corpus: Corpus) -> None:
     claim = corpus.claim_by_id["example-claim-efficacy"]
     assert isinstance(claim, Claim)

@@ -40,7 +40,7 @@ from painlit.pickled import PickledRecords, collector_paused, dump, load, pack
 from painlit.yamlfile import read_bytes
 
 #: Bumped whenever what an entry holds changes shape.
-FORMAT = 7
+FORMAT = 8
 MAGIC = b"painlit-corpus-cache\n"
 #: Bytes of the checksum (CRC-32) that follows MAGIC: damage that would still unpickle is
 #: caught. A checksum, not a signature: the unpickler's allow-list is what keeps code out.

@@ -596,6 +596,7 @@ _EFFECT_KEYS = ("outcome", "measured", "comparator", "time_point", "measure", "v
 _DOSE_KEYS = ("category", "reported")
 _REGISTRATION_KEYS = (
     "status", "start", "completion", "enrolment", "enrolment_type", "results_posted", "sponsor",
+    "status_read", "last_update",
 )
 _CLAIM_KEYS = (
     "id", "statement", "quote", "intervention", "effect", "outcome", "topic", "scope",
@@ -837,10 +838,12 @@ def _read_registration(fields: _Fields) -> Registration | None:
                        _did_you_mean(enrolment_type, ["actual", "estimated"]))
     results_posted = block.boolean("results_posted")
     sponsor = block.text("sponsor")
+    status_read = block.day("status_read")
+    last_update = block.partial_date("last_update")
     if status is None:
         return None
     return Registration(status, start, completion, enrolment, enrolment_type, results_posted,
-                        sponsor)
+                        sponsor, status_read, last_update)
 
 
 def _read_study(fields: _Fields, record_id: str) -> Study | None:

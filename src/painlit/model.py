@@ -381,6 +381,17 @@ class Registration:
     enrolment_type: str | None = None
     results_posted: bool | None = None
     sponsor: str | None = None
+    #: When a curator read this status on the registry, and the registry's own "last update
+    #: posted" date on that page: a status is only as current as the page it was read on.
+    status_read: date | None = None
+    last_update: str | None = None
+
+    @property
+    def status_as_read(self) -> str:
+        """The status with the date it was read ("Completed, as read 2026-12-05")."""
+        if self.status_read is None:
+            return f"{self.status} (date read not recorded)"
+        return f"{self.status}, as read {self.status_read.isoformat()}"
 
 
 @dataclass(frozen=True, slots=True)

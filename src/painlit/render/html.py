@@ -298,7 +298,7 @@ def _registrations(studies: tuple[Study, ...]) -> str:
             _td("Trial", f"<strong>{_study_link(study.id)}</strong>"
                 f'<span class="sub">{_h(study.registry or "")}</span>', sort=study.id),
             _td("Title", _h(study.title)),
-            _td("Registry status", _h(reg.status if reg else study.status.value)),
+            _td("Registry status", _h(reg.status_as_read if reg else study.status.value)),
             _td("Completion", _h((reg.completion if reg else None) or "not recorded")),
             _td("Enrolment", _h(registration_enrolment(study)), "num",
                 sort=str(reg.enrolment) if reg and reg.enrolment is not None else "-1"),

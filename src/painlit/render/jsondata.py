@@ -40,6 +40,8 @@ def study_dict(study: Study) -> JSONDict:
             "status": reg.status, "start": reg.start, "completion": reg.completion,
             "enrolment": reg.enrolment, "enrolment_type": reg.enrolment_type,
             "results_posted": reg.results_posted, "sponsor": reg.sponsor,
+            "status_read": reg.status_read.isoformat() if reg.status_read else None,
+            "last_update": reg.last_update,
         }
     return {
         "id": study.id, "title": study.title, "authors": list(study.authors),

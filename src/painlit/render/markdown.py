@@ -79,7 +79,7 @@ def _registrations(studies: tuple[Study, ...]) -> list[str]:
         rows.append([
             f"**{escape(study.registry or study.id)}** ({escape(study.id)})",
             escape(study.title),
-            escape(reg.status if reg else study.status.value),
+            escape(reg.status_as_read if reg else study.status.value),
             escape((reg.completion if reg else None) or "not recorded"),
             escape(registration_enrolment(study)),
         ])

@@ -207,7 +207,7 @@ def registration_table(studies: Iterable[Study]) -> Table:
         if reg is not None and reg.enrolment is not None:
             enrolment = f"{reg.enrolment} ({reg.enrolment_type or 'type?'})"
         table.add_row(safe_text(study.registry or study.id), safe_text(study.title),
-                      safe_text(reg.status if reg else study.status.value),
+                      safe_text(reg.status_as_read if reg else study.status.value),
                       safe_text((reg.completion if reg else None) or "?"), enrolment)
     return table
 
@@ -345,7 +345,9 @@ def render_study(study: Study, corpus: Corpus, claims: Sequence[Claim]) -> Group
     row("status", study.status.value)
     if study.registration is not None:
         reg = study.registration
-        row("registry status", reg.status)
+        row("registry status", reg.status_as_read)
+        if reg.last_update:
+            row("registry updated", reg.last_update)
         row("start", reg.start)
         row("completion", reg.completion)
         if reg.enrolment is not None:
