@@ -104,10 +104,15 @@ def _split(corpus: Corpus, positions: Iterable[int]) -> _Split:
 _SAFETY_TOPICS = (ClaimTopic.SAFETY, ClaimTopic.GOOD_PRACTICE)
 
 
-def _safety(corpus: Corpus, grades: GradeTable) -> GradedClaims:
-    topics = corpus.index.claim_topics
-    return _graded(corpus, grades, (i for i, topic in enumerate(topics)
-                                    if topic in _SAFETY_TOPICS))
+def _safety(corpus: Corpus, grades: GradeTable, related: set[str]) -> GradedClaims:
+    """Safety claims and cautions that apply: those about no condition in particular, and
+    those about a condition in `related` (the condition, its sub-conditions and parents; for
+    example interactions with the medicines people with that condition usually take)."""
+    index = corpus.index
+    return _graded(corpus, grades, (
+        i for i, (topic, conditions) in enumerate(zip(index.claim_topics,
+                                                      index.claim_conditions, strict=True))
+        if topic in _SAFETY_TOPICS and (not conditions or not related.isdisjoint(conditions))))
 
 
 def _gaps(corpus: Corpus, name: str, primary: list[int], claims: GradedClaims,
@@ -155,7 +160,8 @@ def summarise_condition(corpus: Corpus, condition: Condition, grades: GradeTable
     return Summary(
         kind="condition", id=condition.id, name=condition.name,
         description=condition.description, includes=tuple(subtree[1:]), claims=graded,
-        broader_claims=_graded(corpus, grades, broader), safety=_safety(corpus, grades),
+        broader_claims=_graded(corpus, grades, broader),
+        safety=_safety(corpus, grades, members | ancestors),
         studies=corpus.studies_at(split.primary), reviews=corpus.studies_at(split.reviews),
         registrations=corpus.studies_at(registrations),
         gaps=tuple(_gaps(corpus, condition.name.lower(), split.primary, graded, grades)),

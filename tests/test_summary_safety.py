@@ -1,0 +1,47 @@
+"""Safety by condition: a condition's summary shows the safety claims about no condition in
+particular and those about it, its sub-conditions or its parents, never another condition's.
+
+The claim added here is synthetic (an obviously made-up id and statement on top of the shipped
+corpus); it only exercises the selection.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from painlit.grading import grade_all
+from painlit.loader import load_corpus
+from painlit.query import resolve_condition
+from painlit.summary import summarise_condition
+
+REAL = Path(__file__).resolve().parents[1] / "data" / "studies.yaml"
+EXTRA = """
+  - id: synthetic-headache-medicine-interaction
+    statement: "Synthetic test claim: a headache medicine interacts with psychedelics."
+    intervention: psychedelics with a synthetic headache medicine
+    effect: interact
+    outcome: synthetic outcome
+    topic: safety
+    conditions: [migraine]
+    evidence:
+      - {study: sarparast-2022, stance: context, note: "synthetic link for the test"}
+"""
+
+
+def _safety_ids(path: Path, condition: str) -> list[str]:
+    corpus = load_corpus(path)
+    summary = summarise_condition(corpus, resolve_condition(corpus, condition),
+                                  grade_all(corpus))
+    return [item.claim.id for item in summary.safety]
+
+
+def test_a_conditions_safety_claims_are_its_own_and_the_general_ones(tmp_path: Path) -> None:
+    path = tmp_path / "corpus.yaml"
+    path.write_text(REAL.read_text(encoding="utf-8").rstrip("\n") + "\n" + EXTRA,
+                    encoding="utf-8")
+    general = _safety_ids(REAL, "fibromyalgia")
+    assert general  # the general cautions show everywhere
+    assert "synthetic-headache-medicine-interaction" in _safety_ids(path, "migraine")
+    assert "synthetic-headache-medicine-interaction" in _safety_ids(path, "headache")  # parent
+    assert "synthetic-headache-medicine-interaction" not in _safety_ids(path, "fibromyalgia")
+    assert set(general) <= set(_safety_ids(path, "migraine"))
