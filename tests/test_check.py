@@ -351,3 +351,35 @@ def test_cli_stdin_and_as(tmp_path: Path) -> None:
     data = json.loads(out)
     assert data["article"]["kind"] == "markdown"
     assert data["findings"][0]["text"] == "Microdosing cures migraines."
+
+
+def test_a_sentence_reporting_one_study_is_judged_by_that_studys_result(
+        corpus: Corpus) -> None:
+    accurate = _only(corpus, "A 2021 placebo-controlled trial found that a single dose of "
+                             "psilocybin cut weekly migraine days.")
+    assert [m.claim for m in accurate.matches] == ["psilocybin-reduces-migraine-any-dose"]
+    assert "cites schindler-2021 (2021, randomised-crossover)" in accurate.matches[0].why
+    assert Problem.CERTAINTY not in _problems(accurate)  # the trial did report that
+    survey = _check(corpus, FIXTURE_SOURCE.read_text(encoding="utf-8"))
+    found = next(f for f in survey.findings if "2022 survey" in f.sentence.text)
+    message = next(p.message for p in found.overstatements if p.problem is Problem.CERTAINTY)
+    assert message.startswith("reports bonnelle-2022 as showing an effect; the corpus records "
+                              "its result for this claim as mixed")
+
+
+def test_placebo_as_a_comparator_is_not_the_expectancy_mechanism(corpus: Corpus) -> None:
+    finding = _only(corpus, "Microdosing LSD does not relieve pain better than placebo, "
+                            "according to a 2024 trial in healthy volunteers.")
+    assert [m.claim for m in finding.matches] == [
+        "lsd-microdose-raises-experimental-pain-tolerance"]
+    assert not any(c.kind.value == "mechanism" for c in finding.cues)
+    expectancy = _only(corpus, "The benefits of microdosing may be a placebo effect driven by "
+                               "expectations.")
+    assert "expectancy-explains-microdosing-benefits" in [m.claim for m in expectancy.matches]
+
+
+def test_a_harm_sentence_matches_its_safety_claim(corpus: Corpus) -> None:
+    finding = _only(corpus, "Taking psychedelics with lithium can cause seizures.")
+    assert [m.claim for m in finding.matches] == ["lithium-psychedelics-seizures"]
+    valves = _only(corpus, "Regular microdosing could damage heart valves over time.")
+    assert [m.claim for m in valves.matches] == ["repeated-microdosing-valve-risk"]

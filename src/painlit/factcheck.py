@@ -40,6 +40,7 @@ from painlit.model import (
     Corpus,
     DoseCategory,
     Population,
+    Stance,
     Study,
     StudyDesign,
 )
@@ -223,6 +224,11 @@ OUTCOME_WORDS: dict[str, tuple[str, ...]] = {
                    r"new connections"),
     "serotonin-mechanism": (r"serotonin(?:ergic)?", r"5-?HT2A"),
     "inflammation": (r"inflammat(?:ion|ory)", r"anti-?inflammatory", r"cytokines?"),
+    "adverse-events": (r"side[- ]effects?", r"adverse (?:events?|effects?|reactions?)",
+                       r"harms?", r"bad trips?"),
+    "valve-disease": (r"heart valves?", r"valv(?:e|ular) (?:heart )?disease", r"valvulopathy",
+                      r"cardiac fibrosis", r"heart (?:damage|problems?)"),
+    "seizures": (r"seizures?", r"convulsions?", r"epilep(?:sy|tic)"),
 }
 HARM_WORDS = (
     r"risks?", r"risky", r"side[- ]effects?", r"adverse (?:events?|effects?|reactions?)",
@@ -422,6 +428,20 @@ def vocabulary(corpus: Corpus) -> Vocabulary:
     return found
 
 
+#: "placebo" as a comparator ("better than placebo", "placebo-controlled") names a study
+#: design, not the expectancy mechanism.
+_COMPARATOR_BEFORE = re.compile(r"(?:than|versus|vs\.?|or|and|to|with|against|a|the)\s+$",
+                                re.IGNORECASE)
+_COMPARATOR_AFTER = re.compile(r"^(?:-?controlled|\s+(?:group|arm|pills?|capsules?|controls?))",
+                               re.IGNORECASE)
+
+
+def _comparator(text: str, start: int, end: int) -> bool:
+    return text[start:end].lower() == "placebo" and bool(
+        _COMPARATOR_BEFORE.search(text[max(0, start - 12):start])
+        or _COMPARATOR_AFTER.match(text[end:end + 12]))
+
+
 def find_cues(text: str, words: Vocabulary, *, topics_only: bool = False) -> list[Cue]:
     """Every cue in `text`, in order of position; with `topics_only`, only conditions,
     substances, doses and populations (the first layer: enough to rule a sentence out)."""
@@ -431,6 +451,9 @@ def find_cues(text: str, words: Vocabulary, *, topics_only: bool = False) -> lis
             index = found.lastindex
             if index is not None:
                 kind, value = layer.groups[index - 1]
+                if kind in (CueKind.MECHANISM, CueKind.OUTCOME) and _comparator(
+                        text, found.start(), found.end()):
+                    kind, value = CueKind.STUDY, "trial"
                 cues.append(Cue(kind, value, found.group(), found.start(), found.end()))
     if topics_only:
         return cues
@@ -755,6 +778,15 @@ def _judge(features: _Features, grade: Grade, claim: Claim, corpus: Corpus,
     if asserts and not counted and claim.topic is not ClaimTopic.SAFETY:
         found.append(Overstatement(
             Problem.NO_EVIDENCE, "no study in the corpus bears on this claim", mine))
+    elif asserts and claim.topic is not ClaimTopic.SAFETY and (
+            report := _cited_report(features, claim, corpus)) is not None:
+        # The sentence reports one study: judged against that study's recorded result.
+        study, stance, note = report
+        if stance in (Stance.REFUTES, Stance.INCONCLUSIVE, Stance.MIXED):
+            found.append(Overstatement(
+                Problem.CERTAINTY, f"reports {study} as showing an effect; the corpus records "
+                f"its result for this claim as {stance.value}" + (f": {note}" if note else ""),
+                mine))
     elif asserts and claim.topic is not ClaimTopic.SAFETY:
         asserted = features.evidence or features.strong
         if asserted and not features.hedges and (grade.certainty < Certainty.MODERATE
@@ -784,6 +816,18 @@ def _judge(features: _Features, grade: Grade, claim: Claim, corpus: Corpus,
                 Problem.POPULATION, f"speaks of '{patients}'; the counted studies were in "
                 f"{others}", mine))
     return found
+
+
+def _cited_report(features: _Features, claim: Claim, corpus: Corpus
+                  ) -> tuple[str, Stance, str | None] | None:
+    """The one linked study the sentence cites (year and kind), with its stance and note."""
+    linked = _studies(corpus, (link.study for link in claim.evidence))
+    cited = {study.id for study in cited_studies(features, linked)}
+    if len(cited) != 1:
+        return None
+    study = cited.pop()
+    link = next(link for link in claim.evidence if link.study == study)
+    return study, link.stance, link.note
 
 
 #: Dose categories that are not microdoses (a survey's `mixed` may include microdosers).
