@@ -115,6 +115,13 @@ def _safety(corpus: Corpus, grades: GradeTable, related: set[str]) -> GradedClai
         if topic in _SAFETY_TOPICS and (not conditions or not related.isdisjoint(conditions))))
 
 
+def _searched(corpus: Corpus) -> str:
+    """The search behind a 'nothing found', as the corpus header records it."""
+    return (f"the corpus's search up to {corpus.info.last_search.isoformat()} found none "
+            "(its PubMed query is in the corpus header; how the search was run is in "
+            "docs/curation.md)")
+
+
 def _gaps(corpus: Corpus, name: str, primary: list[int], claims: GradedClaims,
           grades: GradeTable) -> list[str]:
     index = corpus.index
@@ -123,7 +130,7 @@ def _gaps(corpus: Corpus, name: str, primary: list[int], claims: GradedClaims,
     randomised = [i for i in patients if index.study_designs[i].is_randomised]
     micro_randomised = [i for i in randomised if index.study_doses[i] is DoseCategory.MICRO]
     if not primary:
-        gaps.append(f"No primary study of psychedelics in {name} is in the corpus.")
+        gaps.append(f"No primary study of psychedelics in {name}: {_searched(corpus)}.")
     elif not patients:
         gaps.append(f"No study in patients with {name}: only indirect evidence.")
     if primary and not randomised:
