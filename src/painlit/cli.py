@@ -219,6 +219,13 @@ def write_output(data: bytes, output: str, force: bool) -> None:
                  protect=(state.data or default_corpus_path(),))
 
 
+def write_document(text: str, output: str, force: bool) -> None:
+    """A rendered document to stdout or `-o PATH` (then saying so on stderr)."""
+    write_output(text.encode("utf-8"), output, force)
+    if output != "-":
+        err.print(clean(f"painlit: wrote {output}"), markup=False, highlight=False)
+
+
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"painlit {__version__}")

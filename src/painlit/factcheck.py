@@ -37,12 +37,15 @@ from painlit.model import (
     Certainty,
     Claim,
     ClaimTopic,
+    Condition,
     Corpus,
     DoseCategory,
+    Mechanism,
     Population,
     Stance,
     Study,
     StudyDesign,
+    Substance,
 )
 
 
@@ -346,7 +349,7 @@ def _names(name: str, aliases: Iterable[str]) -> list[str]:
     return [_term(item) for item in found if len(item.strip()) >= 3]
 
 
-def _layer(entries: list[tuple[CueKind, str, str]]) -> _Layer:
+def _layer(entries: list[tuple[CueKind, str, str]]) -> _Layer:  # (kind, value, pattern)
     """One pattern for the entries, longest first; alternatives that start with a letter or
     digit are grouped behind a look-ahead for it, so each place in a sentence tries only the
     words that can start there (Python's `re` would otherwise try every one, everywhere)."""
@@ -366,56 +369,52 @@ def _layer(entries: list[tuple[CueKind, str, str]]) -> _Layer:
                              re.IGNORECASE), tuple(numbered))
 
 
+_Entry = tuple[CueKind, str, str]  # kind, value, pattern
+
+
+def _entries(kind: CueKind, value: str, patterns: Iterable[str]) -> list[_Entry]:
+    return [(kind, value, pattern) for pattern in patterns]
+
+
+def _named(kind: CueKind, records: Iterable[Condition | Substance | Mechanism],
+           lay: dict[str, tuple[str, ...]]) -> list[_Entry]:
+    """The records' names and aliases, and the lay words of the records the corpus has."""
+    found: list[_Entry] = []
+    ids = set()
+    for record in records:
+        ids.add(record.id)
+        found += _entries(kind, record.id, _names(record.name, record.aliases))
+    for record_id, words in lay.items():
+        if record_id in ids:
+            found += _entries(kind, record_id, words)
+    return found
+
+
 def _build_vocabulary(corpus: Corpus) -> Vocabulary:
-    def entries(kind: CueKind, value: str, patterns: Iterable[str]
-                ) -> list[tuple[CueKind, str, str]]:
-        return [(kind, value, pattern) for pattern in patterns]
-
-    topics: list[tuple[CueKind, str, str]] = []
-    ids = {condition.id for condition in corpus.conditions}
-    for condition in corpus.conditions:
-        topics += entries(CueKind.CONDITION, condition.id,
-                          _names(condition.name, condition.aliases))
-    for condition_id, words in LAY_CONDITIONS.items():
-        if condition_id in ids:
-            topics += entries(CueKind.CONDITION, condition_id, words)
-    topics += entries(CueKind.OTHER_CONDITION, "other", OTHER_CONDITIONS)
-    substance_ids = {substance.id for substance in corpus.substances}
-    for substance in corpus.substances:
-        topics += entries(CueKind.SUBSTANCE, substance.id,
-                          _names(substance.name, substance.aliases))
-    for substance_id, words in LAY_SUBSTANCES.items():
-        if substance_id in substance_ids:
-            topics += entries(CueKind.SUBSTANCE, substance_id, words)
-    topics += entries(CueKind.MICRODOSE, "micro", _MICRO)
-    topics += entries(CueKind.LARGER_DOSE, "larger", _LARGER)
+    topics = (_named(CueKind.CONDITION, corpus.conditions, LAY_CONDITIONS)
+              + _entries(CueKind.OTHER_CONDITION, "other", OTHER_CONDITIONS)
+              + _named(CueKind.SUBSTANCE, corpus.substances, LAY_SUBSTANCES)
+              + _entries(CueKind.MICRODOSE, "micro", _MICRO)
+              + _entries(CueKind.LARGER_DOSE, "larger", _LARGER))
     for population, words in POPULATION_WORDS.items():
-        topics += entries(CueKind.POPULATION, population, words)
-
-    mechanisms: list[tuple[CueKind, str, str]] = []
-    mechanism_ids = {mechanism.id for mechanism in corpus.mechanisms}
-    for mechanism in corpus.mechanisms:
-        mechanisms += entries(CueKind.MECHANISM, mechanism.id,
-                              _names(mechanism.name, mechanism.aliases))
-    for mechanism_id, words in LAY_MECHANISMS.items():
-        if mechanism_id in mechanism_ids:
-            mechanisms += entries(CueKind.MECHANISM, mechanism_id, words)
-    outcomes: list[tuple[CueKind, str, str]] = []
+        topics += _entries(CueKind.POPULATION, population, words)
+    mechanisms = _named(CueKind.MECHANISM, corpus.mechanisms, LAY_MECHANISMS)
+    outcomes: list[_Entry] = []
     outcome_ids = {outcome.id for outcome in corpus.outcomes}
     for outcome_id, words in OUTCOME_WORDS.items():
         if outcome_id in outcome_ids:
-            outcomes += entries(CueKind.OUTCOME, outcome_id, words)
-    studies: list[tuple[CueKind, str, str]] = []
+            outcomes += _entries(CueKind.OUTCOME, outcome_id, words)
+    studies: list[_Entry] = []
     for design, words in STUDY_WORDS.items():
-        studies += entries(CueKind.STUDY, design, words)
+        studies += _entries(CueKind.STUDY, design, words)
     layers = [topics, mechanisms, outcomes,
-              entries(CueKind.HARM, "harm", HARM_WORDS)
-              + entries(CueKind.CAUTION, "caution", CAUTION_WORDS),
-              entries(CueKind.EFFECT, "strong", STRONG_EFFECT_WORDS)
-              + entries(CueKind.EFFECT, "soft", SOFT_EFFECT_WORDS),
-              entries(CueKind.EVIDENCE, "evidence", EVIDENCE_WORDS),
-              entries(CueKind.HEDGE, "hedge", HEDGE_WORDS),
-              entries(CueKind.NEGATION, "negation", NEGATION_WORDS),
+              _entries(CueKind.HARM, "harm", HARM_WORDS)
+              + _entries(CueKind.CAUTION, "caution", CAUTION_WORDS),
+              _entries(CueKind.EFFECT, "strong", STRONG_EFFECT_WORDS)
+              + _entries(CueKind.EFFECT, "soft", SOFT_EFFECT_WORDS),
+              _entries(CueKind.EVIDENCE, "evidence", EVIDENCE_WORDS),
+              _entries(CueKind.HEDGE, "hedge", HEDGE_WORDS),
+              _entries(CueKind.NEGATION, "negation", NEGATION_WORDS),
               studies]
     return Vocabulary(tuple(_layer(layer) for layer in layers))
 

@@ -13,8 +13,7 @@ from typing import Annotated
 
 import typer
 
-from painlit.cli import JsonOption, command, current_corpus, err, out, state, write_output
-from painlit.console import clean
+from painlit.cli import JsonOption, command, current_corpus, out, state, write_document
 from painlit.errors import ArticleError, ChangesFound
 from painlit.grading import grade_all
 
@@ -131,9 +130,7 @@ def check(
             from painlit.render.jsondata import check_document, dumps
 
             text = dumps(check_document(result)) + "\n"
-        write_output(text.encode("utf-8"), output, force)
-    if output != "-":
-        err.print(clean(f"painlit: wrote {output}"), markup=False, highlight=False)
+        write_document(text, output, force)
     if fail_on.lower() == "overstated" and result.overstated:
         raise ChangesFound(f"painlit: {result.overstated} claim sentence(s) overstate the "
                            "evidence")

@@ -10,8 +10,7 @@ from typing import Annotated
 
 import typer
 
-from painlit.cli import JsonOption, command, current_corpus, err, state, write_output
-from painlit.console import clean
+from painlit.cli import JsonOption, command, current_corpus, state, write_document
 from painlit.grading import grade_all
 
 FORMATS = ("markdown", "html", "json")
@@ -82,8 +81,4 @@ def report(
         from painlit.render.jsondata import dumps, report_document
 
         text = dumps(report_document(built)) + "\n"
-
-    write_output(text.encode("utf-8"), output, force)
-    if output == "-":
-        return
-    err.print(clean(f"painlit: wrote {output}"), markup=False, highlight=False)
+    write_document(text, output, force)

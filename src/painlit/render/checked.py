@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from painlit.article import Block
 from painlit.factcheck import CheckResult, ClaimMatch, Finding
 from painlit.grading import Verdict
-from painlit.render.html import escape_html, style_hash
+from painlit.render.html import BASE_CSS, escape_html, style_hash
 from painlit.render.markdown import escape
 from painlit.report import certainty_text
 
@@ -113,20 +113,9 @@ def render_check_markdown(result: CheckResult) -> str:
 
 # -- HTML --------------------------------------------------------------------------------------
 
-CSS = """\
-:root{--ink:#1f2328;--muted:#57606a;--line:#d0d7de;--soft:#f6f8fa;--accent:#0550ae;\
---warn:#9a3412;--warnbg:#fff4e5;--mark:#fff1a8}
-*{box-sizing:border-box}
-html{-webkit-text-size-adjust:100%;text-size-adjust:100%}
-body{margin:0;font:16px/1.55 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",\
-"DejaVu Sans",sans-serif;color:var(--ink);background:#fff;overflow-wrap:break-word}
-header,main,footer{max-width:75rem;margin:0 auto;padding:0 1rem}
-.kicker{margin:1rem 0 0;color:var(--muted);font-size:.85rem;text-transform:uppercase;\
-letter-spacing:.06em}
+CSS = BASE_CSS + """\
+:root{--mark:#fff1a8}
 h1{font-size:1.6rem;line-height:1.25;margin:.2rem 0 .4rem}
-.notice{border:2px solid var(--warn);background:var(--warnbg);border-radius:6px;\
-padding:.6rem .9rem;margin:1rem 0}
-.notice strong{color:var(--warn)}
 .row{display:grid;grid-template-columns:minmax(0,3fr) minmax(0,2fr);gap:0 1.5rem;\
 border-top:1px solid var(--line);padding:.6rem 0}
 .row p{margin:0}
@@ -142,12 +131,7 @@ aside{font-size:.92rem}
 .finding ul{padding-left:1.1rem}
 .why{color:var(--muted);font-size:.85rem}
 .problem{color:var(--warn);font-weight:600}
-.badge{display:inline-block;white-space:nowrap;border-radius:4px;padding:0 .4rem;font-weight:600}
-.c0{background:#eceef1}.c1{background:#c6dbef}.c2{background:#85bcdc}
-.c3{background:#3a87c0;color:#fff}.c4{background:#17508f;color:#fff}
 code{font-size:.9em}
-footer{color:var(--muted);font-size:.9rem;border-top:1px solid var(--line);margin-top:2rem;\
-padding-bottom:2rem}
 @media (max-width:44rem){.row{grid-template-columns:1fr}aside{margin-top:.6rem}\
 h1{font-size:1.35rem}}
 """

@@ -50,7 +50,9 @@ FILL = {
 INK = {level: "#ffffff" if level >= Certainty.MODERATE else "#1f2328" for level in Certainty}
 GAP_FILL = "#ffffff"
 
-CSS = """\
+#: The rules every painlit page shares (the report, a checked article): colours, type, the
+#: page frame, the not-medical-advice notice and the certainty badges.
+BASE_CSS = """\
 :root{--ink:#1f2328;--muted:#57606a;--line:#d0d7de;--soft:#f6f8fa;--accent:#0550ae;\
 --warn:#9a3412;--warnbg:#fff4e5}
 *{box-sizing:border-box}
@@ -60,24 +62,29 @@ body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans
 header,main,footer{max-width:75rem;margin:0 auto;padding:0 1rem}
 .kicker{margin:1rem 0 0;color:var(--muted);font-size:.85rem;text-transform:uppercase;\
 letter-spacing:.06em}
+.notice{border:2px solid var(--warn);background:var(--warnbg);border-radius:6px;\
+padding:.6rem .9rem;margin:1rem 0}
+.notice strong{color:var(--warn)}
+a{color:var(--accent)}
+.badge{display:inline-block;white-space:nowrap;border-radius:4px;padding:0 .4rem;font-weight:600}
+.c0{background:#eceef1}.c1{background:#c6dbef}.c2{background:#85bcdc}
+.c3{background:#3a87c0;color:#fff}.c4{background:#17508f;color:#fff}
+footer{color:var(--muted);font-size:.9rem;border-top:1px solid var(--line);margin-top:2.5rem;\
+padding-bottom:2rem}
+"""
+
+CSS = BASE_CSS + """\
 h1{font-size:1.65rem;line-height:1.25;margin:.2rem 0 .4rem}
 h2{font-size:1.35rem;line-height:1.3;margin:2.2rem 0 .6rem;padding-bottom:.25rem;\
 border-bottom:1px solid var(--line)}
 h3{font-size:1.1rem;margin:1.5rem 0 .5rem}
 .meta{color:var(--muted);margin:.2rem 0}
-.notice{border:2px solid var(--warn);background:var(--warnbg);border-radius:6px;\
-padding:.6rem .9rem;margin:1rem 0}
-.notice strong{color:var(--warn)}
 nav ul{list-style:none;padding:0;margin:.6rem 0 0;display:flex;flex-wrap:wrap;gap:.2rem 1.2rem}
-a{color:var(--accent)}
 .scroll{overflow-x:auto;margin:.5rem 0 1rem}
 table{border-collapse:collapse;width:100%;font-size:.94rem}
 th,td{text-align:left;vertical-align:top;padding:.45rem .55rem;border-bottom:1px solid var(--line)}
 thead th{background:var(--soft);font-weight:600;white-space:nowrap}
 .num{text-align:right;font-variant-numeric:tabular-nums}
-.badge{display:inline-block;white-space:nowrap;border-radius:4px;padding:0 .4rem;font-weight:600}
-.c0{background:#eceef1}.c1{background:#c6dbef}.c2{background:#85bcdc}
-.c3{background:#3a87c0;color:#fff}.c4{background:#17508f;color:#fff}
 .verdict{font-weight:600;white-space:nowrap}
 .glance{font-size:1.05rem;border-left:4px solid var(--accent);padding:.2rem .8rem}
 table.findings td:first-child{min-width:14rem}
@@ -103,8 +110,6 @@ svg text{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans","Deja
 sans-serif}
 details{margin:.5rem 0 1rem}
 summary{cursor:pointer;color:var(--accent)}
-footer{color:var(--muted);font-size:.9rem;border-top:1px solid var(--line);margin-top:2.5rem;\
-padding-bottom:2rem}
 @media (max-width:44rem){
 h1{font-size:1.4rem}
 .legend{grid-template-columns:1fr;gap:.1rem}.legend dd{margin-bottom:.5rem}
