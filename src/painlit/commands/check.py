@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 
 from painlit.cli import JsonOption, command, current_corpus, out, state, write_document
+from painlit.commands.session import NoCacheOption, RefreshOption, online_session
 from painlit.errors import ArticleError, ChangesFound
 from painlit.grading import grade_all
 
@@ -56,8 +57,8 @@ def _read(path: str) -> tuple[bytes, str]:
 @command
 def check(
     article: Annotated[str, typer.Argument(
-        help="Article to check: a text, Markdown or HTML file, or '-' for standard input.",
-        metavar="PATH")],
+        help="Article to check: a text, Markdown or HTML file, '-' for standard input, or an "
+        "https:// address (fetched through the online layer).", metavar="PATH|URL")],
     output_format: Annotated[str, typer.Option(
         "--format", help="terminal, markdown, html (one self-contained page) or json.")
     ] = "terminal",
@@ -71,6 +72,8 @@ def check(
         "-o", "--output", help="File to write; '-' for stdout.")] = "-",
     force: Annotated[bool, typer.Option(
         "--force", help="Replace the output file if it exists.")] = False,
+    no_cache: NoCacheOption = False,
+    refresh: RefreshOption = False,
     json_output: JsonOption = False,
 ) -> None:
     """Check an article's health claims against the graded evidence.
@@ -80,7 +83,8 @@ def check(
     shows their certainty and hedged statement, says why each matched, and what the wording
     overstates: an assertion above the certainty, microdosing where the evidence used larger
     doses, patients where it used healthy volunteers, a participant count that disagrees with
-    the study, a claim without evidence. Offline; nothing is downloaded.
+    the study, a claim without evidence. A file is checked offline; only an https:// address
+    is fetched (same timeouts, retries, cache and errors as the other online commands).
 
     Example: painlit check article.html --format html -o checked.html
     """
@@ -108,7 +112,17 @@ def check(
         except ValueError:
             raise typer.BadParameter("expected text, markdown or html",
                                      param_hint="--as") from None
-    data, name = _read(article)
+    if article.lower().startswith(("http://", "https://")):
+        from painlit.online.article import fetch_article
+
+        with online_session(no_cache, refresh) as session:
+            data, media = fetch_article(session, article)
+        name = article
+        if forced_kind is None:
+            forced_kind = {"text/plain": ArticleKind.TEXT,
+                           "text/markdown": ArticleKind.MARKDOWN}.get(media, ArticleKind.HTML)
+    else:
+        data, name = _read(article)
     parsed = read_article(data, name=name, kind=forced_kind)
     corpus = current_corpus()
     result = check_article(parsed, corpus, grade_all(corpus))

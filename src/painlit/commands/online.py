@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from painlit.cli import JsonOption, command, current_corpus, emit, err, out, state
+from painlit.commands.session import NoCacheOption, RefreshOption, notice, online_session
 from painlit.console import clean, safe_text
 from painlit.errors import ChangesFound, ServiceError
 
@@ -28,36 +29,6 @@ if TYPE_CHECKING:
     from painlit.online.clinicaltrials import Trial
     from painlit.online.http import Http
     from painlit.online.pubmed import Summary
-
-NoCacheOption = Annotated[bool, typer.Option(
-    "--no-cache", help="Neither read nor write the response cache.")]
-RefreshOption = Annotated[bool, typer.Option(
-    "--refresh", help="Ignore cached answers (fresh answers are still cached).")]
-
-
-def _notice(message: str) -> None:
-    err.print(f"painlit: {clean(message)}", style="dim", markup=False, highlight=False,
-              soft_wrap=True)
-
-
-def _cache_off(no_cache: bool) -> bool:
-    """The command's --no-cache, the global --no-cache, or PAINLIT_NO_CACHE."""
-    import os
-
-    return no_cache or not state.cache or os.environ.get("PAINLIT_NO_CACHE", "") not in ("", "0")
-
-
-@contextmanager
-def _session(no_cache: bool, refresh: bool) -> Iterator[Http]:
-    from painlit.online import http
-
-    client = http.make_client()
-    cache = None if _cache_off(no_cache) else http.Cache(http.cache_root(), read=not refresh)
-    try:
-        yield http.Http(client, cache=cache, notify=_notice)
-    finally:
-        client.close()
-
 
 @contextmanager
 def _progress(description: str, total: int | None) -> Iterator[Callable[[int], None]]:
@@ -138,12 +109,12 @@ def draft(
     _, root, _ = drafting.read_corpus_file(Path(path))
     existing = drafting.existing_records(root)
     taken = set(existing.ids)
-    with _session(no_cache, refresh) as http:
+    with online_session(no_cache, refresh) as http:
         records = _fetch_records(http, wanted, taken)
     if not append:
         for record in records:
             for message in existing.duplicates(record):
-                _notice(f"note: {message}")
+                notice(f"note: {message}")
             existing.add(record)
     if _json(json_output):
         from painlit.cli import jsondata
@@ -239,7 +210,8 @@ def verify(
     else:
         chosen = list(corpus.studies)
     path = corpus.path
-    with _session(no_cache, refresh) as http, _progress("verifying", steps(chosen)) as advance:
+    with online_session(no_cache, refresh) as http, \
+            _progress("verifying", steps(chosen)) as advance:
         report = verify_studies(
             chosen, path, pubmed=PubMed(http, web.pubmed_service()),
             crossref=Crossref(http, web.crossref_service()),
@@ -309,7 +281,7 @@ def update(
                                  param_hint="--since")
     known_pmids = {s.pmid: s.id for s in corpus.studies if s.pmid}
     known_dois = {s.doi.lower(): s.id for s in corpus.studies if s.doi}
-    with _session(no_cache, refresh) as http:
+    with online_session(no_cache, refresh) as http:
         pubmed = PubMed(http, web.pubmed_service())
         found = pubmed.search(corpus.info.search_query, start, end)
         fresh = [pmid for pmid in found.ids if pmid not in known_pmids]
@@ -324,7 +296,7 @@ def update(
             continue
         candidates.append((pmid, summary))
     for warning in found.warnings:
-        _notice(f"PubMed: {warning}")
+        notice(f"PubMed: {warning}")
     already = len(found.ids) - len(fresh) + by_doi
     rows = [_candidate(pmid, summary) for pmid, summary in candidates]
     emit(json_output, lambda: _update_document(start, end, corpus.info.search_query,
@@ -404,7 +376,7 @@ def trials(
     for study in corpus.studies:
         if study.registry:
             in_corpus.setdefault(study.registry.upper(), []).append(study.id)
-    with _session(no_cache, refresh) as http, _progress("searching", None) as advance:
+    with online_session(no_cache, refresh) as http, _progress("searching", None) as advance:
         registry = ClinicalTrials(http, web.ctgov_service())
         found = list(registry.search(condition_query, intervention,
                                      on_page=lambda n, total: advance(n)))

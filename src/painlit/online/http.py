@@ -79,6 +79,11 @@ class Service:
     params: dict[str, str] = field(default_factory=dict)
     hint: str = ""
     rate_hint: str = ""
+    #: What the service is asked for; a web page is asked for as HTML or text.
+    accept: str = "application/json"
+    #: Whether requests carry the contact e-mail (PAINLIT_EMAIL): the research APIs ask for
+    #: it; an arbitrary web site is never sent it.
+    contact: bool = True
 
     @property
     def host(self) -> str:
@@ -278,6 +283,27 @@ class Http:
             self.cache.put(service.key, key, body)
         return payload
 
+    def get_bytes(self, service: Service, path: str) -> tuple[str, bytes]:
+        """The content type and body of one GET, with the same pacing, retries, limits and
+        cache as `get_json`; the caller checks what it got (only then call `keep`)."""
+        url = service.base_url + path
+        key = Cache.key("GET", url, {})
+        if self.cache is not None:
+            cached = self.cache.get(service.key, key)
+            if cached is not None:
+                kind, _, body = cached.partition(b"\n")
+                return kind.decode("ascii", "replace"), body
+        answer = self._fetch(service, "GET", url, {}, missing_ok=False)
+        assert answer is not None  # missing_ok=False: a 404 raised
+        headers, body = answer
+        return headers.get("content-type", ""), body
+
+    def keep(self, service: Service, path: str, kind: str, body: bytes) -> None:
+        """Cache a `get_bytes` answer the caller accepted."""
+        if self.cache is not None:
+            key = Cache.key("GET", service.base_url + path, {})
+            self.cache.put(service.key, key, kind.encode("ascii", "replace")[:200] + b"\n" + body)
+
     def _accept(self, service: Service, url: str, headers: httpx.Headers, body: bytes,
                 check: Callable[[Any], None] | None) -> Any:
         kind = headers.get("content-type", "").lower()
@@ -363,9 +389,11 @@ class Http:
 
     def _send(self, service: Service, method: str, url: str, params: dict[str, str]
               ) -> tuple[int, httpx.Headers, bytes]:
-        headers = {"User-Agent": user_agent(), "Accept": "application/json"}
+        agent = user_agent() if service.contact else f"painlit/{__version__}"
+        headers = {"User-Agent": agent, "Accept": service.accept}
         self.requests += 1
-        query = None if method == "POST" else params
+        # No parameters: None, so that a query string in the address itself is kept.
+        query = None if method == "POST" or not params else params
         form = params if method == "POST" else None
         with self.client.stream(method, url, params=query, data=form, headers=headers,
                                 timeout=TIMEOUT, follow_redirects=True) as response:
