@@ -25,6 +25,7 @@ from painlit.loader import load_corpus
 from painlit.paths import default_corpus_path
 
 FIXTURES = Path(__file__).parent / "fixtures" / "corpus"
+REAL = default_corpus_path()
 
 
 @pytest.fixture
@@ -304,3 +305,45 @@ def test_a_copy_with_other_studies_gets_its_own_index(corpus_file: Path) -> None
     fewer = dataclasses.replace(corpus, studies=tuple(corpus.studies[:3]))
     assert fewer.index.study_ids == tuple(s.id for s in corpus.studies[:3])
     assert set(fewer.study_by_id) == {s.id for s in corpus.studies[:3]}
+
+
+def test_a_folder_painlit_did_not_create_is_never_pruned(tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """PAINLIT_CACHE_DIR pointing at the user's own folder: nothing of theirs is deleted, not
+    even files named like painlit's entries."""
+    from painlit import cache
+
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    theirs = [mine / f"model{i}.pickle" for i in range(12)]
+    theirs += [mine / f"{i:040x}.pickle" for i in range(12)]
+    for path in theirs:
+        path.write_bytes(b"the user's own data")
+    monkeypatch.setenv("PAINLIT_CACHE_DIR", str(mine))
+    monkeypatch.delenv("PAINLIT_NO_CACHE", raising=False)
+    for number in range(cache.KEEP + 3):  # more entries than are kept
+        corpus = tmp_path / f"corpus{number}.yaml"
+        corpus.write_bytes(REAL.read_bytes() + f"\n# edit {number}\n".encode())
+        load_corpus_cached(corpus)
+    assert all(path.exists() for path in theirs)
+    assert not (mine / cache.TAG).exists()
+
+
+def test_a_folder_painlit_created_keeps_only_its_newest_entries(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from painlit import cache
+
+    made = tmp_path / "made" / "cache"
+    monkeypatch.setenv("PAINLIT_CACHE_DIR", str(made))
+    monkeypatch.delenv("PAINLIT_NO_CACHE", raising=False)
+    load_corpus_cached(REAL)
+    assert (made / cache.TAG).read_bytes() == cache.TAG_TEXT
+    stranger = made / f"{'a' * 40}.pickle"  # named like an entry, not one
+    stranger.write_bytes(b"not a painlit entry")
+    for number in range(cache.KEEP + 3):
+        corpus = tmp_path / f"corpus{number}.yaml"
+        corpus.write_bytes(REAL.read_bytes() + f"\n# edit {number}\n".encode())
+        load_corpus_cached(corpus)
+    entries = [p for p in made.glob("*.pickle") if p != stranger]
+    assert len(entries) == cache.KEEP
+    assert stranger.exists()

@@ -27,6 +27,7 @@ import hashlib
 import mmap
 import os
 import pickle
+import re
 import struct
 import zlib
 from pathlib import Path
@@ -261,11 +262,24 @@ def _digest(payload: bytes | memoryview) -> bytes:
     return zlib.crc32(payload).to_bytes(DIGEST_SIZE, "big")
 
 
+#: Written into a cache folder painlit creates. Only a folder holding it is ever pruned, and
+#: only of files named and shaped as painlit's own: a folder the user named with
+#: PAINLIT_CACHE_DIR that painlit did not create keeps everything in it.
+TAG = "painlit-cache.tag"
+TAG_TEXT = b"painlit corpus cache: painlit may delete its own entries in this folder\n"
+_ENTRY_NAME = re.compile(r"[0-9a-f]{40}\.(pickle|stat)")
+
+
 def _write(target: Path, data: bytes | list[bytes | memoryview]) -> bool:
     from painlit.atomic import write_atomic
 
+    folder = target.parent
     try:
-        target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        # painlit's folder: one it creates, or the default `.../painlit/corpus` by its name.
+        if not folder.is_dir() or (folder.name == "corpus" and folder.parent.name == "painlit"
+                                   and not (folder / TAG).exists()):
+            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            write_atomic(folder / TAG, TAG_TEXT, force=True, mode=0o600, durable=False)
         # No fsync: an entry cut short by a power failure fails its checksum and is rebuilt.
         write_atomic(target, data, force=True, mode=0o600, durable=False)
     except (OSError, OutputError):
@@ -274,13 +288,33 @@ def _write(target: Path, data: bytes | list[bytes | memoryview]) -> bool:
 
 
 def _prune(folder: Path) -> None:
-    """Keep the newest entries (and pointers); concurrent runs may race here harmlessly."""
+    """Keep the newest entries (and pointers) in a folder painlit made; concurrent runs may
+    race here harmlessly. Only painlit's own files go: a 40-hex-digit name, and for an entry
+    the cache's magic bytes at its start."""
+    try:
+        if (folder / TAG).read_bytes() != TAG_TEXT:
+            return
+    except OSError:
+        return  # not a folder painlit created: never delete anything in it
     for pattern in ("*.pickle", "*.stat"):
         with contextlib.suppress(OSError):
-            found = sorted(folder.glob(pattern), key=_mtime, reverse=True)
+            found = sorted((path for path in folder.glob(pattern) if _own(path)),
+                           key=_mtime, reverse=True)
             for old in found[KEEP:]:
                 with contextlib.suppress(OSError):
                     old.unlink()
+
+
+def _own(path: Path) -> bool:
+    if not _ENTRY_NAME.fullmatch(path.name) or path.is_symlink():
+        return False
+    if path.suffix == ".stat":
+        return _pointed_key(path) is not None
+    try:
+        with path.open("rb") as stream:
+            return stream.read(len(MAGIC)) == MAGIC
+    except OSError:
+        return False
 
 
 def _mtime(path: Path) -> float:
