@@ -21,9 +21,11 @@ filled in). The file is then replaced atomically, or left untouched.
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -46,7 +48,7 @@ from painlit.model import (
 from painlit.online.clinicaltrials import Trial
 from painlit.online.crossref import Work
 from painlit.online.pubmed import Summary
-from painlit.yamlfile import compose
+from painlit.yamlfile import compose, read_bytes
 
 MARKER = CURATOR_MARKER
 Record = dict[str, Any]
@@ -314,11 +316,12 @@ def existing_records(root: yaml.Node | None) -> Existing:
     return found
 
 
-def read_corpus_file(path: Path) -> tuple[str, yaml.Node, bool]:
+def read_corpus_file(path: Path, raw: bytes | None = None) -> tuple[str, yaml.Node, bool]:
     """The file's text (without a byte-order mark), its YAML nodes, and whether it had a BOM."""
-    from painlit.yamlfile import decode, read_bytes
+    from painlit.yamlfile import decode
 
-    raw = read_bytes(path)  # every readability check, with located problems
+    if raw is None:
+        raw = read_bytes(path)  # every readability check, with located problems
     text = decode(raw, str(path))
     root = compose(text, str(path))
     if root is None:
@@ -375,17 +378,45 @@ def appended_text(text: str, root: yaml.Node, records: Sequence[Record]) -> tupl
     return text[:position] + block + text[position:], first_line
 
 
-def _reparsed_studies(text: str, shown: str) -> list[Any]:
+def _study_count(text: str, shown: str) -> int:
+    """How many studies the text holds, read through the guarded node reader (no Python
+    objects built from the corpus: a hostile number or alias costs nothing here)."""
+    studies = _studies_node(compose(text, shown))
+    return len(studies.value) if studies is not None else 0
+
+
+@contextmanager
+def corpus_lock(path: Path) -> Iterator[None]:
+    """An advisory lock on the corpus's folder, held while an edit reads, checks and writes:
+    two painlit edits of one corpus run one after the other, never over each other."""
     try:
-        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except (yaml.YAMLError, ValueError, TypeError, RecursionError):
-        raise OutputError(f"cannot append to {shown}: the result would not be valid YAML",
-                          hint="nothing was written; paste the record by hand") from None
-    studies = data.get("studies") if isinstance(data, dict) else None
-    if not isinstance(studies, list):
-        raise OutputError(f"cannot append to {shown}: the result has no studies list",
-                          hint="nothing was written; paste the record by hand")
-    return studies
+        import fcntl
+    except ImportError:  # pragma: no cover - not on POSIX: no advisory locks
+        yield
+        return
+    try:
+        handle = os.open(path.parent if str(path.parent) else ".", os.O_RDONLY)
+    except OSError:
+        yield
+        return
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(handle)  # closing releases the lock
+
+
+def _unchanged(path: Path, raw: bytes) -> None:
+    """Refuse to replace a corpus that changed after it was read (an editor's save)."""
+    try:
+        now = path.read_bytes()
+    except OSError as error:
+        raise OutputError(f"cannot append to {path}: it cannot be read again "
+                          f"({error.strerror})", hint="nothing was written") from None
+    if now != raw:
+        raise OutputError(f"refusing to append to {path}: the file changed while painlit was "
+                          "appending (saved by an editor or another program?)",
+                          hint="nothing was written; run the command again")
 
 
 @dataclass
@@ -402,8 +433,15 @@ def append_records(path: Path, records: Sequence[Record]) -> AppendResult:
     `AppendRefused` (an OutputError) carries every problem that is not a curator marker when
     the result would not validate.
     """
+    path = Path(os.path.realpath(path))  # a symlinked corpus: edit the file it points to
+    with corpus_lock(path):
+        return _append(path, records)
+
+
+def _append(path: Path, records: Sequence[Record]) -> AppendResult:
     shown = str(path)
-    text, root, bom = read_corpus_file(path)
+    raw = read_bytes(path)
+    text, root, bom = read_corpus_file(path, raw)
     existing = existing_records(root)
     duplicates: list[str] = []
     for record in records:
@@ -419,9 +457,9 @@ def append_records(path: Path, records: Sequence[Record]) -> AppendResult:
         raise OutputError(f"cannot append to {shown}: the result would not be valid YAML "
                           f"({error.problems[0].message})",
                           hint="nothing was written; paste the record by hand") from None
-    before = _reparsed_studies(text, shown)
-    after = _reparsed_studies(new_text, shown)
-    if len(after) != len(before) + len(records) or after[len(before):] != list(records):
+    block = to_yaml(records)
+    if (_study_count(new_text, shown) != _study_count(text, shown) + len(records)
+            or yaml.safe_load(block) != list(records)):
         raise OutputError(f"cannot append to {shown}: the records would not read back as "
                           "drafted", hint="nothing was written; paste the record by hand")
     markers = [p for p in problems if p.message == CURATOR_MESSAGE]
@@ -434,6 +472,7 @@ def append_records(path: Path, records: Sequence[Record]) -> AppendResult:
             hint="nothing was written; run `painlit validate` and fix the corpus first",
             problems=others)
     data = ("\ufeff" if bom else "") + new_text
+    _unchanged(path, raw)
     write_atomic(path, data.encode("utf-8"), force=True)
     return AppendResult(path, len(records), first_line, markers)
 
