@@ -42,7 +42,7 @@ def corpus(tmp_path: Path) -> Path:
 def test_an_editors_save_during_an_append_is_kept(corpus: Path,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     saved = corpus.read_text(encoding="utf-8").replace("Synthetic", "Edited", 1)
-    real_check = drafting.check_bytes
+    real_check = drafting.check_bytes  # type: ignore[attr-defined]
 
     def check_while_an_editor_saves(*args: Any, **kwargs: Any) -> Any:
         corpus.write_text(saved, encoding="utf-8")  # the editor saves mid-append

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import stat
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -54,11 +55,17 @@ def write_atomic(
     power cut such a file may be empty or short, never half-replaced while painlit runs.
     Raises `OutputError` with the path and a reason; the target is then unchanged.
     """
-    target = Path(path)
-    shown = str(target)
+    shown = str(path)
+    # A symlink is written through: the file it points to is replaced, the link stays.
+    target = Path(os.path.realpath(path)) if Path(path).is_symlink() else Path(path)
     if target.is_dir():
         raise OutputError(f"cannot write {shown}: it is a directory",
                           hint="give a file name, not a directory")
+    with contextlib.suppress(OSError):
+        kind = os.stat(target).st_mode
+        if not stat.S_ISREG(kind):  # a device, FIFO or socket is never replaced by a file
+            raise OutputError(f"refusing to write {shown}: it is not a regular file (a device, "
+                              "pipe or socket)", hint="give a file name; '-' writes to stdout")
     for guarded in protect:
         with contextlib.suppress(OSError):
             if target.exists() and guarded.exists() and target.samefile(guarded):

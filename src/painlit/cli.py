@@ -138,11 +138,35 @@ def _errors() -> Iterator[None]:
               "please report this; set PAINLIT_DEBUG=1 to see the traceback")
 
 
+_MAIN_PID = os.getpid()
+
+
+def _terminated(signum: int, frame: object) -> None:
+    """SIGTERM or SIGHUP: end as Ctrl-C does (message, exit 130, temporary files removed)."""
+    import signal
+
+    if os.getpid() != _MAIN_PID:  # a forked worker: die as the signal says
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+        return
+    raise KeyboardInterrupt
+
+
+def handle_termination() -> None:
+    import signal
+
+    for name in ("SIGTERM", "SIGHUP"):
+        number = getattr(signal, name, None)
+        if number is not None:
+            signal.signal(number, _terminated)
+
+
 def command(function: Callable[P, R]) -> Callable[P, R]:
     """Register a command whose library errors are mapped by `_errors`."""
 
     @functools.wraps(function)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        handle_termination()
         # The collector was off while starting up (painlit.__main__). What start-up made
         # (modules, classes, Typer's and Rich's tables) lives until the end: freeze it, or the
         # first collection walks all of it (tens of milliseconds, on every run).
@@ -204,7 +228,7 @@ def emit(json_output: bool, document: Callable[[], dict[str, Any]],
 
 def write_output(data: bytes, output: str, force: bool) -> None:
     """`-o PATH`: stdout for '-', else a file written in one step that is never the corpus."""
-    if output == "-":
+    if output in ("-", "/dev/stdout"):  # both plainly mean standard output
         sys.stdout.flush()
         stream = getattr(sys.stdout, "buffer", None)
         if stream is None:  # a text-only stream (tests capture output this way)
@@ -222,7 +246,7 @@ def write_output(data: bytes, output: str, force: bool) -> None:
 def write_document(text: str, output: str, force: bool) -> None:
     """A rendered document to stdout or `-o PATH` (then saying so on stderr)."""
     write_output(text.encode("utf-8"), output, force)
-    if output != "-":
+    if output not in ("-", "/dev/stdout"):
         err.print(clean(f"painlit: wrote {output}"), markup=False, highlight=False)
 
 
