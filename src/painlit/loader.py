@@ -128,6 +128,18 @@ def _did_you_mean(word: str, choices: list[str]) -> str | None:
 Position = tuple[int, int]
 
 
+#: A file with more errors than this is not read further: the first ones are reported with a
+#: note. (A hostile file of a million empty records would otherwise make millions of
+#: problems, gigabytes of them.)
+MAX_ERRORS = 1000
+
+
+class _TooManyProblems(Exception):
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("too many problems")
+        self.problems = problems
+
+
 class _Context:
     """Where problems go, plus the references to check once every section is read."""
 
@@ -138,6 +150,7 @@ class _Context:
         # Years after this are implausible; set from the corpus's last search date once read.
         self.latest_year = date.today().year + 1
         self.problems: list[Problem] = []
+        self.errors = 0
         # (section the value must name, value, where, record, field)
         self.references: list[tuple[str, str, Position, str, str]] = []
 
@@ -156,6 +169,10 @@ class _Context:
         self.problems.append(
             Problem(self.path, where[0], where[1], record, field, message, hint, severity)
         )
+        if severity is Severity.ERROR:
+            self.errors += 1
+            if self.errors >= MAX_ERRORS:
+                raise _TooManyProblems(self.problems)
 
     def refer(self, section: str, value: str, node: yaml.Node, record: str, field: str) -> None:
         self.references.append((section, value, self.position(node), record, field))
@@ -1107,15 +1124,27 @@ def check_bytes(raw: bytes, shown: str) -> tuple[Corpus | None, list[Problem]]:
     # Reading creates millions of objects and frees almost none, so the cyclic garbage
     # collector would run over and over for nothing: without it, reading takes half the time.
     with collector_paused():
-        if len(raw) >= PARTS_FROM_BYTES:
-            from painlit.parts import split
+        try:
+            return _check_bytes(raw, shown)
+        except _TooManyProblems as stop:
+            problems = sorted(stop.problems, key=lambda p: (p.line, p.column))
+            problems.append(Problem(
+                shown, 0, 0, "", "", f"stopped after {MAX_ERRORS:,} errors; the rest of the "
+                "file was not checked", "fix these (or check that this is a corpus file) and "
+                "run again"))
+            return None, problems
 
-            cut = split(raw, part_count(len(raw)))
-            if cut is not None:
-                checked = _check_split(cut, raw, shown)
-                if checked is not None:
-                    return checked
-        return _check_root(document_node(decode(raw, shown), shown), shown, None)
+
+def _check_bytes(raw: bytes, shown: str) -> tuple[Corpus | None, list[Problem]]:
+    if len(raw) >= PARTS_FROM_BYTES:
+        from painlit.parts import split
+
+        cut = split(raw, part_count(len(raw)))
+        if cut is not None:
+            checked = _check_split(cut, raw, shown)
+            if checked is not None:
+                return checked
+    return _check_root(document_node(decode(raw, shown), shown), shown, None)
 
 
 #: Files at least this large are read in parts (painlit.parts), two at a time when the machine
@@ -1207,10 +1236,19 @@ _PartResult = tuple[list[tuple[str | None, int | None, Position, Position]], Pac
 def _read_part(job: tuple[str, Part, int]) -> _PartResult | None:
     """Read one part (in a worker process, or here); None when it does not read cleanly."""
     from painlit.parallel import shared
-    from painlit.pickled import pack
 
     shown, part, latest_year = job
     raw, small = cast(tuple[bytes, dict[str, list[str]]], shared())
+    try:
+        return _read_part_checked(shown, part, latest_year, raw, small)
+    except _TooManyProblems:
+        return None  # read again whole, which stops at the first MAX_ERRORS
+
+
+def _read_part_checked(shown: str, part: Part, latest_year: int, raw: bytes,
+                       small: dict[str, list[str]]) -> _PartResult | None:
+    from painlit.pickled import pack
+
     try:
         text = part.text(raw)
         if unsafe(text):
