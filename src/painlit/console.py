@@ -8,22 +8,12 @@ strings) and control or bidirectional-override characters are shown as visible e
 
 from __future__ import annotations
 
-import re
-
 from rich.console import Console
 from rich.text import Text
 
-_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+from painlit.text import clean
 
-
-def _escape(match: re.Match[str]) -> str:
-    code = ord(match.group())
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
-
-
-def clean(text: str) -> str:
-    """`text` with control and direction-override characters replaced by visible escapes."""
-    return _UNSAFE.sub(_escape, text)
+__all__ = ["clean", "make_console", "safe_text"]
 
 
 def safe_text(text: str | None, style: str = "") -> Text:

@@ -41,13 +41,17 @@ class Problem:
         return ".".join(part for part in (self.record, self.field) if part)
 
     def __str__(self) -> str:
+        """One line, whatever the file held: a line break in a key or value can never print a
+        second, forged `file:line:` line."""
+        from painlit.text import one_line
+
         text = f"{self.where}: "
         if self.subject:
             text += f"{self.subject}: "
         text += self.message
         if self.hint:
             text += f" ({self.hint})"
-        return text
+        return one_line(text)
 
 
 class PainlitError(Exception):
