@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -143,3 +145,28 @@ def test_not_found(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
     assert result.exit_code == code
     assert message in " ".join((result.stdout + result.stderr).split())
     assert len(server.requests) == 1  # a 404 is an answer, not retried
+
+
+def test_credentials_in_a_base_url_never_reach_a_message(monkeypatch: pytest.MonkeyPatch
+                                                         ) -> None:
+    server = Server()
+    install(monkeypatch, server)
+    server.on("/esummary", raises(httpx.ConnectError))
+    monkeypatch.setenv("PAINLIT_PUBMED_URL", "https://user:hunter2@pubmed.example.org/eutils")
+    result = run("draft", "99000001")
+    assert result.exit_code == 4
+    assert "hunter2" not in result.stderr and "user:" not in result.stderr
+    assert "pubmed.example.org" in result.stderr
+
+
+def test_a_cache_entry_dated_in_the_future_is_not_trusted(tmp_path: Path) -> None:
+    from painlit.online.http import Cache
+
+    now = 1_800_000_000.0
+    cache = Cache(tmp_path, now=lambda: now)
+    cache.put("pubmed", "k" * 64, b'{"ok": true}')
+    path = cache.path("pubmed", "k" * 64)
+    os.utime(path, (now + 10 * 365 * 86400, now + 10 * 365 * 86400))
+    assert cache.get("pubmed", "k" * 64) is None
+    os.utime(path, (now - 60, now - 60))
+    assert cache.get("pubmed", "k" * 64) == b'{"ok": true}'

@@ -87,7 +87,7 @@ class Service:
 
     @property
     def host(self) -> str:
-        return urlsplit(self.base_url).netloc
+        return urlsplit(self.base_url).netloc.rpartition("@")[2]  # never a user or password
 
 
 def _base_url(env: Mapping[str, str], variable: str, default: str) -> str:
@@ -192,7 +192,9 @@ class Cache:
         path = self.path(service, key)
         try:
             info = path.stat()
-            if self._now() - info.st_mtime > self.ttl or info.st_size > MAX_BODY:
+            age = self._now() - info.st_mtime
+            # An entry dated in the future (a clock set back, a copied folder) is stale too.
+            if age > self.ttl or age < -60 or info.st_size > MAX_BODY:
                 return None
             return path.read_bytes()
         except OSError:
@@ -424,9 +426,11 @@ class Http:
 
 
 def _shown(url: str) -> str:
-    """A URL as shown in messages: no query string (it may carry an API key)."""
+    """A URL as shown in messages: no query string (it may carry an API key), no user name or
+    password."""
     parts = urlsplit(url)
-    return clean(f"{parts.scheme}://{parts.netloc}{parts.path}")
+    host = parts.netloc.rpartition("@")[2]
+    return clean(f"{parts.scheme}://{host}{parts.path}")
 
 
 def _name_unresolved(error: BaseException) -> bool:
