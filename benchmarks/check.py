@@ -19,6 +19,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from check_accuracy import body
 from startup import _time
 
 ARTICLES = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "articles"
@@ -27,10 +28,7 @@ WORDS = 5000
 
 def article_text() -> str:
     """At least WORDS words of real article text (headers of the fixture files dropped)."""
-    bodies = []
-    for path in sorted(ARTICLES.glob("*.txt")):
-        lines = path.read_text(encoding="utf-8").splitlines()
-        bodies.append("\n".join(line for line in lines if not line.startswith("# ")).strip())
+    bodies = [body(path).decode("utf-8").strip() for path in sorted(ARTICLES.glob("*.txt"))]
     if not bodies:
         raise SystemExit(f"no articles in {ARTICLES}")
     chosen: list[str] = []

@@ -71,13 +71,22 @@ class Tally:
         return self._ratio(self.matches_hit, self.expected_matches)
 
 
+def body(path: Path) -> bytes:
+    """The article's text without the header lines (`# source: ...`) that say where it was
+    read."""
+    lines = path.read_bytes().splitlines(keepends=True)
+    while lines and (lines[0].startswith(b"# ") or lines[0].startswith(b"#   ")):
+        lines.pop(0)
+    return b"".join(lines)
+
+
 def score_article(entry: dict[str, Any], corpus: Corpus, grades: GradeTable) -> Tally:
-    from painlit.article import read_article
+    from painlit.article import ArticleKind, read_article
     from painlit.factcheck import check_article
 
     name = str(entry["file"])
-    path = ARTICLES / name
-    result = check_article(read_article(path.read_bytes(), name=name), corpus, grades)
+    result = check_article(read_article(body(ARTICLES / name), name=name, kind=ArticleKind.TEXT),
+                           corpus, grades)
     tally = Tally()
     expected = entry.get("claims") or []
     assert isinstance(expected, list)

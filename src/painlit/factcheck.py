@@ -27,8 +27,8 @@ These are painlit's rules, not a reader's judgement; docs/check.md lists them.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from painlit.article import Article, Sentence
@@ -66,6 +66,7 @@ class CueKind(StrEnum):
     STUDY = "study"
     YEAR = "year"
     COUNT = "count"
+    AMOUNT = "amount"
     OTHER_CONDITION = "other-condition"
 
 
@@ -221,7 +222,8 @@ OUTCOME_WORDS: dict[str, tuple[str, ...]] = {
     "mood": (r"mood", r"well-?being", r"depress(?:ion|ive|ed)", r"anxiety", r"emotional",
              r"happiness", r"quality of life"),
     "perceptible-effects": (r"percept(?:ion|ible|ual)", r"sub-?perceptual", r"consciousness",
-                            r"hallucinat\w*", r"trips?", r"tripping"),
+                            r"hallucinat\w*", r"trips?", r"tripping",
+                            r"psychedelic (?:effects?|experiences?)"),
     "expectancy": (r"placebo", r"expectanc(?:y|ies)", r"expectations?"),
     "plasticity": (r"neuroplasticity", r"plasticity", r"neural pathways?", r"BDNF",
                    r"new connections"),
@@ -239,12 +241,13 @@ HARM_WORDS = (
     r"interactions?", r"interact(?:s|ing)?", r"seizures?", r"convulsions?",
     r"serotonin syndrome", r"serotonin toxicity", r"heart valves?", r"valv(?:e|ular) disease",
     r"psychosis", r"bad trips?", r"toxic(?:ity)?", r"contraindicat\w+", r"lithium",
-    r"(?:SSRIs?|SNRIs?|antidepressants?|triptans?|tramadol|opioids?|gabapentin|pregabalin)",
+    r"(?:SSRIs?|SNRIs?|antidepressants?) (?:and|with) (?:psychedelics?|psilocybin|LSD)",
 )
 CAUTION_WORDS = (
     r"caution", r"cautious(?:ly)?", r"careful(?:ly)?", r"professional (?:guidance|advice|help)",
     r"medical (?:supervision|advice|guidance)", r"supervis(?:ion|ed)", r"consult\w*",
     r"self-?medicat\w+", r"talk to (?:a|your) (?:doctor|physician)", r"guidance",
+    r"(?:health ?care|medical) (?:professionals?|providers?)", r"(?:a|your) (?:doctor|physician)",
 )
 #: Verbs and nouns that assert an effect outright ("relieves", "reduces", "works").
 STRONG_EFFECT_WORDS = (
@@ -265,6 +268,8 @@ SOFT_EFFECT_WORDS = (
     r"remedy", r"remedies", r"therapeutic", r"promising", r"hope", r"potential",
     r"chang(?:e|es|ed|ing)", r"produc(?:e|es|ed|ing)", r"caus(?:e|es|ed|ing)",
     r"trigger(?:s|ed|ing)?", r"affect(?:s|ed|ing)?", r"success(?:ful|fully)?",
+    r"remissions?", r"effects?", r"acts? on", r"acting on", r"binds? to",
+    r"activat(?:e|es|ed|ing)", r"stimulat(?:e|es|ed|ing)",
 )
 EVIDENCE_WORDS = (
     r"(?:has|have|had) (?:been )?shown", r"shows?", r"showed", r"proven", r"prove[sd]?",
@@ -312,10 +317,13 @@ _COUNT = re.compile(
     r"(?P<number>\b\d{1,3}(?:,\d{3})+|\b\d+)\s+"
     r"(?:(?:\w+|[\w-]+)\s+){0,2}?(?P<noun>" + COUNT_NOUNS + r")\b", re.IGNORECASE)
 _YEAR = re.compile(r"\b(19[5-9]\d|20[0-4]\d)\b")
+_AMOUNT = re.compile(r"\b\d+(?:\.\d+)?\s?-?(?:mg|µg|μg|mcg|ug|g|grams?|milligrams?|micrograms?)"
+                     r"(?:/kg)?(?![\w])", re.IGNORECASE)
 _MICRO = (r"micro-?dos(?:e|es|ed|ing|ers?)", r"sub-?(?:perceptual|threshold|hallucinogenic)"
           r" doses?", r"(?:very )?(?:small|tiny|low) doses?", r"micro-?doses")
 _LARGER = (r"(?:full|high|higher|large|larger|heroic|hallucinogenic|psychedelic|moderate|"
-           r"macro-?)\s?doses?", r"macro-?dos(?:e|es|ed|ing)", r"full-dose")
+           r"macro-?)\s?doses?", r"macro-?dos(?:e|es|ed|ing)", r"full-dose",
+           r"not (?:a )?micro-?dos(?:e|es|ing)")  # "used pulsed doses, not microdoses"
 
 
 @dataclass(frozen=True, slots=True)
@@ -458,6 +466,9 @@ def find_cues(text: str, words: Vocabulary, *, topics_only: bool = False) -> lis
         return cues
     for found in _YEAR.finditer(text):
         cues.append(Cue(CueKind.YEAR, found.group(), found.group(), found.start(), found.end()))
+    for found in _AMOUNT.finditer(text):
+        cues.append(Cue(CueKind.AMOUNT, found.group(), found.group(), found.start(),
+                        found.end()))
     for found in _COUNT.finditer(text):
         qualifier = " ".join((found.group("qualifier") or "").lower().split())
         cues.append(Cue(CueKind.COUNT, f"{qualifier} {found.group('number')}".strip(),
@@ -472,7 +483,7 @@ _INTERVENTION = frozenset({CueKind.SUBSTANCE, CueKind.MICRODOSE, CueKind.LARGER_
 _TOPIC = frozenset({CueKind.CONDITION, CueKind.OTHER_CONDITION, CueKind.OUTCOME,
                     CueKind.MECHANISM, CueKind.HARM, CueKind.CAUTION})
 _ASSERTION = frozenset({CueKind.EFFECT, CueKind.EVIDENCE, CueKind.HARM, CueKind.CAUTION,
-                        CueKind.COUNT})
+                        CueKind.COUNT, CueKind.AMOUNT, CueKind.STUDY})
 #: A sentence may take its intervention from a claim sentence this many sentences before it
 #: in the same block ("These changes may help alleviate pain").
 CARRY_OVER = 2
@@ -491,12 +502,18 @@ def _subject(cues: Sequence[Cue]) -> str | None:
     return None
 
 
-def claim_reason(cues: Sequence[Cue], carried: str | None) -> str | None:
-    """Why the sentence makes a health claim, or None when it does not; `carried` is the
-    intervention of a claim sentence just before it in the same block."""
+def claim_reason(text: str, cues: Sequence[Cue], carried: str | None,
+                 context: Mapping[str, str]) -> str | None:
+    """Why the sentence makes a health claim, or None when it does not. `carried` is the
+    intervention of a claim sentence just before it in the same block; `context` the
+    conditions named earlier in the block. A question asserts nothing."""
+    if text.rstrip().rstrip("\"'”’)").endswith("?"):
+        return None
     intervention = _words(cues, _INTERVENTION)
     topic = _words(cues, _TOPIC)
     assertion = _words(cues, _ASSERTION)
+    if not topic and context and intervention:
+        topic = [f"{words} (named earlier in the paragraph)" for words in context.values()]
     if not (topic and assertion):
         return None
     if intervention:
@@ -516,7 +533,7 @@ def claim_reason(cues: Sequence[Cue], carried: str | None) -> str | None:
 class _Features:
     """What the matcher reads of a sentence's cues."""
 
-    conditions: dict[str, str]  # id -> words
+    conditions: dict[str, str]  # id -> the words, quoted (and where they were named)
     mechanisms: dict[str, str]
     outcomes: dict[str, str]
     substances: dict[str, str]
@@ -549,7 +566,8 @@ class _Features:
         def texts(kind: CueKind) -> tuple[str, ...]:
             return tuple(dict.fromkeys(cue.text for cue in cues if cue.kind is kind))
 
-        return cls(by(CueKind.CONDITION), by(CueKind.MECHANISM), by(CueKind.OUTCOME),
+        conditions = {key: f"'{text}'" for key, text in by(CueKind.CONDITION).items()}
+        return cls(conditions, by(CueKind.MECHANISM), by(CueKind.OUTCOME),
                    by(CueKind.SUBSTANCE), first(CueKind.MICRODOSE), first(CueKind.LARGER_DOSE),
                    by(CueKind.POPULATION), first(CueKind.HARM), first(CueKind.CAUTION),
                    tuple(int(cue.value) for cue in cues if cue.kind is CueKind.YEAR),
@@ -657,20 +675,30 @@ def _score(facts: _ClaimFacts, features: _Features, sentence: str, corpus: Corpu
             why.append(f"harm: '{features.harm}' (a safety claim)")
     elif features.harm and not features.effects and not features.evidence:
         return None  # a sentence about risks only is not about efficacy
+    elif features.caution and not features.strong and not features.evidence:
+        return None  # advice to be careful is not a claim of effect
     named = features.conditions
     if claim.conditions:
         exact = [c for c in claim.conditions if c in named]
-        broader = [c for c in claim.conditions
-                   if any(c in _ancestors(corpus, found) for found in named)]
+        # how far up the tree each claim condition is from a named one (1: its parent)
+        steps = [min((_ancestors(corpus, found).index(c) + 1 for found in named
+                      if c in _ancestors(corpus, found)), default=0) for c in claim.conditions]
         if exact:
-            score += 4 * len(exact)
-            why += [f"condition {c}: '{named[c]}'" for c in exact]
-        elif broader:
-            score += 1
-            why.append(f"condition {broader[0]}: the broader condition of "
-                       + ", ".join(f"'{text}'" for text in named.values()))
-        elif named:
-            return None
+            from_context = all(CONTEXT_MARK in named[c] for c in exact)
+            if from_context and not any(item.outcome in features.outcomes
+                                        for item in claim.outcomes) and not features.strong:
+                return None  # only the paragraph's condition, and no outcome or effect named
+            score += (2 if from_context else 4) * len(exact)
+            why += [f"condition {c}: {named[c]}" for c in exact]
+        elif any(steps):
+            nearest = min(step for step in steps if step)
+            broader = claim.conditions[steps.index(nearest)]
+            score += 2 if nearest == 1 else 1
+            why.append(f"condition {broader}: the broader condition of "
+                       + ", ".join(named.values()))
+        elif named and topic is not ClaimTopic.MECHANISM:
+            return None  # a claim about another condition (a mechanism claim is about its
+            # mechanism, whatever condition the sentence names)
         elif set(claim.conditions) <= {"chronic-pain"} and "pain" in features.outcomes:
             score += 1
             why.append(f"condition chronic-pain: '{features.outcomes['pain']}'")
@@ -696,10 +724,13 @@ def _score(facts: _ClaimFacts, features: _Features, sentence: str, corpus: Corpu
             why.append(f"dose micro: '{features.micro}'")
         elif features.larger:
             return None
+        elif topic in (ClaimTopic.EFFICACY, ClaimTopic.MECHANISM):
+            score -= 1  # a claim about microdosing; the sentence does not say microdoses
     elif features.micro and scope.dose is None:
         score -= 1
-    if scope.substances and features.substances:
-        shared = [s for s in scope.substances if s in features.substances]
+    named_substances = {s for s in features.substances if s not in GENERIC_SUBSTANCES}
+    if scope.substances and named_substances:
+        shared = [s for s in scope.substances if s in named_substances]
         if shared:
             score += 1
             why.append(f"substance {shared[0]}: '{features.substances[shared[0]]}'")
@@ -829,6 +860,11 @@ def _cited_report(features: _Features, claim: Claim, corpus: Corpus
     return study, link.stance, link.note
 
 
+#: Substance words that name no substance in particular ("psychedelics"): neither for nor
+#: against a claim about psilocybin.
+GENERIC_SUBSTANCES = frozenset({"psychedelics"})
+
+
 #: Dose categories that are not microdoses (a survey's `mixed` may include microdosers).
 _LARGER_DOSES = frozenset({DoseCategory.LOW, DoseCategory.FULL})
 
@@ -899,30 +935,89 @@ def _merged(problems: Iterable[Overstatement]) -> list[Overstatement]:
 # -- the whole article -------------------------------------------------------------------------
 
 
+#: Marks a condition taken from the sentences before (`_in_context`).
+CONTEXT_MARK = "(named before"
+
+
+def _generic(corpus: Corpus, named: Mapping[str, str], recent: Mapping[str, str]) -> bool:
+    """Whether every condition named is a parent of one named before about which the corpus
+    makes no claim of its own ("their headaches" after "cluster headaches")."""
+    claimed = _claimed_conditions(corpus)
+    return bool(named) and bool(recent) and all(
+        c not in claimed and any(c in _ancestors(corpus, earlier) for earlier in recent)
+        for c in named)
+
+
+def _claimed_conditions(corpus: Corpus) -> frozenset[str]:
+    found = corpus.memo.get("check-claimed-conditions")
+    if not isinstance(found, frozenset):
+        found = frozenset(c for claim in corpus.claims for c in claim.conditions)
+        corpus.memo["check-claimed-conditions"] = found
+    return found
+
+
+def _in_context(corpus: Corpus, features: _Features, recent: Mapping[str, str],
+                in_block: Mapping[str, str]) -> _Features:
+    """The sentence's conditions read in context: a generic parent of conditions named before
+    in the article stands for them; a sentence naming none takes those named earlier in its
+    paragraph."""
+    named = features.conditions
+    if _generic(corpus, named, recent):
+        context = recent
+    elif not named and in_block:
+        context = in_block
+    else:
+        return features
+    said = f", for {', '.join(named.values())}" if named else ""
+    return replace(features, conditions={
+        c: f"{words} {CONTEXT_MARK}{said})" for c, words in context.items()})
+
+
 def check_article(article: Article, corpus: Corpus, grades: GradeTable) -> CheckResult:
     """Every claim sentence of the article, matched to the corpus and judged."""
     words = vocabulary(corpus)
     findings: list[Finding] = []
     last_claim: Sentence | None = None
     carried = ""
+    carried_features: _Features | None = None
+    # The conditions named most recently: in the article (for reading "their headaches"),
+    # and in the current block (a health topic for a sentence that names none).
+    recent: dict[str, str] = {}
+    in_block: dict[str, str] = {}
+    block_index = -1
     for sentence in article.sentences:
         block = article.blocks[sentence.block]
+        if sentence.block != block_index:
+            block_index, in_block = sentence.block, {}
+        topics = find_cues(sentence.text, words, topics_only=True)
+        named_here = {cue.value: cue.text for cue in topics if cue.kind is CueKind.CONDITION}
+        before = dict(recent)  # what was named before this sentence
+        before_in_block = dict(in_block)
+        if named_here and not _generic(corpus, named_here, recent):
+            recent = {c: f"'{text}'" for c, text in named_here.items()}
+            in_block = dict(recent)
         if block.heading:
             continue
         if last_claim is not None and (last_claim.block != sentence.block
                                        or sentence.index - last_claim.index > CARRY_OVER):
             last_claim = None
-        if last_claim is None and not any(
-                cue.kind in _INTERVENTION for cue in find_cues(sentence.text, words,
-                                                               topics_only=True)):
+        if last_claim is None and not any(cue.kind in _INTERVENTION for cue in topics):
             continue  # names no intervention and continues no claim sentence: no claim
         cues = find_cues(sentence.text, words)
-        why = claim_reason(cues, carried if last_claim is not None else None)
+        why = claim_reason(sentence.text, cues, carried if last_claim is not None else None,
+                           before_in_block)
         if why is None:
             continue
         last_claim = sentence
-        carried = _subject(cues) or carried
         features = _Features.of(cues)
+        if _subject(cues) is None and carried_features is not None:
+            # A sentence continuing one about microdosing (or a substance) is about it too.
+            features = replace(features, micro=features.micro or carried_features.micro,
+                               substances=features.substances or carried_features.substances)
+        else:
+            carried_features = features
+        carried = _subject(cues) or carried
+        features = _in_context(corpus, features, before, before_in_block)
         scored = match_claims(features, sentence.text, corpus)
         matches: list[ClaimMatch] = []
         problems: list[Overstatement] = []
