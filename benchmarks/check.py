@@ -34,9 +34,9 @@ def article_text() -> str:
     chosen: list[str] = []
     words = 0
     while words < WORDS:
-        body = bodies[len(chosen) % len(bodies)]
-        chosen.append(body)
-        words += len(body.split())
+        text = bodies[len(chosen) % len(bodies)]
+        chosen.append(text)
+        words += len(text.split())
     return "\n\n".join(chosen) + "\n"
 
 

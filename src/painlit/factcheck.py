@@ -41,6 +41,7 @@ from painlit.model import (
     Corpus,
     DoseCategory,
     Mechanism,
+    PainModel,
     Population,
     Stance,
     Study,
@@ -67,6 +68,7 @@ class CueKind(StrEnum):
     YEAR = "year"
     COUNT = "count"
     AMOUNT = "amount"
+    PAIN_MODEL = "pain-model"
     OTHER_CONDITION = "other-condition"
 
 
@@ -200,6 +202,7 @@ LAY_SUBSTANCES: dict[str, tuple[str, ...]] = {
 LAY_MECHANISMS: dict[str, tuple[str, ...]] = {
     "serotonin-5ht2a": (r"serotonin(?:ergic)?", r"5-?HT2A", r"5-?HT"),
     "neuroplasticity": (r"neuroplasticity", r"(?:neural|neuronal|synaptic|brain) plasticity",
+                        r"neurons?",
                         r"new neural pathways?", r"neural pathways?", r"new connections",
                         r"rewir(?:e|es|ed|ing)", r"BDNF", r"neurogenesis",
                         r"dendritic spines?"),
@@ -213,17 +216,18 @@ LAY_MECHANISMS: dict[str, tuple[str, ...]] = {
 }
 #: Outcome words, by outcome id of the corpus's `outcomes` section.
 OUTCOME_WORDS: dict[str, tuple[str, ...]] = {
-    "pain": (r"pain(?:s|ful)?", r"aches?", r"discomfort", r"analgesi[ac]", r"analgesics?",
-             r"painkillers?"),
+    "pain": (r"pain(?:s|ful|fulness)?", r"aches?", r"discomfort", r"analgesi[ac]",
+             r"analgesics?", r"painkillers?", r"opioids?", r"pain[- ]relievers?"),
     "headache-frequency": (r"attacks?", r"migraine days", r"headache days",
                            r"(?:headache|attack|migraine) frequency", r"frequency",
                            r"remission", r"cycles?"),
     "sleep": (r"sleep(?: quality)?", r"insomnia"),
     "mood": (r"mood", r"well-?being", r"depress(?:ion|ive|ed)", r"anxiety", r"emotional",
-             r"happiness", r"quality of life"),
+             r"happiness", r"quality of life", r"mental health"),
     "perceptible-effects": (r"percept(?:ion|ible|ual)", r"sub-?perceptual", r"consciousness",
                             r"hallucinat\w*", r"trips?", r"tripping",
-                            r"psychedelic (?:effects?|experiences?)"),
+                            r"psychedelic (?:effects?|experiences?)", r"mind-?altering",
+                            r"mind-?bending", r"perceiv(?:e|es|ed|ing)"),
     "expectancy": (r"placebo", r"expectanc(?:y|ies)", r"expectations?"),
     "plasticity": (r"neuroplasticity", r"plasticity", r"neural pathways?", r"BDNF",
                    r"new connections"),
@@ -241,6 +245,7 @@ HARM_WORDS = (
     r"interactions?", r"interact(?:s|ing)?", r"seizures?", r"convulsions?",
     r"serotonin syndrome", r"serotonin toxicity", r"heart valves?", r"valv(?:e|ular) disease",
     r"psychosis", r"bad trips?", r"toxic(?:ity)?", r"contraindicat\w+", r"lithium",
+    r"addict(?:ive|ion)", r"abuse potential", r"dependence", r"(?:health )?consequences",
     r"(?:SSRIs?|SNRIs?|antidepressants?) (?:and|with) (?:psychedelics?|psilocybin|LSD)",
 )
 CAUTION_WORDS = (
@@ -248,18 +253,21 @@ CAUTION_WORDS = (
     r"medical (?:supervision|advice|guidance)", r"supervis(?:ion|ed)", r"consult\w*",
     r"self-?medicat\w+", r"talk to (?:a|your) (?:doctor|physician)", r"guidance",
     r"(?:health ?care|medical) (?:professionals?|providers?)", r"(?:a|your) (?:doctor|physician)",
+    r"not recommended", r"avoid(?:ed)?",
+    r"should (?:not|never) (?:take|use|combine|mix|try|be (?:taken|used|combined|mixed))",
 )
 #: Verbs and nouns that assert an effect outright ("relieves", "reduces", "works").
 STRONG_EFFECT_WORDS = (
     r"relie(?:ve|ves|ved|ving)", r"reduc(?:e|es|ed|ing|tions?)",
     r"improv(?:e|es|ed|ing|ements?)", r"alleviat(?:e|es|ed|ing|ion)", r"eas(?:e|es|ed|ing)",
     r"cur(?:e|es|ed|ing)", r"treat(?:s|ed|ing)?", r"heal(?:s|ed|ing)?",
-    r"eliminat(?:e|es|ed|ing)", r"decreas(?:e|es|ed|ing)", r"lower(?:s|ed|ing)?",
+    r"eliminat(?:e|es|ed|ing)", r"decreas(?:e|es|ed|ing)", r"lower(?:s|ed|ing)",
     r"boost(?:s|ed|ing)?", r"enhanc(?:e|es|ed|ing|ement)", r"works?", r"worked",
     r"effective(?:ness|ly)?", r"efficacy", r"le(?:d|ads?) to", r"leading to",
     r"result(?:s|ed)? in", r"responsive(?:ness)?", r"prevent(?:s|ed|ing|ion)?",
     r"abort(?:s|ed|ing)?", r"stop(?:s|ped|ping)?", r"break(?:s|ing)? (?:the )?cycles?",
     r"pain-?free", r"alter(?:s|ed|ing)?", r"increas(?:e|es|ed|ing)", r"raise[sd]?",
+    r"repair(?:s|ed|ing)?",
     r"block(?:s|ed|ing)?",
 )
 #: Words of effect that promise rather than assert ("hope", "potential", "may help").
@@ -269,6 +277,7 @@ SOFT_EFFECT_WORDS = (
     r"chang(?:e|es|ed|ing)", r"produc(?:e|es|ed|ing)", r"caus(?:e|es|ed|ing)",
     r"trigger(?:s|ed|ing)?", r"affect(?:s|ed|ing)?", r"success(?:ful|fully)?",
     r"remissions?", r"effects?", r"acts? on", r"acting on", r"binds? to",
+    r"impact(?:s|ed|ing)?", r"manag(?:e|es|ed|ing)", r"alternatives?", r"good results",
     r"activat(?:e|es|ed|ing)", r"stimulat(?:e|es|ed|ing)",
 )
 EVIDENCE_WORDS = (
@@ -302,6 +311,12 @@ POPULATION_WORDS: dict[str, tuple[str, ...]] = {
                            r"individuals|men|women)",),
     "animals": (r"mice", r"mouse", r"rats?", r"rodents?", r"animals?"),
 }
+#: Words for the kind of pain: an induced pain in a laboratory, or a patient's clinical pain.
+PAIN_MODEL_WORDS: dict[str, tuple[str, ...]] = {
+    "experimental": (r"pain tolerance", r"cold[- ]pressor", r"cold water", r"ice water",
+                     r"pain thresholds?", r"could (?:bear|tolerate|endure|handle)"),
+    "clinical": (r"pain management", r"chronic", r"(?:severe|persistent) pain", r"opioids?"),
+}
 STUDY_WORDS: dict[str, tuple[str, ...]] = {
     "survey": (r"surveys?", r"questionnaires?", r"polls?"),
     "trial": (r"trials?", r"randomi[sz]ed", r"placebo-controlled", r"double-blind"),
@@ -320,10 +335,13 @@ _YEAR = re.compile(r"\b(19[5-9]\d|20[0-4]\d)\b")
 _AMOUNT = re.compile(r"\b\d+(?:\.\d+)?\s?-?(?:mg|µg|μg|mcg|ug|g|grams?|milligrams?|micrograms?)"
                      r"(?:/kg)?(?![\w])", re.IGNORECASE)
 _MICRO = (r"micro-?dos(?:e|es|ed|ing|ers?)", r"sub-?(?:perceptual|threshold|hallucinogenic)"
-          r" doses?", r"(?:very )?(?:small|tiny|low) doses?", r"micro-?doses")
+          r" doses?", r"(?:very )?(?:small|tiny|low) doses?", r"micro-?doses",
+          r"(?:lightest|lowest|smallest) doses?")
 _LARGER = (r"(?:full|high|higher|large|larger|heroic|hallucinogenic|psychedelic|moderate|"
            r"macro-?)\s?doses?", r"macro-?dos(?:e|es|ed|ing)", r"full-dose",
-           r"not (?:a )?micro-?dos(?:e|es|ing)")  # "used pulsed doses, not microdoses"
+           r"not (?:a )?micro-?dos(?:e|es|ing)",  # "used pulsed doses, not microdoses"
+           r"(?:slightly |a little |somewhat )?(?:higher|larger|bigger|more) than (?:a |the )?"
+           r"(?:typical |usual )?micro-?doses?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -406,6 +424,9 @@ def _build_vocabulary(corpus: Corpus) -> Vocabulary:
               + _entries(CueKind.LARGER_DOSE, "larger", _LARGER))
     for population, words in POPULATION_WORDS.items():
         topics += _entries(CueKind.POPULATION, population, words)
+    pain_models: list[_Entry] = []
+    for model, words in PAIN_MODEL_WORDS.items():
+        pain_models += _entries(CueKind.PAIN_MODEL, model, words)
     mechanisms = _named(CueKind.MECHANISM, corpus.mechanisms, LAY_MECHANISMS)
     outcomes: list[_Entry] = []
     outcome_ids = {outcome.id for outcome in corpus.outcomes}
@@ -415,7 +436,7 @@ def _build_vocabulary(corpus: Corpus) -> Vocabulary:
     studies: list[_Entry] = []
     for design, words in STUDY_WORDS.items():
         studies += _entries(CueKind.STUDY, design, words)
-    layers = [topics, mechanisms, outcomes,
+    layers = [topics, mechanisms, outcomes, pain_models,
               _entries(CueKind.HARM, "harm", HARM_WORDS)
               + _entries(CueKind.CAUTION, "caution", CAUTION_WORDS),
               _entries(CueKind.EFFECT, "strong", STRONG_EFFECT_WORDS)
@@ -437,7 +458,7 @@ def vocabulary(corpus: Corpus) -> Vocabulary:
 
 #: "placebo" as a comparator ("better than placebo", "placebo-controlled") names a study
 #: design, not the expectancy mechanism.
-_COMPARATOR_BEFORE = re.compile(r"(?:than|versus|vs\.?|or|and|to|with|against|a|the)\s+$",
+_COMPARATOR_BEFORE = re.compile(r"(?:than|versus|vs\.?|or|and|to|with|against|a|the|of)\s+$",
                                 re.IGNORECASE)
 _COMPARATOR_AFTER = re.compile(r"^(?:-?controlled|\s+(?:group|arm|pills?|capsules?|controls?))",
                                re.IGNORECASE)
@@ -449,11 +470,15 @@ def _comparator(text: str, start: int, end: int) -> bool:
         or _COMPARATOR_AFTER.match(text[end:end + 12]))
 
 
-def find_cues(text: str, words: Vocabulary, *, topics_only: bool = False) -> list[Cue]:
+def find_cues(text: str, words: Vocabulary, *, topics_only: bool = False,
+              topics: Sequence[Cue] | None = None) -> list[Cue]:
     """Every cue in `text`, in order of position; with `topics_only`, only conditions,
-    substances, doses and populations (the first layer: enough to rule a sentence out)."""
-    cues: list[Cue] = []
-    for layer in words.layers[:1] if topics_only else words.layers:
+    substances, doses and populations (the first layer: enough to rule a sentence out);
+    `topics`: that first layer already read."""
+    cues: list[Cue] = list(topics or ())
+    layers = words.layers[:1] if topics_only else words.layers[1:] if topics is not None \
+        else words.layers
+    for layer in layers:
         for found in layer.pattern.finditer(text):
             index = found.lastindex
             if index is not None:
@@ -550,6 +575,14 @@ class _Features:
     evidence: tuple[str, ...]
     effects: tuple[str, ...]
     strong: tuple[str, ...]  # the effects that assert outright
+    pain_models: dict[str, str]  # experimental / clinical -> words
+    explains: str | None  # words that say the sentence explains how ("through", "because")
+
+    @classmethod
+    def read(cls, text: str, cues: Sequence[Cue]) -> _Features:
+        """The features of a sentence: its cues, and whether it explains a mechanism."""
+        explains = _EXPLAINS.search(text)
+        return replace(cls.of(cues), explains=explains.group() if explains else None)
 
     @classmethod
     def of(cls, cues: Sequence[Cue]) -> _Features:
@@ -575,7 +608,14 @@ class _Features:
                    texts(CueKind.HEDGE), texts(CueKind.NEGATION), texts(CueKind.EVIDENCE),
                    texts(CueKind.EFFECT),
                    tuple(dict.fromkeys(cue.text for cue in cues
-                                       if cue.kind is CueKind.EFFECT and cue.value == "strong")))
+                                       if cue.kind is CueKind.EFFECT and cue.value == "strong")),
+                   by(CueKind.PAIN_MODEL), None)
+
+
+#: Words that make a sentence about how something works ("... through 5-HT2A receptors").
+_EXPLAINS = re.compile(
+    r"\b(?:because|through|via|related to|explain\w*|mechanisms?|theor(?:y|ies)|hypothes\w+|"
+    r"due to|ability to|by (?:reducing|increasing|altering|acting|blocking))\b", re.IGNORECASE)
 
 
 def _normal(text: str) -> str:
@@ -670,6 +710,8 @@ def _score(facts: _ClaimFacts, features: _Features, sentence: str, corpus: Corpu
     elif topic is ClaimTopic.SAFETY:
         if not features.harm and not (features.outcomes.keys() & {"perceptible-effects"}):
             return None
+        if claim.scope.dose is DoseCategory.MICRO and not features.micro:
+            return None  # a harm of microdosing: the sentence must be about microdosing
         if features.harm:
             score += 1
             why.append(f"harm: '{features.harm}' (a safety claim)")
@@ -700,8 +742,8 @@ def _score(facts: _ClaimFacts, features: _Features, sentence: str, corpus: Corpu
             return None  # a claim about another condition (a mechanism claim is about its
             # mechanism, whatever condition the sentence names)
         elif set(claim.conditions) <= {"chronic-pain"} and "pain" in features.outcomes:
-            score += 1
-            why.append(f"condition chronic-pain: '{features.outcomes['pain']}'")
+            # pain in general: allowed, and counted once, as the outcome below
+            why.append(f"condition chronic-pain: '{features.outcomes['pain']}' (pain in general)")
         else:
             return None
     mechanisms = [m for m in claim.mechanisms if m in features.mechanisms]
@@ -729,19 +771,36 @@ def _score(facts: _ClaimFacts, features: _Features, sentence: str, corpus: Corpu
     elif features.micro and scope.dose is None:
         score -= 1
     named_substances = {s for s in features.substances if s not in GENERIC_SUBSTANCES}
-    if scope.substances and named_substances:
+    if scope.substances and not features.substances:
+        score -= 1  # a claim about one substance; the sentence names none
+    elif scope.substances and named_substances:
         shared = [s for s in scope.substances if s in named_substances]
         if shared:
             score += 1
             why.append(f"substance {shared[0]}: '{features.substances[shared[0]]}'")
         else:
-            score -= 2
+            return None  # a claim about another substance
     if scope.population is Population.HEALTHY_VOLUNTEERS:
         if "healthy-volunteers" in features.populations:
             score += 2
             why.append(f"population: '{features.populations['healthy-volunteers']}'")
         elif "patients" in features.populations:
             score -= 2
+    model = scope.pain_model
+    if model is not None and "experimental" in features.pain_models:
+        if model is PainModel.EXPERIMENTAL:
+            score += 2
+            why.append(f"pain model experimental: '{features.pain_models['experimental']}'")
+        elif model is PainModel.CLINICAL:
+            score -= 2
+    elif model is not None and "clinical" in features.pain_models:
+        if model is PainModel.CLINICAL:
+            score += 1
+            why.append(f"pain model clinical: '{features.pain_models['clinical']}'")
+        elif model is PainModel.EXPERIMENTAL:
+            score -= 2
+    if features.explains and features.mechanisms and topic is not ClaimTopic.MECHANISM:
+        score -= 3  # the sentence explains how; a mechanism claim is what it makes
     cited = cited_studies(features, facts.linked)
     if cited:
         score += 3
@@ -962,8 +1021,10 @@ def _in_context(corpus: Corpus, features: _Features, recent: Mapping[str, str],
     in the article stands for them; a sentence naming none takes those named earlier in its
     paragraph."""
     named = features.conditions
+    context: Mapping[str, str]
     if _generic(corpus, named, recent):
-        context = recent
+        context = {c: words for c, words in recent.items()
+                   if any(n in _ancestors(corpus, c) for n in named)}
     elif not named and in_block:
         context = in_block
     else:
@@ -977,18 +1038,24 @@ def check_article(article: Article, corpus: Corpus, grades: GradeTable) -> Check
     """Every claim sentence of the article, matched to the corpus and judged."""
     words = vocabulary(corpus)
     findings: list[Finding] = []
-    last_claim: Sentence | None = None
+    # The last sentence that named an intervention (a claim sentence or not), what it named,
+    # and the microdosing word of the latest heading (a section "How to microdose for ...").
+    last_named: Sentence | None = None
     carried = ""
     carried_features: _Features | None = None
+    heading_substances: dict[str, str] = {}
     # The conditions named most recently: in the article (for reading "their headaches"),
-    # and in the current block (a health topic for a sentence that names none).
+    # and in the current block or the heading above it (a topic for a sentence naming none).
     recent: dict[str, str] = {}
     in_block: dict[str, str] = {}
     block_index = -1
     for sentence in article.sentences:
         block = article.blocks[sentence.block]
         if sentence.block != block_index:
-            block_index, in_block = sentence.block, {}
+            previous_heading = block_index >= 0 and article.blocks[block_index].heading
+            block_index = sentence.block
+            if not previous_heading:
+                in_block = {}  # a heading's conditions carry into the section below it
         topics = find_cues(sentence.text, words, topics_only=True)
         named_here = {cue.value: cue.text for cue in topics if cue.kind is CueKind.CONDITION}
         before = dict(recent)  # what was named before this sentence
@@ -997,26 +1064,34 @@ def check_article(article: Article, corpus: Corpus, grades: GradeTable) -> Check
             recent = {c: f"'{text}'" for c, text in named_here.items()}
             in_block = dict(recent)
         if block.heading:
+            heading_substances = {cue.value: f"'{cue.text}' (in the heading above)"
+                                  for cue in topics if cue.kind is CueKind.SUBSTANCE
+                                  } or heading_substances
+            last_named = None
             continue
-        if last_claim is not None and (last_claim.block != sentence.block
-                                       or sentence.index - last_claim.index > CARRY_OVER):
-            last_claim = None
-        if last_claim is None and not any(cue.kind in _INTERVENTION for cue in topics):
-            continue  # names no intervention and continues no claim sentence: no claim
-        cues = find_cues(sentence.text, words)
-        why = claim_reason(sentence.text, cues, carried if last_claim is not None else None,
+        if (last_named is not None and sentence.index - last_named.index > CARRY_OVER) or (
+                last_named is not None and last_named.block != sentence.block
+                and sentence.index - last_named.index > 1):
+            last_named = None  # too far back, or in a paragraph before the one before
+        names_one = any(cue.kind in _INTERVENTION for cue in topics)
+        if last_named is None and not names_one:
+            continue  # names no intervention and follows none: no claim
+        cues = find_cues(sentence.text, words, topics=topics)
+        why = claim_reason(sentence.text, cues, carried if last_named is not None else None,
                            before_in_block)
         if why is None:
             continue
-        last_claim = sentence
-        features = _Features.of(cues)
-        if _subject(cues) is None and carried_features is not None:
+        last_named = sentence  # only a claim sentence carries its intervention on
+        features = _Features.read(sentence.text, cues)
+        if names_one:
+            carried_features = features
+            carried = _subject(cues) or carried
+        if not names_one and carried_features is not None:
             # A sentence continuing one about microdosing (or a substance) is about it too.
             features = replace(features, micro=features.micro or carried_features.micro,
                                substances=features.substances or carried_features.substances)
-        else:
-            carried_features = features
-        carried = _subject(cues) or carried
+        if not features.substances and heading_substances:
+            features = replace(features, substances=heading_substances)
         features = _in_context(corpus, features, before, before_in_block)
         scored = match_claims(features, sentence.text, corpus)
         matches: list[ClaimMatch] = []
