@@ -39,9 +39,21 @@ def test_a_conditions_safety_claims_are_its_own_and_the_general_ones(tmp_path: P
     path = tmp_path / "corpus.yaml"
     path.write_text(REAL.read_text(encoding="utf-8").rstrip("\n") + "\n" + EXTRA,
                     encoding="utf-8")
-    general = _safety_ids(REAL, "fibromyalgia")
-    assert general  # the general cautions show everywhere
+    corpus = load_corpus(REAL)
+    general = [c.id for c in corpus.claims
+               if c.topic.value in ("safety", "good-practice") and not c.conditions]
+    assert general and set(general) <= set(_safety_ids(REAL, "fibromyalgia"))
     assert "synthetic-headache-medicine-interaction" in _safety_ids(path, "migraine")
     assert "synthetic-headache-medicine-interaction" in _safety_ids(path, "headache")  # parent
     assert "synthetic-headache-medicine-interaction" not in _safety_ids(path, "fibromyalgia")
     assert set(general) <= set(_safety_ids(path, "migraine"))
+
+
+def test_the_shipped_conditions_show_the_interactions_of_their_usual_medicines() -> None:
+    """Fibromyalgia (duloxetine, milnacipran, amitriptyline) and migraine (amitriptyline)."""
+    fibromyalgia = _safety_ids(REAL, "fibromyalgia")
+    assert {"ssri-snri-weaken-psychedelic-effects", "tricyclics-intensify-lsd-effects",
+            "serotonergic-antidepressants-psychedelics-serotonin-toxicity"} <= set(fibromyalgia)
+    migraine = _safety_ids(REAL, "migraine")
+    assert "tricyclics-intensify-lsd-effects" in migraine
+    assert "ssri-snri-weaken-psychedelic-effects" not in migraine

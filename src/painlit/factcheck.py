@@ -40,6 +40,7 @@ from painlit.model import (
     Condition,
     Corpus,
     DoseCategory,
+    Importance,
     Mechanism,
     PainModel,
     Population,
@@ -238,6 +239,11 @@ OUTCOME_WORDS: dict[str, tuple[str, ...]] = {
     "valve-disease": (r"heart valves?", r"valv(?:e|ular) (?:heart )?disease", r"valvulopathy",
                       r"cardiac fibrosis", r"heart (?:damage|problems?)"),
     "seizures": (r"seizures?", r"convulsions?", r"epilep(?:sy|tic)"),
+    "altered-psychedelic-response": (
+        r"SSRIs?", r"SNRIs?", r"(?:serotonergic )?antidepressants?", r"tricyclics?",
+        r"duloxetine", r"milnacipran", r"venlafaxine", r"amitriptyline", r"escitalopram",
+        r"fluoxetine", r"sertraline", r"(?:blunt|weaken|intensif|diminish)\w*"),
+    "serotonin-toxicity": (r"serotonin (?:syndrome|toxicity)",),
 }
 HARM_WORDS = (
     r"risks?", r"risky", r"side[- ]effects?", r"adverse (?:events?|effects?|reactions?)",
@@ -708,8 +714,10 @@ def _score(facts: _ClaimFacts, features: _Features, sentence: str, corpus: Corpu
         score += 3
         why.append(f"caution: '{features.caution}' (a good-practice statement)")
     elif topic is ClaimTopic.SAFETY:
-        if not features.harm and not (features.outcomes.keys() & {"perceptible-effects"}):
-            return None
+        critical = {item.outcome for item in claim.outcomes
+                    if item.importance is Importance.CRITICAL}
+        if not features.outcomes.keys() & critical:
+            return None  # a safety claim needs its (critical) harm or effect named
         if claim.scope.dose is DoseCategory.MICRO and not features.micro:
             return None  # a harm of microdosing: the sentence must be about microdosing
         if features.harm:
@@ -738,9 +746,10 @@ def _score(facts: _ClaimFacts, features: _Features, sentence: str, corpus: Corpu
             score += 2 if nearest == 1 else 1
             why.append(f"condition {broader}: the broader condition of "
                        + ", ".join(named.values()))
-        elif named and topic is not ClaimTopic.MECHANISM:
-            return None  # a claim about another condition (a mechanism claim is about its
-            # mechanism, whatever condition the sentence names)
+        elif topic in (ClaimTopic.MECHANISM, ClaimTopic.SAFETY):
+            pass  # about its mechanism or harm, for whatever condition the sentence names
+        elif named:
+            return None  # a claim about another condition
         elif set(claim.conditions) <= {"chronic-pain"} and "pain" in features.outcomes:
             # pain in general: allowed, and counted once, as the outcome below
             why.append(f"condition chronic-pain: '{features.outcomes['pain']}' (pain in general)")
