@@ -57,3 +57,17 @@ def test_the_shipped_conditions_show_the_interactions_of_their_usual_medicines()
     migraine = _safety_ids(REAL, "migraine")
     assert "tricyclics-intensify-lsd-effects" in migraine
     assert "ssri-snri-weaken-psychedelic-effects" not in migraine
+
+
+def test_the_readme_counts_the_shipped_corpus() -> None:
+    import re
+
+    corpus = load_corpus(REAL)
+    registrations = sum(s.design.value == "trial-registration" for s in corpus.studies)
+    readme = (REAL.parents[1] / "README.md").read_text(encoding="utf-8")
+    found = re.search(r"The corpus holds (\d+) verified records \((\d+) publications and (\d+) "
+                      r"trial registrations\) and (\d+)\s+claims", readme)
+    assert found, "README must count the corpus"
+    assert tuple(int(n) for n in found.groups()) == (
+        len(corpus.studies), len(corpus.studies) - registrations, registrations,
+        len(corpus.claims))
