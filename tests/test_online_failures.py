@@ -170,3 +170,18 @@ def test_a_cache_entry_dated_in_the_future_is_not_trusted(tmp_path: Path) -> Non
     assert cache.get("pubmed", "k" * 64) is None
     os.utime(path, (now - 60, now - 60))
     assert cache.get("pubmed", "k" * 64) == b'{"ok": true}'
+
+
+def test_an_answer_for_another_doi_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    server = Server()
+    install(monkeypatch, server)
+    server.on("/works/", json_response({"status": "ok", "message": {
+        "DOI": "10.9999/someone.else", "title": ["A synthetic other work"]}}))
+    result = run("draft", "10.5555/asked.for")
+    assert result.exit_code == 4
+    assert "answered for DOI '10.9999/someone.else', not '10.5555/asked.for'" in result.stderr
+    case = Server()
+    install(monkeypatch, case)
+    case.on("/works/", json_response({"status": "ok", "message": {
+        "DOI": "10.5555/ASKED.FOR", "title": ["Same DOI in capitals"]}}))
+    assert run("draft", "10.5555/asked.for").exit_code != 4  # DOIs are case-insensitive

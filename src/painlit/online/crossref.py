@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import quote
 
 from painlit.online.http import Http, Malformed, Service
+from painlit.text import clean
 
 
 @dataclass(frozen=True)
@@ -112,8 +113,16 @@ class Crossref:
 
     def work(self, doi: str) -> Work | None:
         """The work registered under `doi`, or None when Crossref does not know it."""
-        path = "/works/" + quote(bare_doi(doi), safe="/")
-        payload = self.http.get_json(self.service, path, check=_check, missing_ok=True)
+        asked = bare_doi(doi)
+        path = "/works/" + quote(asked, safe="/")
+
+        def check(payload: Any) -> None:
+            _check(payload)
+            said = str(payload["message"]["DOI"])
+            if said.casefold() != asked.casefold():  # DOIs are case-insensitive
+                raise Malformed(f"it answered for DOI {clean(said)!r}, not {clean(asked)!r}")
+
+        payload = self.http.get_json(self.service, path, check=check, missing_ok=True)
         if payload is None:
             return None
         return parse_work(payload["message"])
