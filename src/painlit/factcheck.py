@@ -786,7 +786,9 @@ def _score(facts: _ClaimFacts, features: _Features, sentence: str, corpus: Corpu
         shared = [s for s in scope.substances if s in named_substances]
         if shared:
             score += 1
-            why.append(f"substance {shared[0]}: '{features.substances[shared[0]]}'")
+            words = features.substances[shared[0]]
+            why.append(f"substance {shared[0]}: "
+                       + (words if words.startswith("'") else f"'{words}'"))
         else:
             return None  # a claim about another substance
     if scope.population is Population.HEALTHY_VOLUNTEERS:
