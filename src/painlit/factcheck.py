@@ -870,7 +870,7 @@ def _judge(features: _Features, grade: Grade, claim: Claim, corpus: Corpus,
            patients: str | None) -> list[Overstatement]:
     found: list[Overstatement] = []
     asserts = bool(features.effects or features.evidence) and not features.negations
-    counted = _studies(corpus, grade.counted)
+    counted = _studies(corpus, _counted_for(features, grade))
     mine = (claim.id,)
     label = grade.certainty.label
     if claim.topic is ClaimTopic.GOOD_PRACTICE:
@@ -916,6 +916,16 @@ def _judge(features: _Features, grade: Grade, claim: Claim, corpus: Corpus,
                 Problem.POPULATION, f"speaks of '{patients}'; the counted studies were in "
                 f"{others}", mine))
     return found
+
+
+def _counted_for(features: _Features, grade: Grade) -> tuple[str, ...]:
+    """The studies counted for the outcomes the sentence names (or, naming none of the
+    claim's, for its critical outcomes): what the sentence's wording is judged against."""
+    named = [o for o in grade.outcomes if o.outcome in features.outcomes]
+    chosen = named or [o for o in grade.outcomes if o.importance is Importance.CRITICAL]
+    if not chosen:
+        return grade.counted
+    return tuple(dict.fromkeys(study for o in chosen for study in o.counted))
 
 
 def _cited_report(features: _Features, claim: Claim, corpus: Corpus
