@@ -4,6 +4,10 @@ Data goes to stdout, diagnostics to stderr. Rich already turns colour off when t
 not a terminal and when NO_COLOR is set. Every string that comes from a corpus passes through
 `safe_text` before a renderer sees it: markup is never parsed (Text objects, not markup
 strings) and control or bidirectional-override characters are shown as visible escapes.
+A field that is one line (a title, a name, an id, a message) goes through `line_text` or
+`one_line` instead, which also show tabs, line breaks and the Unicode line and paragraph
+separators as escapes, so that no value can add a line that looks like output of its own.
+Lone surrogates, which cannot be written as UTF-8, are shown as escapes by both.
 """
 
 from __future__ import annotations
@@ -13,7 +17,12 @@ import re
 from rich.console import Console
 from rich.text import Text
 
-_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_UNSAFE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+#: The same, and whatever would end a line: tab, line feed, carriage return (NEL is among the
+#: C1 controls above), and the Unicode line and paragraph separators.
+_BREAKING = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029\ud800-\udfff]")
 
 
 def _escape(match: re.Match[str]) -> str:
@@ -26,9 +35,19 @@ def clean(text: str) -> str:
     return _UNSAFE.sub(_escape, text)
 
 
+def one_line(text: str) -> str:
+    """`clean`, with tabs and line breaks shown as escapes too: the text prints as one line."""
+    return _BREAKING.sub(_escape, text)
+
+
 def safe_text(text: str | None, style: str = "") -> Text:
     """Corpus text as a Rich Text: printed literally, never interpreted as markup."""
     return Text(clean(text or ""), style=style)
+
+
+def line_text(text: str | None, style: str = "") -> Text:
+    """A one-line field (title, name, id) as a Rich Text: literal, and on one line."""
+    return Text(one_line(text or ""), style=style)
 
 
 class _Console(Console):
