@@ -2,12 +2,19 @@
 
 httpx and the service clients are imported inside the command bodies, so the offline
 commands never import them. Every command takes --no-cache (neither read nor write the
-response cache; also off with the global --no-cache or PAINLIT_NO_CACHE=1) and --refresh
-(ask the services again, then cache the fresh answers).
+response cache; also off with the global --no-cache or PAINLIT_NO_CACHE=1), --refresh
+(ask the services again, then cache the fresh answers), --deadline (seconds one request may
+take, headers and body together; PAINLIT_DEADLINE; 60 by default) and --budget (seconds the
+command may spend asking, waits included; PAINLIT_BUDGET; 600 by default, 0 for none).
+
+Everything printed from a service is one line per value (`one_line`, `line_text`): the
+services' text is made safe where it is read (`painlit.online.http.service_text`), and the
+printing does not rely on it.
 """
 
 from __future__ import annotations
 
+import math
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -18,7 +25,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from painlit.cli import JsonOption, command, current_corpus, emit, err, out, state
-from painlit.console import clean, safe_text
+from painlit.console import line_text, one_line
 from painlit.errors import ChangesFound, ServiceError
 
 if TYPE_CHECKING:
@@ -33,11 +40,29 @@ NoCacheOption = Annotated[bool, typer.Option(
     "--no-cache", help="Neither read nor write the response cache.")]
 RefreshOption = Annotated[bool, typer.Option(
     "--refresh", help="Ignore cached answers (fresh answers are still cached).")]
+DeadlineOption = Annotated[float | None, typer.Option(
+    "--deadline", envvar="PAINLIT_DEADLINE", metavar="SECONDS", show_default=False,
+    help="Seconds one request may take, headers and body together [default: 60].")]
+BudgetOption = Annotated[float | None, typer.Option(
+    "--budget", envvar="PAINLIT_BUDGET", metavar="SECONDS", show_default=False,
+    help="Seconds the command may spend asking the services, waits included; 0: no limit "
+    "[default: 600].")]
 
 
 def _notice(message: str) -> None:
-    err.print(f"painlit: {clean(message)}", style="dim", markup=False, highlight=False,
+    err.print(f"painlit: {one_line(message)}", style="dim", markup=False, highlight=False,
               soft_wrap=True)
+
+
+def _seconds(value: float | None, option: str, *, zero_ok: bool = False) -> float | None:
+    """A --deadline or --budget value, checked: a finite number of seconds above 0 (or 0,
+    meaning no limit, for the budget)."""
+    if value is None:
+        return None
+    if math.isfinite(value) and (value > 0 or (zero_ok and value == 0)):
+        return value
+    wanted = "0 (no limit) or more" if zero_ok else "above 0"
+    raise typer.BadParameter(f"expected a number of seconds {wanted}", param_hint=option)
 
 
 def _cache_off(no_cache: bool) -> bool:
@@ -48,13 +73,16 @@ def _cache_off(no_cache: bool) -> bool:
 
 
 @contextmanager
-def _session(no_cache: bool, refresh: bool) -> Iterator[Http]:
+def _session(no_cache: bool, refresh: bool, deadline: float | None, budget: float | None
+             ) -> Iterator[Http]:
     from painlit.online import http
 
+    deadline = _seconds(deadline, "--deadline")
+    budget = _seconds(budget, "--budget", zero_ok=True)
     client = http.make_client()
     cache = None if _cache_off(no_cache) else http.Cache(http.cache_root(), read=not refresh)
     try:
-        yield http.Http(client, cache=cache, notify=_notice)
+        yield http.Http(client, cache=cache, notify=_notice, deadline=deadline, budget=budget)
     finally:
         client.close()
 
@@ -79,7 +107,12 @@ def _json(json_output: bool) -> bool:
 
 def _print_lines(lines: list[str]) -> None:
     for line in lines:
-        out.print(clean(line), markup=False, highlight=False, soft_wrap=True)
+        out.print(one_line(line), markup=False, highlight=False, soft_wrap=True)
+
+
+def _message(text: str) -> None:
+    """One line on stderr (a summary, a note): never more than one, whatever it quotes."""
+    err.print(one_line(text), markup=False, highlight=False, soft_wrap=True)
 
 
 # --- draft -----------------------------------------------------------------------------------
@@ -115,6 +148,8 @@ def draft(
     ] = False,
     no_cache: NoCacheOption = False,
     refresh: RefreshOption = False,
+    deadline: DeadlineOption = None,
+    budget: BudgetOption = None,
     json_output: JsonOption = False,
 ) -> None:
     """Draft corpus records from Crossref (DOI), PubMed (PMID) or ClinicalTrials.gov (NCT).
@@ -138,7 +173,7 @@ def draft(
     _, root, _ = drafting.read_corpus_file(Path(path))
     existing = drafting.existing_records(root)
     taken = set(existing.ids)
-    with _session(no_cache, refresh) as http:
+    with _session(no_cache, refresh, deadline, budget) as http:
         records = _fetch_records(http, wanted, taken)
     if not append:
         for record in records:
@@ -157,12 +192,11 @@ def draft(
             result = drafting.append_records(Path(path), records)
         except drafting.AppendRefused as refused:
             for problem in refused.problems[:20]:
-                err.print(clean(str(problem)), markup=False, highlight=False)
+                _message(str(problem))
             raise
-        err.print(clean(
+        _message(
             f"{path}: appended {result.records} record(s) at line {result.first_line}; fill in "
-            f"the {len(result.markers)} TODO-curator field(s), then run `painlit validate`"),
-            markup=False, highlight=False)
+            f"the {len(result.markers)} TODO-curator field(s), then run `painlit validate`")
 
 
 def _fetch_records(http: Http, wanted: list[tuple[str, str]], taken: set[str]
@@ -216,6 +250,8 @@ def verify(
         show_default=False)] = None,
     no_cache: NoCacheOption = False,
     refresh: RefreshOption = False,
+    deadline: DeadlineOption = None,
+    budget: BudgetOption = None,
     json_output: JsonOption = False,
 ) -> None:
     """Check every study's DOI, PMID and NCT id online, and its title, year and first author.
@@ -239,7 +275,8 @@ def verify(
     else:
         chosen = list(corpus.studies)
     path = corpus.path
-    with _session(no_cache, refresh) as http, _progress("verifying", steps(chosen)) as advance:
+    with _session(no_cache, refresh, deadline, budget) as http, \
+            _progress("verifying", steps(chosen)) as advance:
         report = verify_studies(
             chosen, path, pubmed=PubMed(http, web.pubmed_service()),
             crossref=Crossref(http, web.crossref_service()),
@@ -254,12 +291,12 @@ def verify(
     else:
         _print_lines([str(finding) for finding in report.mismatches])
         for note in report.notes:
-            err.print(clean(f"note: {note}"), markup=False, highlight=False)
+            _message(f"note: {note}")
     summary = (f"{report.studies} studies, {report.identifiers} identifiers checked: "
                f"{len(report.mismatches)} mismatch(es)")
     if report.mismatches:
         raise ChangesFound(summary)
-    err.print(clean(summary), markup=False, highlight=False)
+    _message(summary)
 
 
 # --- update ----------------------------------------------------------------------------------
@@ -287,6 +324,8 @@ def update(
         show_default=False)] = None,
     no_cache: NoCacheOption = False,
     refresh: RefreshOption = False,
+    deadline: DeadlineOption = None,
+    budget: BudgetOption = None,
     json_output: JsonOption = False,
 ) -> None:
     """New PubMed records for screening: the corpus's saved query since its last search.
@@ -309,7 +348,7 @@ def update(
                                  param_hint="--since")
     known_pmids = {s.pmid: s.id for s in corpus.studies if s.pmid}
     known_dois = {s.doi.lower(): s.id for s in corpus.studies if s.doi}
-    with _session(no_cache, refresh) as http:
+    with _session(no_cache, refresh, deadline, budget) as http:
         pubmed = PubMed(http, web.pubmed_service())
         found = pubmed.search(corpus.info.search_query, start, end)
         fresh = [pmid for pmid in found.ids if pmid not in known_pmids]
@@ -330,10 +369,9 @@ def update(
     emit(json_output, lambda: _update_document(start, end, corpus.info.search_query,
                                                found.count, already, rows, found.warnings),
          lambda: _candidate_table(rows))
-    err.print(clean(
+    _message(
         f"PubMed: {len(found.ids)} record(s) entered {start.isoformat()} to {end.isoformat()}; "
-        f"{already} already in the corpus; {len(rows)} to screen"),
-        markup=False, highlight=False)
+        f"{already} already in the corpus; {len(rows)} to screen")
 
 
 def _candidate(pmid: str, summary: Summary | None) -> dict[str, Any]:
@@ -366,8 +404,8 @@ def _candidate_table(rows: list[dict[str, Any]]) -> Table:
     table.add_column("title", overflow="fold", ratio=3)
     table.add_column("journal", overflow="fold", ratio=1)
     for row in rows:
-        table.add_row(row["pmid"], str(row["year"] or "-"),
-                      safe_text(row["title"] or "(no summary)"), safe_text(row["journal"]))
+        table.add_row(line_text(row["pmid"]), str(row["year"] or "-"),
+                      line_text(row["title"] or "(no summary)"), line_text(row["journal"]))
     return table
 
 
@@ -378,6 +416,8 @@ def trials(
     condition: Annotated[str, typer.Argument(help="Condition id, name, alias or MeSH id.")],
     no_cache: NoCacheOption = False,
     refresh: RefreshOption = False,
+    deadline: DeadlineOption = None,
+    budget: BudgetOption = None,
     json_output: JsonOption = False,
 ) -> None:
     """Registered trials of classic psychedelics for a condition, from ClinicalTrials.gov.
@@ -404,7 +444,8 @@ def trials(
     for study in corpus.studies:
         if study.registry:
             in_corpus.setdefault(study.registry.upper(), []).append(study.id)
-    with _session(no_cache, refresh) as http, _progress("searching", None) as advance:
+    with _session(no_cache, refresh, deadline, budget) as http, \
+            _progress("searching", None) as advance:
         registry = ClinicalTrials(http, web.ctgov_service())
         found = list(registry.search(condition_query, intervention,
                                      on_page=lambda n, total: advance(n)))
@@ -416,9 +457,8 @@ def trials(
          lambda: _trials_table(rows, in_corpus))
     flagged = sum(trial.ended_without_results for trial in rows)
     new = sum(trial.nct not in in_corpus for trial in rows)
-    err.print(clean(f"ClinicalTrials.gov: {len(rows)} trial(s) for {found_condition.name}; "
-                    f"{new} not in the corpus; {flagged} ended without posted results"),
-              markup=False, highlight=False)
+    _message(f"ClinicalTrials.gov: {len(rows)} trial(s) for {found_condition.name}; "
+             f"{new} not in the corpus; {flagged} ended without posted results")
 
 
 def _trials_document(condition_id: str, name: str, intervention: str, rows: list[Trial],
@@ -448,18 +488,18 @@ def _trials_table(rows: list[Trial], in_corpus: dict[str, list[str]]) -> Rendera
         enrolment = "n ?" if trial.enrolment is None else (
             f"n {trial.enrolment}" + (" (estimated)" if trial.enrolment_type == "estimated"
                                      else ""))
-        head = Text(trial.nct, style="bold")
+        head = line_text(trial.nct, "bold")
         facts = [trial.status_words, ", ".join(trial.phases) or "phase ?", enrolment,
                  f"{trial.start or '?'} to {trial.completion or '?'}",
                  "results posted" if trial.has_results else "no results posted"]
-        head.append("  " + clean(" · ".join(facts)))
+        head.append("  " + one_line(" · ".join(facts)))
         if trial.ended_without_results:
             head.append("  ⚠ ended without results", style="bold yellow")
         known = in_corpus.get(trial.nct)
-        head.append("  in corpus: " + clean(", ".join(known)) if known else "  new",
+        head.append("  in corpus: " + one_line(", ".join(known)) if known else "  new",
                     style="green" if known else "cyan")
         lines.append(head)
-        lines.append(Text("    ") + safe_text(trial.brief_title, "dim"))
+        lines.append(Text("    ") + line_text(trial.brief_title, "dim"))
     if not rows:
         lines.append(Text("no registered trials found"))
     return Group(*lines)
