@@ -4,13 +4,15 @@ A real `http.server.ThreadingHTTPServer` on 127.0.0.1 (port 0, a background thre
 for PubMed, Crossref and ClinicalTrials.gov (PAINLIT_PUBMED_URL, PAINLIT_CROSSREF_URL,
 PAINLIT_CTGOV_URL), so the real httpx client, sockets and all, meets: answers slower than the
 timeout, endless redirects, a 200 MB body (with and without Content-Length), invalid UTF-8,
-invalid JSON, HTML, a connection closed mid-body, and 429 with Retry-After. Every case must
-end in bounded time, without reading an unbounded body, with exit 4 and one clear line (or,
-for a 429 that passes, exit 0), and never a traceback.
+invalid JSON, HTML, a connection closed mid-body, 429 with Retry-After, and a slow drip (one
+byte at a time, in the headers or in the body, each well within the read timeout). Every case
+must end in bounded time, without reading an unbounded body, with exit 4 and one clear line
+(or, for a 429 that passes, exit 0), and never a traceback.
 
 The HTTP layer's knobs are used as they are meant for tests: its module-level `TIMEOUT` is
-made small for the slow server, and `default_sleep` records waits instead of waiting (so a
-Retry-After of 1 s costs nothing). No network: the server only listens on loopback.
+made small for the slow server, the deadline per request (PAINLIT_DEADLINE) for the drip, and
+`default_sleep` records waits instead of waiting (so a Retry-After of 1 s costs nothing). No
+network: the server only listens on loopback.
 """
 
 from __future__ import annotations
@@ -41,6 +43,14 @@ CHUNK = b"x" * 65536
 SMALL_TIMEOUT = httpx.Timeout(0.2)
 #: Seconds any one case may take, retries included.
 WALL = 15.0
+#: Seconds between two bytes of a dripping answer: far below the read timeout, so that only a
+#: deadline over the whole request can end it (the headers alone take over 10 s to arrive).
+DRIP = 0.04
+DRIP_READ_TIMEOUT = httpx.Timeout(1.0)
+#: The deadline per request the drip cases set, and how long such a case may take in all
+#: (start-up and reading the corpus from the cache included).
+DRIP_DEADLINE = 0.5
+DRIP_WALL = 4.0
 
 runner = CliRunner()
 
@@ -91,6 +101,8 @@ class Behaviour:
             self._cut(handler)
         elif mode == "429":
             self._send(handler, 429, b'{"error": "API rate limit exceeded"}', retry_after="1")
+        elif mode in ("drip-headers", "drip-body"):
+            self._drip(handler, headers=mode == "drip-headers")
         else:  # pragma: no cover
             raise AssertionError(mode)
 
@@ -126,6 +138,25 @@ class Behaviour:
             pass
         finally:
             self.streamed.set()
+
+    def _drip(self, handler: BaseHTTPRequestHandler, *, headers: bool) -> None:
+        """A good answer, one byte every DRIP seconds: from the status line on, or once the
+        headers are out."""
+        handler.close_connection = True
+        head = ("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                f"Content-Length: {len(self.good)}\r\nX-Padding: {'x' * 250}\r\n\r\n"
+                ).encode("ascii")
+        try:
+            if not headers:
+                handler.wfile.write(head)
+            for byte in (head + self.good if headers else self.good):
+                if self.stop.is_set():
+                    return
+                handler.wfile.write(bytes([byte]))
+                self.sent += 1
+                time.sleep(DRIP)
+        except OSError:  # the client gave up and closed the connection
+            pass
 
     def _cut(self, handler: BaseHTTPRequestHandler) -> None:
         """Promise the whole answer, send half of it, and close the connection."""
@@ -271,6 +302,26 @@ def test_a_misbehaving_service_exits_4_in_bounded_time(
         assert len(server.requests) == (6 if mode == "redirect" else 1)  # not retried
     if mode in ("slow", "cut", "429"):
         assert len(server.requests) == 4  # retried, then given up
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+@pytest.mark.parametrize("mode", ["drip-headers", "drip-body"])
+def test_a_slow_drip_ends_at_the_deadline_per_request(
+        server: Behaviour, name: str, mode: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A service sending one byte at a time once held `draft` for minutes: the read timeout
+    starts again with every byte. The deadline covers headers and body together."""
+    monkeypatch.setattr(http, "TIMEOUT", DRIP_READ_TIMEOUT)
+    monkeypatch.setenv("PAINLIT_DEADLINE", str(DRIP_DEADLINE))
+    result, elapsed = _run(server, name, mode)
+    assert result.exit_code == 4, result.output
+    line = _error_line(result.stderr)
+    assert f"did not finish answering within {DRIP_DEADLINE:g} s" in line
+    assert elapsed < DRIP_WALL, elapsed
+    assert len(server.requests) == 1  # a drip is not asked for again
+    assert result.stdout == ""
+    sent = server.sent
+    if mode == "drip-headers":  # cut off in the headers: the body was never reached
+        assert sent < 400, sent
 
 
 @pytest.mark.parametrize("name", ["draft-doi", "draft-nct", "trials"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -319,6 +320,13 @@ def _append_title(target: Path, title: str) -> None:
         authors=["Propertest Q"], title=title, year=2020, journal=None, doi="10.5555/prop",
         pmid=None, source="Crossref", landing="https://doi.org/10.5555/prop", taken=set())
     record["title"] = title  # exactly, without the tidy-up
+    if re.search("[\x00-\x1f\x7f-\x9f\u2028\u2029]", title):
+        # a title is one line: `validate` rejects control characters in it, so append does
+        before = target.read_bytes()
+        with pytest.raises(drafting.AppendRefused, match="control character"):
+            drafting.append_records(target, [record])
+        assert target.read_bytes() == before
+        return
     drafting.append_records(target, [record])
     assert yaml.safe_load(target.read_bytes())["studies"][-1]["title"] == title
 

@@ -23,7 +23,7 @@ import typer
 from rich.console import RenderableType
 
 from painlit import __version__
-from painlit.console import clean, make_console
+from painlit.console import clean, make_console, one_line
 from painlit.errors import (
     ArticleError,
     ChangesFound,
@@ -86,10 +86,10 @@ err = make_console(stderr=True)
 
 def _fail(message: str, code: int, hint: str | None = None) -> NoReturn:
     # soft_wrap: one line each, never folded at the terminal width (a long path stays whole)
-    err.print(f"painlit: error: {clean(message)}", style="red", markup=False, highlight=False,
-              soft_wrap=True)
+    err.print(f"painlit: error: {one_line(message)}", style="red", markup=False,
+              highlight=False, soft_wrap=True)
     if hint:
-        err.print(f"hint: {clean(hint)}", style="dim", markup=False, highlight=False,
+        err.print(f"hint: {one_line(hint)}", style="dim", markup=False, highlight=False,
                   soft_wrap=True)
     raise typer.Exit(code)
 
@@ -102,7 +102,7 @@ def _errors() -> Iterator[None]:
     except CorpusError as error:
         for problem in error.problems[:20]:
             if problem.severity is Severity.ERROR:
-                err.print(clean(str(problem)), markup=False, highlight=False)
+                err.print(one_line(str(problem)), markup=False, highlight=False)
         more = sum(p.severity is Severity.ERROR for p in error.problems) - 20
         if more > 0:
             err.print(f"... and {more} more", markup=False)
@@ -117,7 +117,7 @@ def _errors() -> Iterator[None]:
     except ArticleError as error:
         _fail(error.message, EXIT_ARTICLE, error.hint)
     except ChangesFound as error:
-        err.print(clean(error.message), markup=False, highlight=False)
+        err.print(one_line(error.message), markup=False, highlight=False)
         raise typer.Exit(EXIT_PROBLEMS) from None
     except PainlitError as error:
         _fail(error.message, EXIT_CORPUS, error.hint)
@@ -516,8 +516,9 @@ def conditions(json_output: JsonOption = False) -> None:
               {"id": c.id, "name": c.name, "parent": c.parent, "mesh": c.mesh,
                "aliases": list(c.aliases)} for c, _ in rows]}),
           lambda: Text("\n".join(
-              "  " * depth + clean(f"{c.id}: {c.name}" + (f" (MeSH {c.mesh})" if c.mesh else "")
-                               + (f" — also: {', '.join(c.aliases)}" if c.aliases else ""))
+              "  " * depth + one_line(f"{c.id}: {c.name}" + (f" (MeSH {c.mesh})" if c.mesh
+                                                             else "")
+                                      + (f" — also: {', '.join(c.aliases)}" if c.aliases else ""))
               for c, depth in rows)))
 
 
@@ -534,7 +535,7 @@ def mechanisms(json_output: JsonOption = False) -> None:
           lambda: jsondata.document("mechanisms", {"mechanisms": [
               {"id": m.id, "name": m.name, "description": m.description,
                "aliases": list(m.aliases)} for m in corpus.mechanisms]}),
-          lambda: Text("\n".join(clean(f"{m.id}: {m.name}") for m in corpus.mechanisms)))
+          lambda: Text("\n".join(one_line(f"{m.id}: {m.name}") for m in corpus.mechanisms)))
 
 
 @command
@@ -582,12 +583,13 @@ def validate(
     target = path or state.data or default_corpus_path()
     if state.json:
         output_format = "json"
-    try:
-        from painlit.loader import check_corpus
+    from painlit.loader import as_validated, check_corpus
 
+    try:
         corpus, problems = check_corpus(target)
     except CorpusError as error:
         corpus, problems = None, list(error.problems)
+    problems = as_validated(problems)  # control characters in one-line fields are errors here
     if corpus is not None:
         from painlit.dosing import dose_warnings
 
@@ -626,7 +628,7 @@ def _report(path: str, problems: list[Problem], output_format: str) -> None:
     else:
         out.print(terminal.render_problems(problems), soft_wrap=True)
     summary = f"{path}: {errors} error(s), {warnings} warning(s)"
-    err.print(clean(summary if problems else f"{path}: ok"), markup=False, highlight=False)
+    err.print(one_line(summary if problems else f"{path}: ok"), markup=False, highlight=False)
 
 
 # Commands kept in their own modules register themselves on `app` when imported; each module

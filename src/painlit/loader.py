@@ -5,6 +5,14 @@ read field by field through `_Fields`, which knows where every value sits in the
 problem is reported as `path:line:column: record.field: message (hint)`. Nothing stops at the
 first problem: the whole file is checked and all problems come back together. `load_corpus`
 is the strict form that raises `CorpusError` unless the file is clean of errors.
+
+One-line fields (titles, names, aliases, authors, journals, identifiers, addresses, what an
+effect measured...) may not hold control characters: tab, line breaks, NUL, escape, DEL, the C1
+controls and the Unicode line and paragraph separators. The loader notes each as a warning, so
+that every command still reads such a corpus (and prints those fields on one line, with the
+characters as escapes); `painlit validate` and `draft --append` report them as errors
+(`as_validated`). Fields of prose (descriptions, findings, notes, statements, quotes, the
+search query) may span lines.
 """
 
 from __future__ import annotations
@@ -12,7 +20,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from dataclasses import field as dataclass_field
 from datetime import date, datetime
 from enum import Enum
@@ -76,6 +84,11 @@ _CONSTRUCT = yaml.constructor.SafeConstructor()
 #: `painlit draft` writes this into every field only a person can fill; no value may contain it.
 CURATOR_MARKER = "TODO-curator"
 CURATOR_MESSAGE = f"left for the curator by `painlit draft` ({CURATOR_MARKER})"
+#: What a one-line field may not hold: C0 controls (tab and line feed among them), DEL, the C1
+#: controls (NEL among them) and the Unicode line and paragraph separators.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+CONTROL_MESSAGE = "control character"
+CONTROL_HINT = "remove it: titles, names and identifiers are one line of plain text"
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 DOI_PATTERN = re.compile(r"^10\.\d{4,9}/\S+$")
@@ -224,6 +237,17 @@ class _Fields:
                  hint: str | None = None) -> None:
         self.ctx.add(node, self.record, self.prefix + key, message, hint)
 
+    def _one_line(self, node: yaml.Node, key: str, value: str) -> None:
+        """Note a control character in a one-line field (a warning here; an error for
+        `painlit validate`, see `as_validated`)."""
+        if value.isprintable():  # the usual case, in one step
+            return
+        found = _CONTROL.search(value)
+        if found is not None:
+            self.ctx.add(node, self.record, self.prefix + key,
+                         f"{CONTROL_MESSAGE} U+{ord(found.group()):04X} in a one-line field",
+                         CONTROL_HINT, Severity.WARNING)
+
     def present(self, key: str) -> bool:
         return key in self.values and not _is_null(self.values[key])
 
@@ -281,11 +305,14 @@ class _Fields:
         value = self._scalar(node, key)
         return None if value is _INVALID else (node, value)
 
-    def text(self, key: str, *, required: bool = False) -> str | None:
+    def text(self, key: str, *, required: bool = False, line: bool = False) -> str | None:
+        """Text; with `line`, a one-line field (no control characters)."""
         node = self.values.get(key)
         if node is not None and node.__class__ is _SCALAR and node.tag == _STR:
             plain: str = node.value  # the usual case first: plain, non-blank text
             if plain.strip() and CURATOR_MARKER not in plain:
+                if line and not plain.isprintable():
+                    self._one_line(node, key, plain)
                 return plain
         found = self._value(key, required)
         if found is None:
@@ -299,6 +326,8 @@ class _Fields:
             if required:
                 self._problem(node, key, "must not be empty")
             return None
+        if line:
+            self._one_line(node, key, value)
         return value
 
     def identifier(self, key: str, *, required: bool = False) -> str | None:
@@ -312,7 +341,10 @@ class _Fields:
                 self._problem(node, key, f"expected text, found {_describe(node)}")
             return None
         # As written, not as YAML 1.1 reads it: `012345` is not octal 5349, `1_234` not 1234.
-        return str(node.value).strip() or None
+        written = str(node.value).strip()
+        if written:
+            self._one_line(node, key, written)
+        return written or None
 
     def integer(self, key: str, *, required: bool = False, minimum: int | None = None,
                 maximum: int | None = None, what: str = "") -> int | None:
@@ -442,9 +474,14 @@ class _Fields:
         plain = _plain_texts(node.value)
         return plain if plain is not None and (plain or not required) else None
 
-    def texts(self, key: str, *, required: bool = False) -> tuple[str, ...]:
+    def texts(self, key: str, *, required: bool = False, line: bool = False
+              ) -> tuple[str, ...]:
+        """A list of text; with `line`, of one-line values (no control characters)."""
         plain = self._plain_list(key, required)
         if plain is not None:
+            if line and not all(value.isprintable() for value in plain):
+                for index, item in enumerate(self.values[key].value):
+                    self._one_line(item, f"{key}[{index}]", item.value)
             return plain
         node = self._get(key, required)
         if node is None:
@@ -463,6 +500,8 @@ class _Fields:
                 continue
             value = self._scalar(item, f"{key}[{index}]")
             if isinstance(value, str) and value.strip():
+                if line:
+                    self._one_line(item, f"{key}[{index}]", value)
                 values.append(value)
             elif value is not _INVALID:
                 self._problem(item, f"{key}[{index}]", f"expected text, found {_describe(item)}")
@@ -630,7 +669,7 @@ _JUDGEMENTS_KEYS = tuple(domain.value for domain in Domain)
 def _record_id(ctx: _Context, fields: _Fields, section: str, index: int) -> str | None:
     """Read and check the record's id; the fields' record label becomes that id."""
     fields.record = f"{section}[{index}]"
-    value = fields.text("id", required=True)
+    value = fields.text("id", required=True, line=True)
     if value is None:
         return None
     if not ID_PATTERN.match(value):
@@ -642,7 +681,7 @@ def _record_id(ctx: _Context, fields: _Fields, section: str, index: int) -> str 
 
 
 def _url(fields: _Fields, key: str = "url") -> str | None:
-    value = fields.text(key)
+    value = fields.text(key, line=True)
     if value is not None and not value.startswith(("https://", "http://")):
         fields._problem(fields.node_of(key), key, "expected a web address starting with https://")
         return None
@@ -654,7 +693,7 @@ def _read_info(ctx: _Context, root: _Fields) -> CorpusInfo | None:
     if fields is None:
         return None
     fields.record, fields.prefix = "corpus", ""
-    title = fields.text("title", required=True)
+    title = fields.text("title", required=True, line=True)
     version = fields.identifier("version", required=True)
     last_search = fields.day("last_search", required=True)
     query = fields.text("search_query", required=True)
@@ -715,9 +754,9 @@ def _read_section(ctx: _Context, root: _Fields, section: str, allowed: tuple[str
 
 
 def _read_condition(fields: _Fields, record_id: str) -> Condition | None:
-    name = fields.text("name", required=True)
-    aliases = fields.texts("aliases")
-    mesh = fields.text("mesh")
+    name = fields.text("name", required=True, line=True)
+    aliases = fields.texts("aliases", line=True)
+    mesh = fields.text("mesh", line=True)
     if mesh is not None and not MESH_PATTERN.match(mesh):
         fields._problem(fields.node_of("mesh"), "mesh", f"'{mesh}' is not a MeSH descriptor id",
                         "descriptor ids look like D005356")
@@ -733,23 +772,23 @@ def _read_condition(fields: _Fields, record_id: str) -> Condition | None:
 
 
 def _read_mechanism(fields: _Fields, record_id: str) -> Mechanism | None:
-    name = fields.text("name", required=True)
+    name = fields.text("name", required=True, line=True)
     description = fields.text("description", required=True)
-    aliases = fields.texts("aliases")
+    aliases = fields.texts("aliases", line=True)
     if name is None or description is None:
         return None
     return Mechanism(record_id, name, description, aliases)
 
 
 def _read_substance(fields: _Fields, record_id: str) -> Substance | None:
-    name = fields.text("name", required=True)
-    aliases = fields.texts("aliases")
+    name = fields.text("name", required=True, line=True)
+    aliases = fields.texts("aliases", line=True)
     return Substance(record_id, name, aliases) if name is not None else None
 
 
 def _read_source(fields: _Fields, record_id: str) -> Source | None:
-    title = fields.text("title", required=True)
-    kind = fields.text("kind", required=True)
+    title = fields.text("title", required=True, line=True)
+    kind = fields.text("kind", required=True, line=True)
     year = fields.integer("year", minimum=EARLIEST_YEAR, maximum=fields.ctx.latest_year,
                           what="year")
     url = _url(fields)
@@ -760,7 +799,7 @@ def _read_source(fields: _Fields, record_id: str) -> Source | None:
 
 
 def _read_outcome(fields: _Fields, record_id: str) -> Outcome | None:
-    name = fields.text("name", required=True)
+    name = fields.text("name", required=True, line=True)
     harm = fields.boolean("harm")
     description = fields.text("description")
     return Outcome(record_id, name, bool(harm), description) if name is not None else None
@@ -772,9 +811,9 @@ def _read_effects(fields: _Fields) -> tuple[Effect, ...]:
     for index, node in fields.items("outcomes"):
         item = _Fields(fields.ctx, node, fields.record, _EFFECT_KEYS, f"outcomes[{index}].")
         outcome = item.reference("outcome", "outcomes", required=True)
-        measured = item.text("measured", required=True)
-        comparator = item.text("comparator")
-        time_point = item.text("time_point")
+        measured = item.text("measured", required=True, line=True)
+        comparator = item.text("comparator", line=True)
+        time_point = item.text("time_point", line=True)
         measure = item.choice("measure", Measure)
         value = item.number("value")
         ci = item.interval("ci")
@@ -804,7 +843,7 @@ def _read_effects(fields: _Fields) -> tuple[Effect, ...]:
 
 
 def _read_registry(fields: _Fields) -> str | None:
-    value = fields.text("registry")
+    value = fields.text("registry", line=True)
     if value is None:
         return None
     if not any(pattern.match(value) for pattern in REGISTRY_PATTERNS.values()):
@@ -816,7 +855,7 @@ def _read_registry(fields: _Fields) -> str | None:
 
 
 def _read_doi(fields: _Fields) -> str | None:
-    value = fields.text("doi")
+    value = fields.text("doi", line=True)
     if value is None:
         return None
     stripped = re.sub(r"^(https?://(dx\.)?doi\.org/|doi:\s*)", "", value, flags=re.IGNORECASE)
@@ -844,17 +883,17 @@ def _read_registration(fields: _Fields) -> Registration | None:
     block = fields.mapping("registration", _REGISTRATION_KEYS)
     if block is None:
         return None
-    status = block.text("status", required=True)
+    status = block.text("status", required=True, line=True)
     start = block.partial_date("start")
     completion = block.partial_date("completion")
     enrolment = block.integer("enrolment", minimum=0, maximum=MAX_N, what="enrolment")
-    enrolment_type = block.text("enrolment_type")
+    enrolment_type = block.text("enrolment_type", line=True)
     if enrolment_type is not None and enrolment_type not in ("actual", "estimated"):
         block._problem(block.node_of("enrolment_type"), "enrolment_type",
                        f"'{enrolment_type}' is not one of: actual, estimated",
                        _did_you_mean(enrolment_type, ["actual", "estimated"]))
     results_posted = block.boolean("results_posted")
-    sponsor = block.text("sponsor")
+    sponsor = block.text("sponsor", line=True)
     status_read = block.day("status_read")
     last_update = block.partial_date("last_update")
     if status is None:
@@ -864,15 +903,15 @@ def _read_registration(fields: _Fields) -> Registration | None:
 
 
 def _read_study(fields: _Fields, record_id: str) -> Study | None:
-    title = fields.text("title", required=True)
-    authors = fields.texts("authors")
+    title = fields.text("title", required=True, line=True)
+    authors = fields.texts("authors", line=True)
     year = fields.integer("year", required=True, minimum=EARLIEST_YEAR,
                           maximum=fields.ctx.latest_year, what="year")
-    journal = fields.text("journal")
+    journal = fields.text("journal", line=True)
     doi = _read_doi(fields)
     pmid = _read_pmid(fields)
     registry = _read_registry(fields)
-    trial = fields.text("trial")
+    trial = fields.text("trial", line=True)
     url = _url(fields)
     design = fields.choice("design", StudyDesign, required=True)
     population = fields.choice("population", Population, required=True)
@@ -882,7 +921,7 @@ def _read_study(fields: _Fields, record_id: str) -> Study | None:
     dose_category = dose_reported = None
     if dose_fields is not None:
         dose_category = dose_fields.choice("category", DoseCategory, required=True)
-        dose_reported = dose_fields.text("reported")
+        dose_reported = dose_fields.text("reported", line=True)
     regimen = fields.choice("regimen", Regimen)
     co_intervention = fields.choice("co_intervention", CoIntervention)
     conditions = fields.references("conditions", "conditions")
@@ -956,7 +995,7 @@ def _read_evidence(fields: _Fields, outcomes: tuple[ClaimOutcome, ...]) -> tuple
     for index, node in fields.items("evidence"):
         item = _Fields(fields.ctx, node, fields.record, _EVIDENCE_KEYS, f"evidence[{index}].")
         study = item.reference("study", "studies", required=True)
-        outcome = item.text("outcome")
+        outcome = item.text("outcome", line=True)
         stance = item.choice("stance", Stance, required=True)
         note = item.text("note", required=True)
         if outcome is not None and outcome not in names:
@@ -1010,13 +1049,13 @@ def _read_judgements(fields: _Fields) -> tuple[Judgement, ...]:
 def _read_claim(fields: _Fields, record_id: str) -> Claim | None:
     statement = fields.text("statement", required=True)
     quote = fields.text("quote")
-    intervention = fields.text("intervention", required=True)
-    effect = fields.text("effect", required=True)
+    intervention = fields.text("intervention", required=True, line=True)
+    effect = fields.text("effect", required=True, line=True)
     if effect is not None and not EFFECT_PATTERN.match(effect):
         fields._problem(fields.node_of("effect"), "effect",
                         "expected one lowercase verb in its base form", "e.g. reduce")
         effect = None
-    outcome = fields.text("outcome", required=True)
+    outcome = fields.text("outcome", required=True, line=True)
     topic = fields.choice("topic", ClaimTopic, required=True)
     scope = ClaimScope()
     scope_fields = fields.mapping("scope", _SCOPE_KEYS)
@@ -1367,6 +1406,18 @@ def _id_of(node: yaml.MappingNode) -> str:
         ):
             return str(value.value)
     return ""
+
+
+def is_control_problem(problem: Problem) -> bool:
+    """Whether `problem` is a control character in a one-line field."""
+    return problem.message.startswith(CONTROL_MESSAGE + " U+") and problem.hint == CONTROL_HINT
+
+
+def as_validated(problems: Iterable[Problem]) -> list[Problem]:
+    """`problems` as `painlit validate` (and `draft --append`) judge them: a control character
+    in a one-line field is an error there, while other commands read such a corpus."""
+    return [replace(p, severity=Severity.ERROR) if is_control_problem(p) else p
+            for p in problems]
 
 
 def load_corpus(path: str | Path) -> Corpus:

@@ -16,7 +16,7 @@ import re
 #: Characters never shown as they are.
 UNSAFE = re.compile(
     "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff"
-    "\U000e0000-\U000e007f]")
+    "\ud800-\udfff\U000e0000-\U000e007f]")  # lone surrogates too: they cannot be printed
 _UNSAFE_ONE_LINE = re.compile(UNSAFE.pattern[:-1] + "\t\n\r]")
 
 

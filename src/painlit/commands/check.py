@@ -14,7 +14,13 @@ from typing import Annotated
 import typer
 
 from painlit.cli import JsonOption, command, current_corpus, out, state, write_document
-from painlit.commands.session import NoCacheOption, RefreshOption, online_session
+from painlit.commands.session import (
+    BudgetOption,
+    DeadlineOption,
+    NoCacheOption,
+    RefreshOption,
+    online_session,
+)
 from painlit.errors import ArticleError, ChangesFound
 from painlit.grading import grade_all
 
@@ -74,6 +80,8 @@ def check(
         "--force", help="Replace the output file if it exists.")] = False,
     no_cache: NoCacheOption = False,
     refresh: RefreshOption = False,
+    deadline: DeadlineOption = None,
+    budget: BudgetOption = None,
     json_output: JsonOption = False,
 ) -> None:
     """Check an article's health claims against the graded evidence.
@@ -115,7 +123,7 @@ def check(
     if article.lower().startswith(("http://", "https://")):
         from painlit.online.article import fetch_article
 
-        with online_session(no_cache, refresh) as session:
+        with online_session(no_cache, refresh, deadline, budget) as session:
             data, media = fetch_article(session, article)
         name = article
         if forced_kind is None:

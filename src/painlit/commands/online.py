@@ -2,8 +2,14 @@
 
 httpx and the service clients are imported inside the command bodies, so the offline
 commands never import them. Every command takes --no-cache (neither read nor write the
-response cache; also off with the global --no-cache or PAINLIT_NO_CACHE=1) and --refresh
-(ask the services again, then cache the fresh answers).
+response cache; also off with the global --no-cache or PAINLIT_NO_CACHE=1), --refresh
+(ask the services again, then cache the fresh answers), --deadline (seconds one request may
+take, headers and body together; PAINLIT_DEADLINE; 60 by default) and --budget (seconds the
+command may spend asking, waits included; PAINLIT_BUDGET; 600 by default, 0 for none).
+
+Everything printed from a service is one line per value (`one_line`, `line_text`): the
+services' text is made safe where it is read (`painlit.online.http.service_text`), and the
+printing does not rely on it.
 """
 
 from __future__ import annotations
@@ -18,8 +24,15 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from painlit.cli import JsonOption, command, current_corpus, emit, err, out, state
-from painlit.commands.session import NoCacheOption, RefreshOption, notice, online_session
-from painlit.console import clean, safe_text
+from painlit.commands.session import (
+    BudgetOption,
+    DeadlineOption,
+    NoCacheOption,
+    RefreshOption,
+    notice,
+    online_session,
+)
+from painlit.console import line_text, one_line
 from painlit.errors import ChangesFound, ServiceError
 
 if TYPE_CHECKING:
@@ -50,7 +63,12 @@ def _json(json_output: bool) -> bool:
 
 def _print_lines(lines: list[str]) -> None:
     for line in lines:
-        out.print(clean(line), markup=False, highlight=False, soft_wrap=True)
+        out.print(one_line(line), markup=False, highlight=False, soft_wrap=True)
+
+
+def _message(text: str) -> None:
+    """One line on stderr (a summary, a note): never more than one, whatever it quotes."""
+    err.print(one_line(text), markup=False, highlight=False, soft_wrap=True)
 
 
 # --- draft -----------------------------------------------------------------------------------
@@ -86,6 +104,8 @@ def draft(
     ] = False,
     no_cache: NoCacheOption = False,
     refresh: RefreshOption = False,
+    deadline: DeadlineOption = None,
+    budget: BudgetOption = None,
     json_output: JsonOption = False,
 ) -> None:
     """Draft corpus records from Crossref (DOI), PubMed (PMID) or ClinicalTrials.gov (NCT).
@@ -109,7 +129,7 @@ def draft(
     _, root, _ = drafting.read_corpus_file(Path(path))
     existing = drafting.existing_records(root)
     taken = set(existing.ids)
-    with online_session(no_cache, refresh) as http:
+    with online_session(no_cache, refresh, deadline, budget) as http:
         records = _fetch_records(http, wanted, taken)
     if not append:
         for record in records:
@@ -128,12 +148,11 @@ def draft(
             result = drafting.append_records(Path(path), records)
         except drafting.AppendRefused as refused:
             for problem in refused.problems[:20]:
-                err.print(clean(str(problem)), markup=False, highlight=False)
+                _message(str(problem))
             raise
-        err.print(clean(
+        _message(
             f"{path}: appended {result.records} record(s) at line {result.first_line}; fill in "
-            f"the {len(result.markers)} TODO-curator field(s), then run `painlit validate`"),
-            markup=False, highlight=False)
+            f"the {len(result.markers)} TODO-curator field(s), then run `painlit validate`")
 
 
 def _fetch_records(http: Http, wanted: list[tuple[str, str]], taken: set[str]
@@ -187,6 +206,8 @@ def verify(
         show_default=False)] = None,
     no_cache: NoCacheOption = False,
     refresh: RefreshOption = False,
+    deadline: DeadlineOption = None,
+    budget: BudgetOption = None,
     json_output: JsonOption = False,
 ) -> None:
     """Check every study's DOI, PMID and NCT id online, and its title, year and first author.
@@ -210,7 +231,7 @@ def verify(
     else:
         chosen = list(corpus.studies)
     path = corpus.path
-    with online_session(no_cache, refresh) as http, \
+    with online_session(no_cache, refresh, deadline, budget) as http, \
             _progress("verifying", steps(chosen)) as advance:
         report = verify_studies(
             chosen, path, pubmed=PubMed(http, web.pubmed_service()),
@@ -226,12 +247,12 @@ def verify(
     else:
         _print_lines([str(finding) for finding in report.mismatches])
         for note in report.notes:
-            err.print(clean(f"note: {note}"), markup=False, highlight=False)
+            _message(f"note: {note}")
     summary = (f"{report.studies} studies, {report.identifiers} identifiers checked: "
                f"{len(report.mismatches)} mismatch(es)")
     if report.mismatches:
         raise ChangesFound(summary)
-    err.print(clean(summary), markup=False, highlight=False)
+    _message(summary)
 
 
 # --- update ----------------------------------------------------------------------------------
@@ -259,6 +280,8 @@ def update(
         show_default=False)] = None,
     no_cache: NoCacheOption = False,
     refresh: RefreshOption = False,
+    deadline: DeadlineOption = None,
+    budget: BudgetOption = None,
     json_output: JsonOption = False,
 ) -> None:
     """New PubMed records for screening: the corpus's saved query since its last search.
@@ -281,7 +304,7 @@ def update(
                                  param_hint="--since")
     known_pmids = {s.pmid: s.id for s in corpus.studies if s.pmid}
     known_dois = {s.doi.lower(): s.id for s in corpus.studies if s.doi}
-    with online_session(no_cache, refresh) as http:
+    with online_session(no_cache, refresh, deadline, budget) as http:
         pubmed = PubMed(http, web.pubmed_service())
         found = pubmed.search(corpus.info.search_query, start, end)
         fresh = [pmid for pmid in found.ids if pmid not in known_pmids]
@@ -302,10 +325,9 @@ def update(
     emit(json_output, lambda: _update_document(start, end, corpus.info.search_query,
                                                found.count, already, rows, found.warnings),
          lambda: _candidate_table(rows))
-    err.print(clean(
+    _message(
         f"PubMed: {len(found.ids)} record(s) entered {start.isoformat()} to {end.isoformat()}; "
-        f"{already} already in the corpus; {len(rows)} to screen"),
-        markup=False, highlight=False)
+        f"{already} already in the corpus; {len(rows)} to screen")
 
 
 def _candidate(pmid: str, summary: Summary | None) -> dict[str, Any]:
@@ -338,8 +360,8 @@ def _candidate_table(rows: list[dict[str, Any]]) -> Table:
     table.add_column("title", overflow="fold", ratio=3)
     table.add_column("journal", overflow="fold", ratio=1)
     for row in rows:
-        table.add_row(row["pmid"], str(row["year"] or "-"),
-                      safe_text(row["title"] or "(no summary)"), safe_text(row["journal"]))
+        table.add_row(line_text(row["pmid"]), str(row["year"] or "-"),
+                      line_text(row["title"] or "(no summary)"), line_text(row["journal"]))
     return table
 
 
@@ -350,6 +372,8 @@ def trials(
     condition: Annotated[str, typer.Argument(help="Condition id, name, alias or MeSH id.")],
     no_cache: NoCacheOption = False,
     refresh: RefreshOption = False,
+    deadline: DeadlineOption = None,
+    budget: BudgetOption = None,
     json_output: JsonOption = False,
 ) -> None:
     """Registered trials of classic psychedelics for a condition, from ClinicalTrials.gov.
@@ -376,7 +400,8 @@ def trials(
     for study in corpus.studies:
         if study.registry:
             in_corpus.setdefault(study.registry.upper(), []).append(study.id)
-    with online_session(no_cache, refresh) as http, _progress("searching", None) as advance:
+    with online_session(no_cache, refresh, deadline, budget) as http, \
+            _progress("searching", None) as advance:
         registry = ClinicalTrials(http, web.ctgov_service())
         found = list(registry.search(condition_query, intervention,
                                      on_page=lambda n, total: advance(n)))
@@ -388,9 +413,8 @@ def trials(
          lambda: _trials_table(rows, in_corpus))
     flagged = sum(trial.ended_without_results for trial in rows)
     new = sum(trial.nct not in in_corpus for trial in rows)
-    err.print(clean(f"ClinicalTrials.gov: {len(rows)} trial(s) for {found_condition.name}; "
-                    f"{new} not in the corpus; {flagged} ended without posted results"),
-              markup=False, highlight=False)
+    _message(f"ClinicalTrials.gov: {len(rows)} trial(s) for {found_condition.name}; "
+             f"{new} not in the corpus; {flagged} ended without posted results")
 
 
 def _trials_document(condition_id: str, name: str, intervention: str, rows: list[Trial],
@@ -420,18 +444,18 @@ def _trials_table(rows: list[Trial], in_corpus: dict[str, list[str]]) -> Rendera
         enrolment = "n ?" if trial.enrolment is None else (
             f"n {trial.enrolment}" + (" (estimated)" if trial.enrolment_type == "estimated"
                                      else ""))
-        head = Text(trial.nct, style="bold")
+        head = line_text(trial.nct, "bold")
         facts = [trial.status_words, ", ".join(trial.phases) or "phase ?", enrolment,
                  f"{trial.start or '?'} to {trial.completion or '?'}",
                  "results posted" if trial.has_results else "no results posted"]
-        head.append("  " + clean(" · ".join(facts)))
+        head.append("  " + one_line(" · ".join(facts)))
         if trial.ended_without_results:
             head.append("  ⚠ ended without results", style="bold yellow")
         known = in_corpus.get(trial.nct)
-        head.append("  in corpus: " + clean(", ".join(known)) if known else "  new",
+        head.append("  in corpus: " + one_line(", ".join(known)) if known else "  new",
                     style="green" if known else "cyan")
         lines.append(head)
-        lines.append(Text("    ") + safe_text(trial.brief_title, "dim"))
+        lines.append(Text("    ") + line_text(trial.brief_title, "dim"))
     if not rows:
         lines.append(Text("no registered trials found"))
     return Group(*lines)

@@ -35,7 +35,13 @@ import yaml
 
 from painlit.atomic import write_atomic
 from painlit.errors import CorpusError, OutputError, Problem, Severity
-from painlit.loader import CURATOR_MARKER, CURATOR_MESSAGE, ID_PATTERN, check_bytes
+from painlit.loader import (
+    CURATOR_MARKER,
+    CURATOR_MESSAGE,
+    ID_PATTERN,
+    as_validated,
+    check_bytes,
+)
 from painlit.model import (
     Direction,
     DoseCategory,
@@ -47,6 +53,7 @@ from painlit.model import (
 )
 from painlit.online.clinicaltrials import Trial
 from painlit.online.crossref import Work
+from painlit.online.http import tidy
 from painlit.online.pubmed import Summary
 from painlit.yamlfile import compose, read_bytes
 
@@ -238,14 +245,10 @@ def to_yaml(records: Sequence[Record]) -> str:
 
 
 def _tidy(value: Any) -> Any:
-    """Service text that can be written as UTF-8 (a lone surrogate becomes U+FFFD)."""
-    if isinstance(value, str):
-        return value.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
-    if isinstance(value, list):
-        return [_tidy(item) for item in value]
-    if isinstance(value, dict):
-        return {key: _tidy(item) for key, item in value.items()}
-    return value
+    """A drafted record made safe as every answer is (`painlit.online.http.tidy`): each lone
+    surrogate becomes U+FFFD, each run of control characters one space. The answers it was
+    drafted from already were; the title's markup and entities, removed since, were not."""
+    return tidy(value)
 
 
 # --- the corpus file, as text ----------------------------------------------------------------
@@ -462,6 +465,7 @@ def _append(path: Path, records: Sequence[Record]) -> AppendResult:
             or yaml.safe_load(block) != list(records)):
         raise OutputError(f"cannot append to {shown}: the records would not read back as "
                           "drafted", hint="nothing was written; paste the record by hand")
+    problems = as_validated(problems)  # judged as `painlit validate` judges them
     markers = [p for p in problems if p.message == CURATOR_MESSAGE]
     others = [p for p in problems if p.severity is Severity.ERROR
               and p.message != CURATOR_MESSAGE]

@@ -4,10 +4,17 @@ Limits handled here: ESearch returns at most 10,000 records per query, so a date
 more is split in halves until every slice fits (a single day with more is an error); JSON
 ESummary takes at most 500 ids per request, so ids go in batches of 500, by POST when a batch
 is longer than 200 ids. Numbers in NCBI JSON are strings; errors can arrive inside a 200.
+
+ESearch's `count` is not trusted to decide how many requests to make: a server that lists
+fewer ids than it counts is asked for the rest page by page, but only while each page brings
+new ids and is as long as the first, and for at most `SEARCH_PAGES` pages per date slice;
+what is still missing then is reported as a warning. A summary that is `null` (or absent)
+says nothing: it is read as unknown, and its answer is not cached.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -24,6 +31,10 @@ SUMMARY_BATCH = 500
 #: Longer id lists and query terms go in a POST body.
 POST_IDS = 200
 POST_TERM = 300
+#: ESearch requests per date slice at most, the first included (a server that pages below
+#: `retmax` is followed this far; NCBI itself answers a slice in one).
+SEARCH_PAGES = 10
+_PMID = re.compile(r"[1-9]\d{0,8}")
 
 
 @dataclass(frozen=True)
@@ -78,6 +89,9 @@ def _check_search(payload: Any) -> None:
     ids = result.get("idlist")
     if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
         raise Malformed("esearchresult.idlist is not a list of ids")
+    for pmid in ids:
+        if not _PMID.fullmatch(pmid):
+            raise Malformed(f"esearchresult.idlist holds {pmid[:40]!r}, which is not a PMID")
 
 
 def _search_warnings(result: dict[str, Any]) -> list[str]:
@@ -139,16 +153,8 @@ class PubMed:
                 middle = low + (high - low) // 2
                 pending[:0] = [(low, middle), (middle + timedelta(days=1), high)]
                 continue
-            ids: list[str] = list(result["idlist"])
-            retstart = len(ids)
-            while retstart < count:  # a server that pages below retmax: ask for the rest
-                more = self._search_page(term, low, high, retstart, SEARCH_LIMIT)
-                outcome.requests += 1
-                page: list[str] = list(more["idlist"])
-                if not page:
-                    break
-                ids.extend(page)
-                retstart += len(page)
+            ids: list[str] = list(dict.fromkeys(result["idlist"]))
+            ids += self._more_pages(term, low, high, count, ids, outcome)
             if len(ids) < count:
                 outcome.warnings.append(
                     f"PubMed counted {count} records from {low.isoformat()} to "
@@ -162,6 +168,29 @@ class PubMed:
                     outcome.ids.append(pmid)
         return outcome
 
+    def _more_pages(self, term: str, low: date, high: date, count: int, ids: list[str],
+                    outcome: SearchResult) -> list[str]:
+        """The ids of a slice beyond its first page, for a server that pages below retmax:
+        asked for while each page is as long as the first and brings new ids, and for at most
+        SEARCH_PAGES requests in all (what the pages return bounds the paging, not `count`)."""
+        found: list[str] = []
+        known = set(ids)
+        page_size = len(ids)
+        retstart = len(ids)
+        pages = 1
+        while retstart < count and page_size and pages < SEARCH_PAGES:
+            more = self._search_page(term, low, high, retstart, SEARCH_LIMIT)
+            outcome.requests += 1
+            pages += 1
+            page: list[str] = list(more["idlist"])
+            fresh = [pmid for pmid in dict.fromkeys(page) if pmid not in known]
+            known.update(fresh)
+            found.extend(fresh)
+            retstart += len(page)
+            if not fresh or len(page) < page_size:  # nothing new, or the last page
+                break
+        return found
+
     def summaries(self, pmids: Sequence[str], *,
                   on_batch: Callable[[int], None] | None = None) -> dict[str, Summary | None]:
         """DocSums by PMID; None for an id PubMed does not know."""
@@ -172,7 +201,8 @@ class PubMed:
             payload = self.http.get_json(
                 self.service, "/esummary.fcgi",
                 {"db": "pubmed", "id": ",".join(batch), "retmode": "json"},
-                post=len(batch) > POST_IDS, check=_check_summary)
+                post=len(batch) > POST_IDS, check=_check_summary,
+                keep=functools.partial(_says_something, pmids=batch))
             result = payload["result"]
             for pmid in batch:
                 found[pmid] = _summary(pmid, result.get(pmid))
@@ -200,6 +230,13 @@ def _check_summary(payload: Any) -> None:
                 raise Malformed(f"record {uid} has no title")
             if not isinstance(record.get("authors", []), list):
                 raise Malformed(f"record {uid} has no author list")
+
+
+def _says_something(payload: Any, pmids: Sequence[str]) -> bool:
+    """Whether an ESummary answer has a record, or an error, for every id asked for: a `null`
+    or missing record says nothing, and such an answer is not kept in the cache."""
+    result = payload.get("result") if isinstance(payload, dict) else None
+    return isinstance(result, dict) and all(isinstance(result.get(p), dict) for p in pmids)
 
 
 def _summary(pmid: str, record: object) -> Summary | None:

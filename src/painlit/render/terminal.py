@@ -1,6 +1,8 @@
 """Rich renderables for the terminal: pure functions from library data to something printable.
 
-Every corpus string goes through `safe_text`, so nothing in the corpus is read as markup.
+Every corpus string goes through `safe_text`, so nothing in the corpus is read as markup;
+one-line fields (ids, titles, names, authors, identifiers) through `line_text`, which also
+shows tabs and line breaks as escapes: a value never adds a line of its own.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from painlit.console import safe_text
+from painlit.console import line_text, safe_text
 from painlit.errors import Problem, Severity
 from painlit.grading import Grade, Verdict
 from painlit.model import Certainty, Claim, Corpus, Study
@@ -55,7 +57,7 @@ def _label(grade: Grade) -> Text:
 
 
 def _heading(title: str) -> Text:
-    return safe_text(title, "bold underline")  # titles may hold corpus names
+    return line_text(title, "bold underline")  # titles may hold corpus names
 
 
 def _n(study: Study) -> str:
@@ -73,7 +75,7 @@ def _dose(study: Study) -> Text:
         if len(reported) > DOSE_IN_TABLE:
             reported = reported[: DOSE_IN_TABLE - 1].rstrip() + "…"
         text.append(": ")
-        text.append_text(safe_text(reported))
+        text.append_text(line_text(reported))
     return text
 
 
@@ -110,8 +112,8 @@ def study_table(studies: Sequence[Study], corpus: Corpus,
         substances = ", ".join(corpus.substance_by_id[s].name.split(" (")[0]
                                for s in study.substances) or "-"
         last = stance.get(study.id, "") if stance is not None else study.direction.value
-        table.add_row(safe_text(study.id), study.design.value, study.population.value,
-                      _n(study), safe_text(substances), _dose(study), last)
+        table.add_row(line_text(study.id), study.design.value, study.population.value,
+                      _n(study), line_text(substances), _dose(study), last)
     return table
 
 
@@ -157,12 +159,12 @@ def _claims_section(title: str, claims: Sequence[GradedClaim], limit: int
 
 def render_summary(summary: Summary, corpus: Corpus, limit: int) -> Group:
     parts: list[RenderableType] = []
-    title = safe_text(summary.name, "bold")
+    title = line_text(summary.name, "bold")
     title.append(f"  [{summary.kind}: {summary.id}]", style="dim")
     parts.append(title)
     if summary.includes:
         names = ", ".join(corpus.condition_by_id[c].name for c in summary.includes)
-        parts.append(Text("includes: ", style="dim") + safe_text(names))
+        parts.append(Text("includes: ", style="dim") + line_text(names))
     if summary.description:
         parts.append(safe_text(summary.description))
     parts.append(Text(NOT_ADVICE, style="dim italic"))
@@ -185,7 +187,7 @@ def render_summary(summary: Summary, corpus: Corpus, limit: int) -> Group:
     if summary.reviews:
         parts.extend([Text(), _heading(f"Reviews (context, not counted) ({len(summary.reviews)})")])
         for review in capped(summary.reviews, limit):
-            parts.append(Text("  ") + safe_text(f"{review.id}: {review.title}"))
+            parts.append(Text("  ") + line_text(f"{review.id}: {review.title}"))
         parts.extend(more_line(summary.reviews, limit, "reviews"))
     parts.extend(_claims_section("Safety considerations", summary.safety, limit))
     if summary.gaps:
@@ -206,9 +208,9 @@ def registration_table(studies: Iterable[Study]) -> Table:
         enrolment = "?"
         if reg is not None and reg.enrolment is not None:
             enrolment = f"{reg.enrolment} ({reg.enrolment_type or 'type?'})"
-        table.add_row(safe_text(study.registry or study.id), safe_text(study.title),
-                      safe_text(reg.status_as_read if reg else study.status.value),
-                      safe_text((reg.completion if reg else None) or "?"), enrolment)
+        table.add_row(line_text(study.registry or study.id), line_text(study.title),
+                      line_text(reg.status_as_read if reg else study.status.value),
+                      line_text((reg.completion if reg else None) or "?"), enrolment)
     return table
 
 
@@ -315,9 +317,10 @@ def render_study(study: Study, corpus: Corpus, claims: Sequence[Claim]) -> Group
     table.add_column(style="bold", no_wrap=True)
     table.add_column(overflow="fold")
 
-    def row(name: str, value: str | None) -> None:
+    def row(name: str, value: str | None, *, prose: bool = False) -> None:
+        """One field; all but prose (outcome, finding, notes) on one line."""
         if value:
-            table.add_row(name, safe_text(value))
+            table.add_row(name, safe_text(value) if prose else line_text(value))
 
     row("id", study.id)
     row("title", study.title)
@@ -337,11 +340,11 @@ def render_study(study: Study, corpus: Corpus, claims: Sequence[Claim]) -> Group
     row("conditions", ", ".join(study.conditions))
     row("mechanisms", ", ".join(study.mechanisms))
     row("pain model", study.pain_model.value)
-    row("outcome", study.outcome)
-    row("finding", study.finding)
+    row("outcome", study.outcome, prose=True)
+    row("finding", study.finding, prose=True)
     row("direction", study.direction.value)
     row("risk of bias", study.risk_of_bias.value + (f": {study.bias_note}"
-                                                    if study.bias_note else ""))
+                                                    if study.bias_note else ""), prose=True)
     row("status", study.status.value)
     if study.registration is not None:
         reg = study.registration
@@ -356,7 +359,7 @@ def render_study(study: Study, corpus: Corpus, claims: Sequence[Claim]) -> Group
             row("results posted", "yes" if reg.results_posted else "no")
         row("sponsor", reg.sponsor)
     for item in study.unverified:
-        row("unverified", item)
+        row("unverified", item, prose=True)
     row("cited by claims", ", ".join(c.id for c in claims))
     return Group(table)
 
@@ -389,7 +392,7 @@ def render_gap_map(gaps: GapMap, corpus: Corpus) -> Group:
                 text = Text(f"{cell.studies} ")
                 text.append(cell.best.symbols, style=_CERTAINTY_STYLE[cell.best])
                 cells.append(text)
-        name = Text("  " * gaps.depth[condition.id]) + safe_text(condition.name)
+        name = Text("  " * gaps.depth[condition.id]) + line_text(condition.name)
         table.add_row(name, *cells)
     parts: list[RenderableType] = [table]
     if empty:
@@ -404,7 +407,7 @@ def render_problems(problems: Sequence[Problem]) -> Group:
     for problem in problems:
         style = "red" if problem.severity is Severity.ERROR else "yellow"
         line = Text(f"{problem.severity.value}: ", style=style)
-        line.append_text(safe_text(str(problem)))
+        line.append_text(line_text(str(problem)))  # one problem, one line
         lines.append(line)
     return Group(*lines)
 
