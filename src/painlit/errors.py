@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from painlit.text import one_line
+
 
 class Severity(StrEnum):
     ERROR = "error"
@@ -43,8 +45,6 @@ class Problem:
     def __str__(self) -> str:
         """One line, whatever the file held: a line break in a key or value can never print a
         second, forged `file:line:` line."""
-        from painlit.text import one_line
-
         text = f"{self.where}: "
         if self.subject:
             text += f"{self.subject}: "

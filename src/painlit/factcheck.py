@@ -208,11 +208,6 @@ class _Features:
     @classmethod
     def read(cls, text: str, cues: Sequence[Cue]) -> _Features:
         """The features of a sentence: its cues, and whether it explains a mechanism."""
-        explains = _EXPLAINS.search(text)
-        return replace(cls.of(cues), explains=explains.group() if explains else None)
-
-    @classmethod
-    def of(cls, cues: Sequence[Cue]) -> _Features:
         def by(kind: CueKind) -> dict[str, str]:
             found: dict[str, str] = {}
             for cue in cues:
@@ -226,7 +221,8 @@ class _Features:
         def texts(kind: CueKind) -> tuple[str, ...]:
             return tuple(dict.fromkeys(cue.text for cue in cues if cue.kind is kind))
 
-        conditions = {key: f"'{text}'" for key, text in by(CueKind.CONDITION).items()}
+        explains = _EXPLAINS.search(text)
+        conditions = {key: f"'{words}'" for key, words in by(CueKind.CONDITION).items()}
         return cls(conditions, by(CueKind.MECHANISM), by(CueKind.OUTCOME),
                    by(CueKind.SUBSTANCE), first(CueKind.MICRODOSE), first(CueKind.LARGER_DOSE),
                    by(CueKind.POPULATION), first(CueKind.HARM), first(CueKind.CAUTION),
@@ -236,7 +232,7 @@ class _Features:
                    texts(CueKind.EFFECT),
                    tuple(dict.fromkeys(cue.text for cue in cues
                                        if cue.kind is CueKind.EFFECT and cue.value == "strong")),
-                   by(CueKind.PAIN_MODEL), None)
+                   by(CueKind.PAIN_MODEL), explains.group() if explains else None)
 
 
 #: Words that make a sentence about how something works ("... through 5-HT2A receptors").
@@ -314,9 +310,13 @@ def cited_studies(features: _Features, studies: Iterable[Study]) -> list[Study]:
 
 @dataclass
 class _Scored:
-    claim: Claim
+    facts: _ClaimFacts
     score: int
     why: list[str]
+
+    @property
+    def claim(self) -> Claim:
+        return self.facts.claim
 
 
 def _score(facts: _ClaimFacts, features: _Features, sentence: str, corpus: Corpus
@@ -325,7 +325,7 @@ def _score(facts: _ClaimFacts, features: _Features, sentence: str, corpus: Corpu
     meant."""
     claim = facts.claim
     if facts.quote and facts.quote in sentence:
-        return _Scored(claim, 100, ["the sentence contains the claim's quote from its source"])
+        return _Scored(facts, 100, ["the sentence contains the claim's quote from its source"])
     why: list[str] = []
     score = 0
     topic = claim.topic
@@ -441,7 +441,7 @@ def _score(facts: _ClaimFacts, features: _Features, sentence: str, corpus: Corpu
         score -= 2  # the claim is about one dated study, which the sentence does not cite
     if score < 3:
         return None
-    return _Scored(claim, score, why)
+    return _Scored(facts, score, why)
 
 
 def match_claims(features: _Features, sentence: str, corpus: Corpus) -> list[_Scored]:
@@ -487,9 +487,10 @@ def _count_problem(count: Cue, study: Study) -> str | None:
     return None
 
 
-def _judge(features: _Features, grade: Grade, claim: Claim, corpus: Corpus,
+def _judge(features: _Features, grade: Grade, facts: _ClaimFacts, corpus: Corpus,
            patients: str | None) -> list[Overstatement]:
     found: list[Overstatement] = []
+    claim = facts.claim
     asserts = bool(features.effects or features.evidence) and not features.negations
     counted = _studies(corpus, _counted_for(features, grade))
     mine = (claim.id,)
@@ -500,7 +501,7 @@ def _judge(features: _Features, grade: Grade, claim: Claim, corpus: Corpus,
         found.append(Overstatement(
             Problem.NO_EVIDENCE, "no study in the corpus bears on this claim", mine))
     elif asserts and claim.topic is not ClaimTopic.SAFETY and (
-            report := _cited_report(features, claim, corpus)) is not None:
+            report := _cited_report(features, facts)) is not None:
         # The sentence reports one study: judged against that study's recorded result.
         study, stance, note = report
         if stance in (Stance.REFUTES, Stance.INCONCLUSIVE, Stance.MIXED):
@@ -549,15 +550,14 @@ def _counted_for(features: _Features, grade: Grade) -> tuple[str, ...]:
     return tuple(dict.fromkeys(study for o in chosen for study in o.counted))
 
 
-def _cited_report(features: _Features, claim: Claim, corpus: Corpus
+def _cited_report(features: _Features, facts: _ClaimFacts
                   ) -> tuple[str, Stance, str | None] | None:
     """The one linked study the sentence cites (year and kind), with its stance and note."""
-    linked = _studies(corpus, (link.study for link in claim.evidence))
-    cited = {study.id for study in cited_studies(features, linked)}
+    cited = {study.id for study in cited_studies(features, facts.linked)}
     if len(cited) != 1:
         return None
     study = cited.pop()
-    link = next(link for link in claim.evidence if link.study == study)
+    link = next(link for link in facts.claim.evidence if link.study == study)
     return study, link.stance, link.note
 
 
@@ -744,8 +744,8 @@ def check_article(article: Article, corpus: Corpus, grades: GradeTable) -> Check
             grade = grades[claim.id]
             matches.append(ClaimMatch(claim.id, claim.statement, grade.certainty, grade.verdict,
                                       grade.statement, found.score, tuple(found.why)))
-            problems += _judge(features, grade, claim, corpus, _patients(features))
-            linked += _studies(corpus, (link.study for link in claim.evidence))
+            problems += _judge(features, grade, found.facts, corpus, _patients(features))
+            linked += found.facts.linked
         body = None if matches else _body(corpus, features)
         if body is not None:
             problems += _body_problems(features, body)
