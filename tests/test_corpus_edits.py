@@ -49,7 +49,7 @@ def test_an_editors_save_during_an_append_is_kept(corpus: Path,
         return real_check(*args, **kwargs)
 
     monkeypatch.setattr(drafting, "check_bytes", check_while_an_editor_saves)
-    with pytest.raises(OutputError, match="changed while painlit was appending"):
+    with pytest.raises(OutputError, match="changed while painlit was editing it"):
         drafting.append_records(corpus, [_record(1)])
     assert corpus.read_text(encoding="utf-8") == saved
 

@@ -24,8 +24,7 @@ from __future__ import annotations
 import os
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -33,7 +32,7 @@ from typing import Any
 
 import yaml
 
-from painlit.atomic import write_atomic
+from painlit import yamledit
 from painlit.errors import CorpusError, OutputError, Problem, Severity
 from painlit.loader import (
     CURATOR_MARKER,
@@ -59,7 +58,6 @@ from painlit.yamlfile import compose, read_bytes
 
 MARKER = CURATOR_MARKER
 Record = dict[str, Any]
-_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
 _TAGS = re.compile(r"<[^<>]{1,200}>")
 
 
@@ -209,39 +207,9 @@ def from_trial(trial: Trial, taken: set[str]) -> Record:
     return tidy
 
 
-_BREAKS = frozenset("\x85\u2028\u2029")
-
-
-class _Dumper(yaml.SafeDumper):
-    """PyYAML's safe emitter, except that a string holding a line break other than `\\n`
-    (NEL, U+2028, U+2029) is double-quoted with those characters escaped: PyYAML would
-    otherwise write them raw, and they would read back as spaces or newlines."""
-
-    def write_double_quoted(self, text: str, split: bool = True) -> None:
-        if _BREAKS.isdisjoint(text):
-            super().write_double_quoted(text, split)
-            return
-        unicode = self.allow_unicode
-        self.allow_unicode = False
-        try:
-            super().write_double_quoted(text, split)
-        finally:
-            self.allow_unicode = unicode
-
-
-def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
-    style = None if _BREAKS.isdisjoint(data) else '"'
-    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
-
-
-_Dumper.add_representer(str, _represent_str)
-
-
 def to_yaml(records: Sequence[Record]) -> str:
     """The records as the corpus writes its studies: a block list at column 0."""
-    text: str = yaml.dump(list(records), Dumper=_Dumper, sort_keys=False, allow_unicode=True,
-                          width=100, default_flow_style=False)
-    return text
+    return yamledit.to_yaml(list(records))
 
 
 def _tidy(value: Any) -> Any:
@@ -333,93 +301,11 @@ def read_corpus_file(path: Path, raw: bytes | None = None) -> tuple[str, yaml.No
     return text, root, raw.startswith(b"\xef\xbb\xbf")
 
 
-def _offset(text: str, line: int, column: int) -> int:
-    """The character offset of a 0-based (line, column) mark, counting YAML's line breaks."""
-    position = 0
-    for _ in range(line):
-        match = _LINE_BREAK.search(text, position)
-        if match is None:
-            return len(text)
-        position = match.end()
-    return position + column
-
-
-def _last_leaf(node: yaml.Node) -> yaml.Node:
-    while isinstance(node, yaml.MappingNode | yaml.SequenceNode) and not node.flow_style \
-            and node.value:
-        last = node.value[-1]
-        node = last[1] if isinstance(node, yaml.MappingNode) else last
-    return node
-
-
-def insertion_point(text: str, root: yaml.Node) -> tuple[int, int]:
-    """Where new studies go (after the last study's last line) and the list's dash column."""
-    studies = _studies_node(root)
-    if studies is None or studies.flow_style or not studies.value:
-        raise OutputError(
-            "cannot append: the corpus has no block list of studies to extend",
-            hint="print the record without --append and paste it by hand")
-    leaf = _last_leaf(studies.value[-1])
-    end = _offset(text, leaf.end_mark.line, leaf.end_mark.column)
-    if leaf.end_mark.column != 0:  # the rest of that line (a comment) stays with it
-        match = _LINE_BREAK.search(text, end)
-        end = match.end() if match else len(text)
-    return end, studies.start_mark.column
-
-
-def appended_text(text: str, root: yaml.Node, records: Sequence[Record]) -> tuple[str, int]:
-    """The file's text with `records` inserted, and the line number of the first new line."""
-    position, column = insertion_point(text, root)
-    block = "".join(" " * column + line if line.strip() else line
-                    for line in to_yaml(records).splitlines(keepends=True))
-    newline = "\r\n" if "\r\n" in text else "\n"
-    if newline != "\n":
-        block = block.replace("\n", newline)
-    if position == len(text) and text and not _LINE_BREAK.search(text[-2:]):
-        block = newline + block
-    first_line = len(_LINE_BREAK.findall(text[:position])) + 1
-    return text[:position] + block + text[position:], first_line
-
-
 def _study_count(text: str, shown: str) -> int:
     """How many studies the text holds, read through the guarded node reader (no Python
     objects built from the corpus: a hostile number or alias costs nothing here)."""
     studies = _studies_node(compose(text, shown))
     return len(studies.value) if studies is not None else 0
-
-
-@contextmanager
-def corpus_lock(path: Path) -> Iterator[None]:
-    """An advisory lock on the corpus's folder, held while an edit reads, checks and writes:
-    two painlit edits of one corpus run one after the other, never over each other."""
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - not on POSIX: no advisory locks
-        yield
-        return
-    try:
-        handle = os.open(path.parent if str(path.parent) else ".", os.O_RDONLY)
-    except OSError:
-        yield
-        return
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(handle)  # closing releases the lock
-
-
-def _unchanged(path: Path, raw: bytes) -> None:
-    """Refuse to replace a corpus that changed after it was read (an editor's save)."""
-    try:
-        now = path.read_bytes()
-    except OSError as error:
-        raise OutputError(f"cannot append to {path}: it cannot be read again "
-                          f"({error.strerror})", hint="nothing was written") from None
-    if now != raw:
-        raise OutputError(f"refusing to append to {path}: the file changed while painlit was "
-                          "appending (saved by an editor or another program?)",
-                          hint="nothing was written; run the command again")
 
 
 @dataclass
@@ -431,20 +317,31 @@ class AppendResult:
 
 
 def append_records(path: Path, records: Sequence[Record]) -> AppendResult:
-    """Append `records` to the corpus file at `path`, or raise OutputError leaving it as it was.
+    """Append `records` to the corpus file at `path`, or raise OutputError leaving it as it was
+    (`painlit.yamledit.edit_file`: locked, re-checked, replaced in one step).
 
     `AppendRefused` (an OutputError) carries every problem that is not a curator marker when
     the result would not validate.
     """
     path = Path(os.path.realpath(path))  # a symlinked corpus: edit the file it points to
-    with corpus_lock(path):
-        return _append(path, records)
-
-
-def _append(path: Path, records: Sequence[Record]) -> AppendResult:
     shown = str(path)
-    raw = read_bytes(path)
-    text, root, bom = read_corpus_file(path, raw)
+    found: list[AppendResult] = []
+
+    def change(text: str, root: yaml.Node | None) -> str:
+        if root is None:
+            raise OutputError(f"cannot append to {shown}: the file is empty",
+                              hint="a corpus starts with `corpus:`")
+        new_text, first_line = _appended(text, root, records, shown)
+        found.append(AppendResult(path, len(records), first_line, _markers(new_text, text,
+                                                                            records, shown)))
+        return new_text
+
+    yamledit.edit_file(path, change, verb="append to")
+    return found[0]
+
+
+def _appended(text: str, root: yaml.Node, records: Sequence[Record], shown: str
+              ) -> tuple[str, int]:
     existing = existing_records(root)
     duplicates: list[str] = []
     for record in records:
@@ -453,7 +350,16 @@ def _append(path: Path, records: Sequence[Record]) -> AppendResult:
     if duplicates:
         raise OutputError(f"refusing to append to {shown}: " + "; ".join(duplicates),
                           hint="nothing was written; `painlit study ID` shows the record")
-    new_text, first_line = appended_text(text, root, records)
+    studies = _studies_node(root)
+    if studies is None or studies.flow_style or not studies.value:
+        raise OutputError(
+            "cannot append: the corpus has no block list of studies to extend",
+            hint="print the record without --append and paste it by hand")
+    return yamledit.append_items(text, studies, records)
+
+
+def _markers(new_text: str, text: str, records: Sequence[Record], shown: str) -> list[Problem]:
+    """The result's curator markers; raises when it has any other problem."""
     try:
         _, problems = check_bytes(new_text.encode("utf-8"), shown)
     except CorpusError as error:
@@ -475,10 +381,7 @@ def _append(path: Path, records: Sequence[Record]) -> AppendResult:
             f"besides the curator markers, first: {others[0]}",
             hint="nothing was written; run `painlit validate` and fix the corpus first",
             problems=others)
-    data = ("\ufeff" if bom else "") + new_text
-    _unchanged(path, raw)
-    write_atomic(path, data.encode("utf-8"), force=True)
-    return AppendResult(path, len(records), first_line, markers)
+    return markers
 
 
 class AppendRefused(OutputError):
