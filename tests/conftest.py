@@ -34,3 +34,6 @@ def _isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setenv("COLUMNS", "120")
     for name in ("PAINLIT_DATA", "NO_COLOR", "FORCE_COLOR", "PAINLIT_DEBUG"):
         monkeypatch.delenv(name, raising=False)
+    # No test writes a screening log into the repository: beside a corpus copied to a
+    # temporary folder is where tests that need one put it (`--log` or PAINLIT_LOG).
+    monkeypatch.setenv("PAINLIT_LOG", str(tmp_path / "screening.yaml"))

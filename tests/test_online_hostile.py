@@ -95,14 +95,17 @@ def test_a_lone_surrogate_in_a_crossref_title_does_not_crash_verify_even_from_th
     assert len(server.requests) == 1
 
 
-def test_a_lone_surrogate_in_a_pubmed_title_does_not_crash_update(server: Server) -> None:
+def test_a_lone_surrogate_in_a_pubmed_title_does_not_crash_update(
+        server: Server, tmp_path: Path) -> None:
     server.on("/esearch.fcgi", json_response(fixture("esearch.json")))
     server.on("/esummary.fcgi", _ascii_json(_summaries(f"Synthetic {SURROGATE} fixture")))
-    for _ in range(2):
-        result = run("update", "--until", "2026-12-01")
+    for name in ("first.yaml", "second.yaml"):  # a log each: both runs have records to list
+        result = run("update", "--until", "2026-12-01", "--log", str(tmp_path / name))
         assert result.exit_code == 0, result.stderr
         assert "Synthetic \ufffd fixture" in result.stdout
-    assert len(server.requests) == 2  # the second run came from the cache, and worked
+        assert "Synthetic \ufffd fixture" in (tmp_path / name).read_text(encoding="utf-8")
+    # search, summaries, abstracts: the second run came from the cache, and worked
+    assert len(server.requests) == 3
 
 
 def test_a_lone_surrogate_in_a_registry_title_does_not_crash_trials(server: Server) -> None:

@@ -58,6 +58,10 @@ class Server:
     def __init__(self) -> None:
         self.requests: list[httpx.Request] = []
         self.routes: list[tuple[str, list[Responder | httpx.Response]]] = []
+        # Every `update` asks EFetch for the new records' abstracts: unless a test says
+        # otherwise, the synthetic fixture answers.
+        self.fallback: dict[str, Responder] = {"/efetch.fcgi": text_response(
+            fixture_bytes("efetch.xml").decode("utf-8"), content_type="text/xml")}
 
     def on(self, path_part: str, *responses: Responder | httpx.Response) -> None:
         """Answer requests whose URL path contains `path_part` with `responses` in turn;
@@ -72,6 +76,9 @@ class Server:
                 if isinstance(answer, httpx.Response):
                     return copy.copy(answer) if answer.is_stream_consumed else answer
                 return answer(request)
+        for part, responder in self.fallback.items():
+            if part in request.url.path:
+                return responder(request)
         return httpx.Response(404, text="Resource not found.")
 
     def client(self) -> httpx.Client:

@@ -37,7 +37,7 @@ def test_update_lists_new_candidates_and_drops_known_pmids(
     stderr = " ".join(result.stderr.split())
     assert "3 record(s) entered 2026-11-24 to 2026-12-01; 1 already in the corpus; 2 to screen" \
         in stderr
-    search, summary = server.requests
+    search, summary, abstracts = server.requests
     # the saved query is long, so it goes in a POST body
     assert search.method == "POST"
     assert search.url.path == "/entrez/eutils/esearch.fcgi"
@@ -49,6 +49,10 @@ def test_update_lists_new_candidates_and_drops_known_pmids(
     assert search.headers["user-agent"].startswith("painlit/")
     assert summary.method == "GET"
     assert server.params(1)["id"] == "99000001,99000002"
+    assert abstracts.url.path == "/entrez/eutils/efetch.fcgi"
+    assert server.params(2)["id"] == "99000001,99000002"
+    assert server.params(2)["retmode"] == "xml"
+    assert "A synthetic abstract for tests" in result.stdout  # shown to screen from
 
 
 def test_update_json(server: Server) -> None:
@@ -62,7 +66,11 @@ def test_update_json(server: Server) -> None:
         "pmid": "99000001",
         "title": "Synthetic fixture: an imaginary psilocybin cohort with chronic pain",
         "year": 2026, "journal": "Journal of synthetic fixtures",
-        "doi": "10.5555/synthetic.2026.101"}
+        "doi": "10.5555/synthetic.2026.101",
+        "abstract": "BACKGROUND: A synthetic abstract for tests: no real study.\n"
+                    "RESULTS: Nothing was measured; x2 is markup."}
+    assert data["candidates"][1]["abstract"] is None
+    assert data["complete"] is True and data["new_search"] is True
     assert server.params(0)["mindate"] == "2026/11/25"
 
 

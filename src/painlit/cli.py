@@ -257,6 +257,9 @@ def _version(value: bool) -> None:
 
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON (docs/json.md) instead.")]
+LogOption = Annotated[str | None, typer.Option(
+    "--log", envvar="PAINLIT_LOG", metavar="PATH", show_default=False,
+    help="Screening log [default: screening.yaml beside the corpus].")]
 
 
 @app.callback()

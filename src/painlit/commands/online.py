@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from painlit.cli import JsonOption, command, current_corpus, emit, err, out, state
+from painlit.cli import JsonOption, LogOption, command, current_corpus, emit, err, out, state
 from painlit.commands.session import (
     BudgetOption,
     DeadlineOption,
@@ -33,7 +33,7 @@ from painlit.commands.session import (
     online_session,
 )
 from painlit.console import line_text, one_line
-from painlit.errors import ChangesFound, ServiceError
+from painlit.errors import ChangesFound, OutputError, ServiceError
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -278,74 +278,127 @@ def update(
     until: Annotated[str | None, typer.Option(
         "--until", help="Last Entrez date, YYYY-MM-DD (default: today).",
         show_default=False)] = None,
+    since_last: Annotated[bool, typer.Option(
+        "--since-last", help="Search from the corpus's last_search to today, then move "
+        "last_search to today (only when the search ran to the end).")] = False,
+    log: LogOption = None,
     no_cache: NoCacheOption = False,
     refresh: RefreshOption = False,
     deadline: DeadlineOption = None,
     budget: BudgetOption = None,
     json_output: JsonOption = False,
 ) -> None:
-    """New PubMed records for screening: the corpus's saved query since its last search.
+    """New PubMed records for screening, added to the screening log as pending.
 
     Runs corpus.search_query for records added to PubMed (Entrez date) from the corpus's
-    last_search date to today, drops those already in the corpus (by PMID or DOI) and lists
-    the rest: PMID, year, title, journal. Date ranges over PubMed's 10,000-record limit are
-    split automatically.
+    last_search date to today. Every record found goes into the screening log (--log;
+    screening.yaml beside the corpus) once: a record already in the corpus as included,
+    with its study id, and any other as pending, with title, year, journal and abstract to
+    screen from. A record already in the log is not added again; running the same search
+    twice changes nothing. Date ranges over PubMed's 10,000-record limit are split.
 
-    Example: painlit update --since 2026-11-24
+    Then `painlit screen` walks the pending records; `painlit prisma` shows the flow.
+
+    Example: painlit update --since-last
     """
+    from painlit import screening
     from painlit.online import http as web
     from painlit.online.pubmed import PubMed
 
     corpus = current_corpus()
+    if since_last and since is not None:
+        raise typer.BadParameter("--since-last searches from the corpus's last_search; "
+                                 "give one or the other", param_hint="--since")
     start = _day(since, "--since") or corpus.info.last_search
     end = _day(until, "--until") or today()
     if start > end:
         raise typer.BadParameter(f"{start.isoformat()} is after {end.isoformat()}",
                                  param_hint="--since")
+    log_file = screening.log_path(corpus.path, log)
+    logged = screening.read_log(log_file, corpus) if log_file.exists() else None
     known_pmids = {s.pmid: s.id for s in corpus.studies if s.pmid}
     known_dois = {s.doi.lower(): s.id for s in corpus.studies if s.doi}
     with online_session(no_cache, refresh, deadline, budget) as http:
         pubmed = PubMed(http, web.pubmed_service())
         found = pubmed.search(corpus.info.search_query, start, end)
-        fresh = [pmid for pmid in found.ids if pmid not in known_pmids]
+        fresh = [pmid for pmid in found.ids if pmid not in known_pmids
+                 and (logged is None or logged.find(pmid) is None)]
         with _progress("fetching summaries", len(fresh)) as advance:
             summaries = pubmed.summaries(fresh, on_batch=advance) if fresh else {}
-    candidates = []
-    by_doi = 0
-    for pmid in fresh:
-        summary = summaries.get(pmid)
-        if summary is not None and summary.doi and summary.doi.lower() in known_dois:
-            by_doi += 1
-            continue
-        candidates.append((pmid, summary))
+        to_read = [pmid for pmid in fresh if summaries.get(pmid) is not None]
+        with _progress("fetching abstracts", len(to_read)) as advance:
+            abstracts = pubmed.abstracts(to_read, on_batch=advance) if to_read else {}
     for warning in found.warnings:
         notice(f"PubMed: {warning}")
-    already = len(found.ids) - len(fresh) + by_doi
-    rows = [_candidate(pmid, summary) for pmid, summary in candidates]
-    emit(json_output, lambda: _update_document(start, end, corpus.info.search_query,
-                                               found.count, already, rows, found.warnings),
+    hits = [_hit(pmid, summaries, abstracts, known_pmids, known_dois) for pmid in found.ids]
+    complete = len(set(found.ids)) >= found.count
+    search = screening.Search(
+        id=f"pubmed-{end.isoformat()}", source=screening.Source.PUBMED,
+        query=corpus.info.search_query, run=today(), since=start, until=end,
+        found=found.count, complete=complete)
+    added = screening.add_hits(log_file, search, hits, today(), corpus)
+    moved = since_last and complete and end > corpus.info.last_search
+    if moved:
+        set_last_search(corpus.path, end)
+    rows = [_candidate(hit) for hit in added.added if hit.study is None]
+    already = sum(hit.study is not None for hit in hits)
+    emit(json_output, lambda: _update_document(search, added, str(log_file), rows, already,
+                                               found.warnings, moved),
          lambda: _candidate_table(rows))
     _message(
         f"PubMed: {len(found.ids)} record(s) entered {start.isoformat()} to {end.isoformat()}; "
-        f"{already} already in the corpus; {len(rows)} to screen")
+        f"{already} already in the corpus; {len(rows)} to screen (added to {log_file} as "
+        f"pending); {len(set(found.ids)) - len(added.added)} were in the log already")
+    if since_last:
+        _message(f"last_search moved to {end.isoformat()}" if moved else
+                 "last_search not moved: " + ("the search did not return every record it "
+                                              "counted" if not complete else
+                                              "it is already that date or later"))
 
 
-def _candidate(pmid: str, summary: Summary | None) -> dict[str, Any]:
+def set_last_search(path: str, day: date) -> None:
+    """Move the corpus's `corpus.last_search` to `day`, keeping every other byte."""
+    from painlit import yamledit
+
+    def change(text: str, root: Any) -> str:
+        block = yamledit.value_of(root, "corpus")
+        if block is None:
+            raise OutputError("the corpus has no `corpus:` block", hint="run painlit validate")
+        return yamledit.set_keys(text, block, {"last_search": day})
+
+    yamledit.edit_file(Path(path), change, verb="update")
+
+
+def _hit(pmid: str, summaries: dict[str, Summary | None], abstracts: dict[str, str],
+         known_pmids: dict[str, str], known_dois: dict[str, str]) -> Any:
     from painlit.online.draft import plain_title
+    from painlit.screening import Hit
 
+    summary = summaries.get(pmid)
     if summary is None:
-        return {"pmid": pmid, "title": None, "year": None, "journal": None, "doi": None}
-    return {"pmid": pmid, "title": plain_title(summary.title), "year": summary.year,
-            "journal": summary.journal or None, "doi": summary.doi}
+        return Hit(pmid=pmid, study=known_pmids.get(pmid))
+    study = known_pmids.get(pmid) or (known_dois.get(summary.doi.lower()) if summary.doi
+                                      else None)
+    return Hit(pmid=pmid, doi=summary.doi, title=plain_title(summary.title) or None,
+               year=summary.year, journal=summary.journal or None,
+               abstract=abstracts.get(pmid), study=study)
 
 
-def _update_document(start: date, end: date, query: str, count: int, already: int,
-                     rows: list[dict[str, Any]], warnings: list[str]) -> dict[str, Any]:
+def _candidate(hit: Any) -> dict[str, Any]:
+    return {"pmid": hit.pmid, "title": hit.title, "year": hit.year, "journal": hit.journal,
+            "doi": hit.doi, "abstract": hit.abstract}
+
+
+def _update_document(search: Any, added: Any, log_file: str, rows: list[dict[str, Any]],
+                     already: int, warnings: list[str], moved: bool) -> dict[str, Any]:
     from painlit.cli import jsondata
 
     document: dict[str, Any] = jsondata.document("update", {
-        "query": query, "since": start.isoformat(), "until": end.isoformat(),
-        "found": count, "already_in_corpus": already, "candidates": rows,
+        "query": search.query, "since": search.since.isoformat(),
+        "until": search.until.isoformat(), "found": search.found,
+        "complete": search.complete, "already_in_corpus": already, "log": log_file, "search": added.search_id,
+        "new_search": added.new_search, "candidates": rows,
+        "already_logged_found_again": added.seen_again, "last_search_moved": moved,
         "warnings": warnings})
     return document
 
@@ -360,9 +413,18 @@ def _candidate_table(rows: list[dict[str, Any]]) -> Table:
     table.add_column("title", overflow="fold", ratio=3)
     table.add_column("journal", overflow="fold", ratio=1)
     for row in rows:
-        table.add_row(line_text(row["pmid"]), str(row["year"] or "-"),
-                      line_text(row["title"] or "(no summary)"), line_text(row["journal"]))
+        title = line_text(row["title"] or "(no summary)")
+        if row["abstract"]:
+            title.append("\n")
+            title.append_text(line_text(_shorter(row["abstract"], 300), "dim"))
+        table.add_row(line_text(row["pmid"]), str(row["year"] or "-"), title,
+                      line_text(row["journal"]))
     return table
+
+
+def _shorter(text: str, limit: int) -> str:
+    words = " ".join(text.split())
+    return words if len(words) <= limit else words[:limit].rsplit(" ", 1)[0] + " …"
 
 
 # --- trials ----------------------------------------------------------------------------------

@@ -476,6 +476,27 @@ class Http:
             self.cache.put(service.key, key, body)
         return payload
 
+    def get_xml(self, service: Service, path: str, params: Mapping[str, str], *,
+                post: bool = False, check: Callable[[Any], None] | None = None) -> Any:
+        """The XML answer to one request as an ElementTree element, with the same pacing,
+        retries, limits and cache as `get_json`. A document declaring entities or an internal
+        DTD subset is refused before parsing (no entity expansion, no external fetch)."""
+        method = "POST" if post else "GET"
+        url = service.base_url + path
+        public = dict(params)
+        key = Cache.key(method, url, public)
+        if self.cache is not None:
+            cached = self.cache.get(service.key, key)
+            if cached is not None:
+                with contextlib.suppress(ServiceError):
+                    return _xml(service, url, cached, check)
+        answer = self._fetch(service, method, url, {**public, **service.params}, False)
+        assert answer is not None  # missing_ok=False: a 404 raised
+        root = _xml(service, url, answer[1], check)
+        if self.cache is not None:
+            self.cache.put(service.key, key, answer[1])
+        return root
+
     def get_bytes(self, service: Service, path: str) -> tuple[str, bytes]:
         """The content type and body of one GET, with the same pacing, retries, limits and
         cache as `get_json`; the caller checks what it got (only then call `keep`)."""
@@ -710,6 +731,32 @@ class Http:
                 service.limit_note = (f"{service.name} asks for at most {count} "
                                       f"request{'s' if count != 1 else ''} every "
                                       f"{seconds(span)} s")
+
+
+def _xml(service: Service, url: str, body: bytes, check: Callable[[Any], None] | None) -> Any:
+    from xml.etree import ElementTree
+
+    head = body[:4096]
+    if b"<!ENTITY" in body or re.search(rb"<!DOCTYPE[^>]*\[", head):
+        raise ServiceError(f"{service.name} answered with XML that declares entities "
+                           f"({_shown(url)})", hint="painlit does not expand XML entities; "
+                           "try again later or report this")
+    try:
+        root = ElementTree.fromstring(body)
+    except (ElementTree.ParseError, RecursionError):
+        raise ServiceError(f"{service.name} answered with invalid or truncated XML "
+                           f"({_shown(url)})",
+                           hint="the answer was cut off or is not XML; try again later"
+                           ) from None
+    if check is not None:
+        try:
+            check(root)
+        except Malformed as problem:
+            raise ServiceError(
+                f"{service.name} answered with something unexpected ({_shown(url)}): "
+                f"{problem}", hint="the service may have changed its format; try again "
+                "later or report this") from None
+    return root
 
 
 def seconds(value: float) -> str:

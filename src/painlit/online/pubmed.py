@@ -22,12 +22,14 @@ from datetime import date, timedelta
 from typing import Any
 
 from painlit.errors import ServiceError
-from painlit.online.http import Http, Malformed, Service
+from painlit.online.http import Http, Malformed, Service, service_text
 
 #: ESearch cannot return records beyond the first 10,000 of a query.
 SEARCH_LIMIT = 10_000
 #: JSON ESummary refuses more than 500 ids per request.
 SUMMARY_BATCH = 500
+#: EFetch articles per request (whole records: far larger than summaries).
+ABSTRACT_BATCH = 200
 #: Longer id lists and query terms go in a POST body.
 POST_IDS = 200
 POST_TERM = 300
@@ -209,6 +211,44 @@ class PubMed:
             if on_batch is not None:
                 on_batch(len(batch))
         return found
+
+    def abstracts(self, pmids: Sequence[str], *,
+                  on_batch: Callable[[int], None] | None = None) -> dict[str, str]:
+        """Abstracts by PMID from EFetch (PubMed XML); a record without one is left out."""
+        found: dict[str, str] = {}
+        unique = list(dict.fromkeys(pmids))
+        for start in range(0, len(unique), ABSTRACT_BATCH):
+            batch = unique[start:start + ABSTRACT_BATCH]
+            root = self.http.get_xml(
+                self.service, "/efetch.fcgi",
+                {"db": "pubmed", "id": ",".join(batch), "retmode": "xml"},
+                post=len(batch) > POST_IDS, check=_check_articles)
+            wanted = set(batch)
+            for article in root.iterfind("PubmedArticle"):
+                pmid, abstract = _abstract(article)
+                if pmid in wanted and abstract:
+                    found[pmid] = abstract
+            if on_batch is not None:
+                on_batch(len(batch))
+        return found
+
+
+def _check_articles(root: Any) -> None:
+    if getattr(root, "tag", None) != "PubmedArticleSet":
+        raise Malformed("expected a PubmedArticleSet")
+
+
+def _abstract(article: Any) -> tuple[str | None, str | None]:
+    """An EFetch article's PMID and abstract (labelled sections on lines of their own), with
+    nested markup (`<i>`, MathML) read as its text."""
+    pmid = article.findtext("MedlineCitation/PMID")
+    parts = []
+    for section in article.iterfind("MedlineCitation/Article/Abstract/AbstractText"):
+        text = " ".join(service_text("".join(section.itertext())).split())
+        label = section.get("Label")
+        if text:
+            parts.append(f"{service_text(label).strip()}: {text}" if label else text)
+    return (pmid.strip() if isinstance(pmid, str) else None), ("\n".join(parts) or None)
 
 
 def _check_summary(payload: Any) -> None:
