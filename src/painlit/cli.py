@@ -636,7 +636,7 @@ def _report(path: str, problems: list[Problem], output_format: str) -> None:
 
 # Commands kept in their own modules register themselves on `app` when imported; each module
 # imports its heavy dependencies (httpx, the report renderers) inside the command bodies.
-from painlit.commands import check, cite, diff, online, report  # noqa: E402, F401
+from painlit.commands import check, cite, diff, online, report, review  # noqa: E402, F401
 
 
 def main() -> None:

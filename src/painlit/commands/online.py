@@ -396,7 +396,8 @@ def _update_document(search: Any, added: Any, log_file: str, rows: list[dict[str
     document: dict[str, Any] = jsondata.document("update", {
         "query": search.query, "since": search.since.isoformat(),
         "until": search.until.isoformat(), "found": search.found,
-        "complete": search.complete, "already_in_corpus": already, "log": log_file, "search": added.search_id,
+        "complete": search.complete, "already_in_corpus": already, "log": log_file,
+        "search": added.search_id,
         "new_search": added.new_search, "candidates": rows,
         "already_logged_found_again": added.seen_again, "last_search_moved": moved,
         "warnings": warnings})
