@@ -100,7 +100,7 @@ def test_json_report_follows_the_painlit_conventions() -> None:
         "painlit", "kind", "corpus", "scope", "notice", "at_a_glance", "certainty_counts",
         "certainty_legend", "verdict_legend",
         "claim_groups", "studies", "registrations", "reviews", "map", "unmapped", "gaps",
-        "references"}
+        "references", "screening"}
     assert data["notice"].startswith("Not medical advice.")
     assert data["certainty_counts"] == {"high": 0, "moderate": 0, "low": 1, "very-low": 2,
                                         "no-evidence": 1}

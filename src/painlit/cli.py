@@ -577,6 +577,8 @@ def validate(
 ) -> None:
     """Check a corpus file: every problem at once, as file:line:column: record.field: message.
 
+    The screening log beside it (screening.yaml, or PAINLIT_LOG) is checked with it.
+
     Exit 0 when clean, 1 when problems were found, 2 for usage errors.
 
     Example: painlit validate data/studies.yaml --format github
@@ -597,11 +599,28 @@ def validate(
         from painlit.dosing import dose_warnings
 
         problems = problems + curation_warnings(corpus) + dose_warnings(corpus)
+    problems += _log_problems(Path(target), corpus)
     _report(str(target), problems, output_format)
     errors = sum(p.severity is Severity.ERROR for p in problems)
     warnings = len(problems) - errors
     if errors or (strict and warnings):
         raise typer.Exit(EXIT_PROBLEMS)
+
+
+def _log_problems(target: Path, corpus: Corpus | None) -> list[Problem]:
+    """The screening log's problems, when there is one (beside the corpus, or --log's)."""
+    from painlit import screening
+
+    path = screening.log_path(target)
+    if not path.exists():
+        return []
+    from painlit.yamlfile import read_bytes
+
+    try:
+        raw = read_bytes(path)
+    except CorpusError as error:
+        return list(error.problems)
+    return screening.check_log_bytes(raw, str(path), corpus)[1]
 
 
 def _github(problem: Problem) -> str:

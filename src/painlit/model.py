@@ -817,3 +817,61 @@ fast_pickling(CorpusInfo, Condition, Mechanism, Substance, Source, Outcome, Effe
               CorpusIndex, StudyDesign, Population, DoseCategory, PainModel, Direction,
               RiskOfBias, PublicationStatus, Stance, ClaimTopic, Domain, Certainty, Regimen,
               CoIntervention, Importance, Better, Result, Measure)
+
+
+# --- the screening log's vocabulary (painlit.screening) -------------------------------------
+
+class SearchSource(StrEnum):
+    """Where a search ran. The first two are PRISMA's "databases and registers"."""
+
+    PUBMED = "pubmed"
+    CLINICALTRIALS = "clinicaltrials"
+    CITATIONS = "citations"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return _SOURCE_LABELS[self]
+
+    @property
+    def database(self) -> bool:
+        return self in (SearchSource.PUBMED, SearchSource.CLINICALTRIALS)
+
+
+_SOURCE_LABELS = {
+    SearchSource.PUBMED: "PubMed", SearchSource.CLINICALTRIALS: "ClinicalTrials.gov",
+    SearchSource.CITATIONS: "citation searching", SearchSource.OTHER: "other methods",
+}
+
+
+class Decision(StrEnum):
+    PENDING = "pending"
+    INCLUDED = "included"
+    EXCLUDED = "excluded"
+
+
+class Reason(StrEnum):
+    """Why a record was excluded: a fixed list, so that the flow diagram can count them."""
+
+    NOT_PSYCHEDELIC = "not-psychedelic"
+    NOT_PAIN = "not-pain"
+    WRONG_DESIGN = "wrong-design"
+    NO_PRIMARY_DATA = "no-primary-data"
+    DUPLICATE = "duplicate"
+    NOT_RETRIEVED = "not-retrieved"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return _REASON_LABELS[self]
+
+
+_REASON_LABELS = {
+    Reason.NOT_PSYCHEDELIC: "not a classic psychedelic",
+    Reason.NOT_PAIN: "not about pain",
+    Reason.WRONG_DESIGN: "design out of scope",
+    Reason.NO_PRIMARY_DATA: "no primary data",
+    Reason.DUPLICATE: "duplicate",
+    Reason.NOT_RETRIEVED: "report not retrieved",
+    Reason.OTHER: "other reason (see its note)",
+}

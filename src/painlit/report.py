@@ -12,7 +12,7 @@ import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from painlit.errors import UnknownNameError
 from painlit.grading import Grade, GradeTable, Step, Verdict
@@ -38,6 +38,9 @@ from painlit.summary import (
     summarise_condition,
     summarise_mechanism,
 )
+
+if TYPE_CHECKING:
+    from painlit.screening import Flow
 
 NOT_MEDICAL_ADVICE = (
     "This report summarises published research. It does not recommend taking or avoiding any "
@@ -151,6 +154,8 @@ class Report:
     gaps: tuple[str, ...]
     references: tuple[Reference, ...]  # every study the report mentions, by id
     substances: dict[str, str]  # substance id -> short name
+    #: The screening log's PRISMA 2020 flow (the whole corpus's), when there is a log.
+    screening: Flow | None = None
 
     @property
     def claims(self) -> tuple[GradedClaim, ...]:
@@ -314,8 +319,8 @@ def _from_summary(summary: Summary, heading: str
     return heading, tuple(groups), studies, list(summary.gaps)
 
 
-def build_report(corpus: Corpus, grades: GradeTable, scope: Scope | None = None
-                 ) -> Report:
+def build_report(corpus: Corpus, grades: GradeTable, scope: Scope | None = None,
+                 screening: Flow | None = None) -> Report:
     """Everything a report shows, for the whole corpus or the one record `scope` names."""
     scope = scope or Scope()
     description: str | None = None
@@ -369,6 +374,7 @@ def build_report(corpus: Corpus, grades: GradeTable, scope: Scope | None = None
         gaps=tuple(gaps),
         references=tuple(reference(s) for s in sorted(mentioned, key=lambda s: s.id)),
         substances={s.id: s.name.split(" (")[0] for s in corpus.substances},
+        screening=screening,
     )
 
 

@@ -24,26 +24,20 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from painlit import yamledit
 from painlit.errors import CorpusError, PainlitError, Problem, Severity
-from painlit.loader import (
-    DOI_PATTERN,
-    ID_PATTERN,
-    PMID_PATTERN,
-    _Context,
-    _Fields,
-    as_validated,
-)
-from painlit.yamlfile import decode, document_node, read_bytes
+from painlit.model import Decision, Reason, SearchSource
 
 if TYPE_CHECKING:
     import yaml
 
+    from painlit.loader import _Context, _Fields
     from painlit.model import Corpus
+
+# The YAML reader, the field checks and the text editor are imported where they are used:
+# every command imports this module for its vocabulary (`Reason` in `screen`'s options).
 
 LOG_NAME = "screening.yaml"
 NCT_PATTERN = re.compile(r"^NCT\d{8}$")
@@ -54,66 +48,10 @@ HEADER = """\
 """
 
 
-class Source(StrEnum):
-    """Where a search ran. The first two are PRISMA's "databases and registers"."""
-
-    PUBMED = "pubmed"
-    CLINICALTRIALS = "clinicaltrials"
-    CITATIONS = "citations"
-    OTHER = "other"
-
-    @property
-    def label(self) -> str:
-        return _SOURCE_LABELS[self]
-
-    @property
-    def database(self) -> bool:
-        return self in (Source.PUBMED, Source.CLINICALTRIALS)
-
-
-_SOURCE_LABELS = {
-    Source.PUBMED: "PubMed", Source.CLINICALTRIALS: "ClinicalTrials.gov",
-    Source.CITATIONS: "citation searching", Source.OTHER: "other methods",
-}
-
-
-class Decision(StrEnum):
-    PENDING = "pending"
-    INCLUDED = "included"
-    EXCLUDED = "excluded"
-
-
-class Reason(StrEnum):
-    """Why a record was excluded: a fixed list, so that the flow diagram can count them."""
-
-    NOT_PSYCHEDELIC = "not-psychedelic"
-    NOT_PAIN = "not-pain"
-    WRONG_DESIGN = "wrong-design"
-    NO_PRIMARY_DATA = "no-primary-data"
-    DUPLICATE = "duplicate"
-    NOT_RETRIEVED = "not-retrieved"
-    OTHER = "other"
-
-    @property
-    def label(self) -> str:
-        return _REASON_LABELS[self]
-
-
-_REASON_LABELS = {
-    Reason.NOT_PSYCHEDELIC: "not a classic psychedelic",
-    Reason.NOT_PAIN: "not about pain",
-    Reason.WRONG_DESIGN: "design out of scope",
-    Reason.NO_PRIMARY_DATA: "no primary data",
-    Reason.DUPLICATE: "duplicate",
-    Reason.NOT_RETRIEVED: "report not retrieved",
-    Reason.OTHER: "other reason (see its note)",
-}
-
-
 @dataclass(frozen=True, slots=True)
 class Search:
     id: str
-    source: Source
+    source: SearchSource
     query: str
     run: date
     since: date | None = None
@@ -196,6 +134,8 @@ _RECORD_KEYS = ("pmid", "doi", "nct", "ref", "title", "year", "journal", "abstra
 
 
 def _read_search(fields: _Fields, index: int, ctx: _Context) -> Search | None:
+    from painlit.loader import ID_PATTERN
+
     fields.record = f"searches[{index}]"
     search_id = fields.text("id", required=True, line=True)
     if search_id is not None and not ID_PATTERN.match(search_id):
@@ -205,7 +145,7 @@ def _read_search(fields: _Fields, index: int, ctx: _Context) -> Search | None:
     if search_id is not None:
         fields.record = search_id
     fields.report_keys()
-    source = fields.choice("source", Source, required=True)
+    source = fields.choice("source", SearchSource, required=True)
     query = fields.text("query", required=True)
     run = fields.day("run", required=True)
     since, until = fields.day("since"), fields.day("until")
@@ -222,6 +162,8 @@ def _read_search(fields: _Fields, index: int, ctx: _Context) -> Search | None:
 
 
 def _read_record(fields: _Fields, index: int, ctx: _Context) -> Screened | None:
+    from painlit.loader import DOI_PATTERN, PMID_PATTERN
+
     fields.record = f"records[{index}]"
     pmid, doi = fields.identifier("pmid"), fields.text("doi", line=True)
     nct, ref = fields.text("nct", line=True), fields.text("ref", line=True)
@@ -284,6 +226,11 @@ def check_log_bytes(raw: bytes, shown: str, corpus: Corpus | None = None
                     ) -> tuple[ScreeningLog | None, list[Problem]]:
     """The log read from `raw`, and every problem, located (the log is None when an error
     makes it unusable). With `corpus`, included records must name its studies."""
+    import yaml
+
+    from painlit.loader import _Context, _Fields, as_validated
+    from painlit.yamlfile import decode, document_node
+
     ctx = _Context(shown)
     if corpus is not None:
         ctx.latest_year = corpus.info.last_search.year + 1
@@ -291,8 +238,6 @@ def check_log_bytes(raw: bytes, shown: str, corpus: Corpus | None = None
         root_node = document_node(decode(raw, shown), shown)
     except CorpusError as error:
         return None, list(error.problems)
-    import yaml
-
     if not isinstance(root_node, yaml.MappingNode):
         ctx.add(root_node, "", "", "a screening log is a mapping with `searches:` and "
                 "`records:`")
@@ -331,6 +276,8 @@ def check_log_bytes(raw: bytes, shown: str, corpus: Corpus | None = None
 
 def read_log(path: Path, corpus: Corpus | None = None) -> ScreeningLog:
     """The log at `path`; `LogError` with every problem when it cannot be used."""
+    from painlit.yamlfile import read_bytes
+
     try:
         raw = read_bytes(path)
     except CorpusError as error:
@@ -360,7 +307,7 @@ class Flow:
     identified = duplicates + screened; screened = excluded + pending + included.
     """
 
-    identified: dict[str, int]  # per source label, in the order of `Source`
+    identified: dict[str, int]  # per source label, in the order of `SearchSource`
     duplicates: int
     screened: int
     excluded: dict[str, int]  # per reason label, duplicates not included
@@ -396,7 +343,7 @@ def flow(log: ScreeningLog) -> Flow:
     identified twice and removed once as a duplicate, as is a record excluded as a duplicate.
     """
     by_id = {s.id: s for s in log.searches}
-    identified: Counter[Source] = Counter()
+    identified: Counter[SearchSource] = Counter()
     for record in log.records:
         for name in record.searches:
             identified[by_id[name].source] += 1
@@ -406,7 +353,7 @@ def flow(log: ScreeningLog) -> Flow:
     duplicates = repeats + reasons.pop(Reason.DUPLICATE, 0)
     included = [r for r in log.records if r.decision is Decision.INCLUDED]
     return Flow(
-        identified={s.label: identified[s] for s in Source if identified[s]},
+        identified={s.label: identified[s] for s in SearchSource if identified[s]},
         duplicates=duplicates,
         screened=len(log.records) - (duplicates - repeats),
         excluded={reason.label: reasons[reason] for reason in Reason if reasons[reason]},
@@ -477,6 +424,8 @@ def _same_search(a: Search, b: Search) -> bool:
 def _record_nodes(root: yaml.Node | None) -> list[yaml.Node]:
     import yaml
 
+    from painlit import yamledit
+
     node = yamledit.value_of(root, "records")
     return list(node.value) if isinstance(node, yaml.SequenceNode) else []
 
@@ -485,6 +434,8 @@ def _add_to_list(text: str, root: yaml.Node | None, key: str, items: list[dict[s
                  ) -> str:
     """`items` added at the end of the top-level list `key` (made when missing or empty)."""
     import yaml
+
+    from painlit import yamledit
 
     if not items:
         return text
@@ -501,6 +452,8 @@ def add_hits(path: Path, search: Search, hits: Sequence[Hit], today: date,
     """Log `search` (once: the same source, query and dates is the same search) and every hit
     not yet in the log, as pending (or included when it is already a corpus study). A hit
     already logged gets this search added to its `searches`. Nothing else changes."""
+    from painlit import yamledit
+
     outcome: list[Added] = []
 
     def change(text: str, root: yaml.Node | None) -> str:
@@ -580,6 +533,8 @@ def decide(path: Path, name: str, decision: Decision, *, today: date,
         raise LogError(f"'{study}' is not a study in the corpus",
                        hint="draft it first with `painlit draft ID --append`, or include "
                        "the record without a study and add it later")
+    from painlit import yamledit
+
     found: list[Screened] = []
 
     def change(text: str, root: yaml.Node | None) -> str:

@@ -260,7 +260,7 @@ Change = Callable[[str, "yaml.Node | None"], str]
 
 
 def edit_file(path: Path, change: Change, *, verb: str = "edit",
-              new_file: str | None = None) -> str | None:
+              new_file: str | None = None, dry_run: bool = False) -> str | None:
     """Apply `change(text, root)` to the file at `path` and replace it in one step.
 
     `change` gets the file's text (without a byte-order mark) and its YAML nodes, and returns
@@ -280,6 +280,8 @@ def edit_file(path: Path, change: Change, *, verb: str = "edit",
         new_text = change(text, root)
         if new_text == text and raw is not None:
             return None
+        if dry_run:
+            return new_text
         data = ("\ufeff" if bom else "") + new_text
         _unchanged(path, raw, verb)
         write_atomic(path, data.encode("utf-8"), force=True)

@@ -71,6 +71,42 @@ def _message(text: str) -> None:
     err.print(one_line(text), markup=False, highlight=False, soft_wrap=True)
 
 
+WriteOption = Annotated[bool, typer.Option(
+    "--write", help="Write the registry's status, enrolment and dates, with the day they "
+    "were read, into the corpus's trial-registration records (every other byte kept).")]
+DryRunOption = Annotated[bool, typer.Option(
+    "--dry-run", help="Show what --write would change, as a diff, and write nothing.")]
+
+
+def _write_registrations(trials: dict[str, Any], write: bool, dry_run: bool,
+                         as_json: bool) -> dict[str, Any]:
+    """--write / --dry-run: the registry facts read, into the corpus (or shown as a diff).
+    Returns what the JSON document says of it."""
+    if not (write or dry_run):
+        return {}
+    from painlit.online import writeback
+
+    corpus = current_corpus()
+    updates = writeback.plan(corpus, trials, today())
+    if not updates:
+        _message("no trial-registration record of the corpus was read: nothing to write")
+        return {"registry_updates": [], "written": False, "diff": ""}
+    result = writeback.write_back(corpus.path, updates, dry_run=dry_run)
+    for update in updates:
+        changes = "; ".join(f"{key} {old if old is not None else '-'} -> {new}"
+                            for key, (old, new) in update.changed.items())
+        _message(f"{update.study} ({update.nct}): {changes or 'unchanged'}; status_read "
+                 f"{update.values['status_read'].isoformat()}")
+    if dry_run:
+        if not as_json:
+            sys.stdout.write(result.diff)
+        _message(f"dry run: {corpus.path} not written")
+    else:
+        _message(f"{corpus.path}: {len(updates)} registration(s) written")
+    return {"registry_updates": [u.as_dict() for u in updates], "written": result.written,
+            "diff": result.diff}
+
+
 # --- draft -----------------------------------------------------------------------------------
 
 def _classify(value: str) -> tuple[str, str]:
@@ -204,6 +240,8 @@ def verify(
     study_ids: Annotated[list[str] | None, typer.Argument(
         metavar="[ID]...", help="Only these studies (id, DOI, PMID or NCT id).",
         show_default=False)] = None,
+    write: WriteOption = False,
+    dry_run: DryRunOption = False,
     no_cache: NoCacheOption = False,
     refresh: RefreshOption = False,
     deadline: DeadlineOption = None,
@@ -215,6 +253,9 @@ def verify(
     Crossref (DOIs), PubMed (PMIDs) and ClinicalTrials.gov (NCT ids) are asked; differences
     in case, punctuation, HTML tags and bracketed translated titles are ignored. Each
     mismatch is printed as file:line: study: what differs. Exit 1 when any is found.
+
+    With --write, the registry's status, enrolment and dates (and the day they were read)
+    are written into the trial-registration records; --dry-run shows the diff instead.
 
     Example: painlit verify bonnelle-2022 aday-2025
     """
@@ -237,17 +278,19 @@ def verify(
             chosen, path, pubmed=PubMed(http, web.pubmed_service()),
             crossref=Crossref(http, web.crossref_service()),
             trials=ClinicalTrials(http, web.ctgov_service()), advance=advance)
-    if _json(json_output):
+    as_json = _json(json_output)
+    if not as_json:
+        _print_lines([str(finding) for finding in report.mismatches])
+        for note in report.notes:
+            _message(f"note: {note}")
+    written = _write_registrations(report.trials, write, dry_run, as_json)
+    if as_json:
         from painlit.cli import jsondata
 
         sys.stdout.write(jsondata.dumps(jsondata.document("verify", {
             "path": path, "studies": report.studies, "identifiers": report.identifiers,
             "mismatches": [m.as_dict() for m in report.mismatches],
-            "notes": [n.as_dict() for n in report.notes]})) + "\n")
-    else:
-        _print_lines([str(finding) for finding in report.mismatches])
-        for note in report.notes:
-            _message(f"note: {note}")
+            "notes": [n.as_dict() for n in report.notes], **written})) + "\n")
     summary = (f"{report.studies} studies, {report.identifiers} identifiers checked: "
                f"{len(report.mismatches)} mismatch(es)")
     if report.mismatches:
@@ -302,6 +345,7 @@ def update(
     Example: painlit update --since-last
     """
     from painlit import screening
+    from painlit.model import SearchSource
     from painlit.online import http as web
     from painlit.online.pubmed import PubMed
 
@@ -333,7 +377,7 @@ def update(
     hits = [_hit(pmid, summaries, abstracts, known_pmids, known_dois) for pmid in found.ids]
     complete = len(set(found.ids)) >= found.count
     search = screening.Search(
-        id=f"pubmed-{end.isoformat()}", source=screening.Source.PUBMED,
+        id=f"pubmed-{end.isoformat()}", source=SearchSource.PUBMED,
         query=corpus.info.search_query, run=today(), since=start, until=end,
         found=found.count, complete=complete)
     added = screening.add_hits(log_file, search, hits, today(), corpus)
@@ -433,6 +477,8 @@ def _shorter(text: str, limit: int) -> str:
 @command
 def trials(
     condition: Annotated[str, typer.Argument(help="Condition id, name, alias or MeSH id.")],
+    write: WriteOption = False,
+    dry_run: DryRunOption = False,
     no_cache: NoCacheOption = False,
     refresh: RefreshOption = False,
     deadline: DeadlineOption = None,
@@ -447,7 +493,10 @@ def trials(
     enrolment, dates and whether results are posted; marks trials already in the corpus and
     flags completed or terminated trials without posted results.
 
-    Example: painlit trials fibromyalgia
+    With --write, the status, enrolment and dates of the trials already in the corpus (and
+    the day they were read) are written into their records; --dry-run shows the diff instead.
+
+    Example: painlit trials fibromyalgia --write
     """
     from painlit.online import http as web
     from painlit.online.clinicaltrials import ClinicalTrials, intervention_query
@@ -470,10 +519,16 @@ def trials(
                                      on_page=lambda n, total: advance(n)))
     unique = {trial.nct: trial for trial in found}
     rows = sorted(unique.values(), key=lambda t: t.nct)
-    emit(json_output,
-         lambda: _trials_document(found_condition.id, condition_query, intervention,
-                                  rows, in_corpus),
-         lambda: _trials_table(rows, in_corpus))
+    as_json = _json(json_output)
+    if not as_json:
+        out.print(_trials_table(rows, in_corpus))
+    written = _write_registrations(dict(unique), write, dry_run, as_json)
+    if as_json:
+        from painlit.cli import jsondata
+
+        sys.stdout.write(jsondata.dumps({**_trials_document(
+            found_condition.id, condition_query, intervention, rows, in_corpus),
+            **written}) + "\n")
     flagged = sum(trial.ended_without_results for trial in rows)
     new = sum(trial.nct not in in_corpus for trial in rows)
     _message(f"ClinicalTrials.gov: {len(rows)} trial(s) for {found_condition.name}; "

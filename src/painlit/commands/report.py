@@ -6,12 +6,15 @@ start without them.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from painlit.cli import JsonOption, command, current_corpus, state, write_document
+from painlit.cli import JsonOption, LogOption, command, current_corpus, state, write_document
 from painlit.grading import grade_all
+
+if TYPE_CHECKING:
+    from painlit.screening import Flow
 
 FORMATS = ("markdown", "html", "json")
 
@@ -30,13 +33,16 @@ def report(
         "-o", "--output", help="File to write; '-' for stdout.")] = "-",
     force: Annotated[bool, typer.Option(
         "--force", help="Replace the output file if it exists.")] = False,
+    log: LogOption = None,
     json_output: JsonOption = False,
 ) -> None:
     """A report of the whole corpus (or one --condition, --mechanism or --source).
 
     Summary of findings with GRADE certainty and every reason, the studies, the evidence gap
-    map and references with DOI, PubMed and registry links. The file is written in one step;
-    an existing file is replaced only with --force, and never the corpus itself.
+    map and references with DOI, PubMed and registry links; with a screening log (--log, or
+    screening.yaml beside the corpus), the PRISMA 2020 flow of how the studies were found.
+    The file is written in one step; an existing file is replaced only with --force, and
+    never the corpus itself.
 
     Example: painlit report --condition fibromyalgia --format html -o fibromyalgia.html
     """
@@ -68,7 +74,7 @@ def report(
         else:
             found = resolve_source(corpus, value).id
         scope = Scope(ScopeKind(kind), found)
-    built = build_report(corpus, grade_all(corpus), scope)
+    built = build_report(corpus, grade_all(corpus), scope, _flow(corpus.path, log))
     if chosen == "markdown":
         from painlit.render.markdown import render_markdown
 
@@ -82,3 +88,13 @@ def report(
 
         text = dumps(report_document(built)) + "\n"
     write_document(text, output, force)
+
+
+def _flow(corpus_path: str, log: str | None) -> Flow | None:
+    """The screening log's flow, when there is a log (an invalid one is an error)."""
+    from painlit import screening
+
+    path = screening.log_path(corpus_path, log)
+    if not path.exists():  # no log (yet): a report without the flow
+        return None
+    return screening.flow(screening.read_log(path))

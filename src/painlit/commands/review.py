@@ -24,7 +24,7 @@ from painlit.cli import (
     write_document,
 )
 from painlit.console import line_text, one_line
-from painlit.screening import Decision, Reason
+from painlit.model import Decision, Reason
 
 if TYPE_CHECKING:
     from rich.console import RenderableType

@@ -60,6 +60,8 @@ class Trial:
     conditions: tuple[str, ...]
     interventions: tuple[str, ...]
     organisation: str | None
+    #: The registry's "last update posted" date.
+    last_update: str | None = None
 
     @property
     def status_words(self) -> str:
@@ -158,6 +160,7 @@ def parse_trial(payload: dict[str, Any]) -> Trial:
         conditions=_strings(_dict(protocol.get("conditionsModule")).get("conditions")),
         interventions=interventions,
         organisation=organisation if isinstance(organisation, str) else None,
+        last_update=_date(status, "lastUpdatePostDateStruct"),
     )
 
 

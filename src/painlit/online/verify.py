@@ -92,6 +92,8 @@ class Report:
     identifiers: int = 0
     mismatches: list[Finding] = field(default_factory=list)
     notes: list[Finding] = field(default_factory=list)
+    #: Every registry record read, by NCT id (None: the registry does not know it).
+    trials: dict[str, Trial | None] = field(default_factory=dict)
 
 
 class _Checker:
@@ -185,7 +187,7 @@ def verify_studies(studies: Sequence[Study], path: str, *, pubmed: PubMed,
     checkers = {study.id: _Checker(study, path, report) for study in studies}
     pmids = [study.pmid for study in studies if study.pmid]
     summaries = pubmed.summaries(pmids, on_batch=advance) if pmids else {}
-    registered: dict[str, Trial | None] = {}
+    registered = report.trials
     for study in studies:
         checker = checkers[study.id]
         if study.doi:

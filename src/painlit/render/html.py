@@ -16,6 +16,7 @@ import hashlib
 import html
 import re
 import textwrap
+from typing import TYPE_CHECKING
 
 from painlit.console import clean
 from painlit.model import Certainty, Study
@@ -37,6 +38,9 @@ from painlit.report import (
     step_text,
 )
 from painlit.summary import GapMap
+
+if TYPE_CHECKING:
+    from painlit.screening import Flow
 
 # Certainty colours: one blue hue, lighter for less certainty, so the order reads without
 # colour vision too; the symbols and counts are always written beside the colour.
@@ -106,6 +110,10 @@ th[aria-sort=descending] button.sort::after{content:" \\25BC"}
 button.sort:focus-visible{outline:2px solid var(--accent);outline-offset:2px}
 figure{margin:0}
 figcaption{color:var(--muted);font-size:.9rem}
+.prisma{max-width:34rem;width:100%;height:auto}
+.prisma rect{fill:#fff;stroke:var(--line)}.prisma rect.main{stroke:var(--accent)}
+.prisma text{font-size:13px;fill:var(--ink)}.prisma text.strong{font-weight:600}
+.prisma line{stroke:var(--muted)}.prisma marker path{fill:var(--muted)}
 svg text{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans","DejaVu Sans",\
 sans-serif}
 details{margin:.5rem 0 1rem}
@@ -479,6 +487,16 @@ def _reference(ref: Reference) -> str:
     return "".join(parts)
 
 
+def _screening_section(flow: Flow) -> str:
+    """The PRISMA 2020 flow of the screening log, as a figure and its notes."""
+    from painlit.render.prisma import notes, svg
+
+    items = "".join(f"<li>{_h(note)}</li>" for note in notes(flow))
+    return ('<section id="screening"><h2>How the studies were found (PRISMA 2020 flow, whole '
+            f'corpus)</h2><figure><div class="scroll">{svg(flow)}</div></figure>'
+            f"<ul>{items}</ul></section>")
+
+
 def _legend() -> str:
     rows = "".join(f"<dt>{_badge(level)}</dt><dd>{_h(CERTAINTY_MEANING[level])}</dd>"
                    for level in reversed(Certainty))
@@ -502,6 +520,8 @@ def render_html(report: Report) -> str:
     sections.append(("map", "Gap map"))
     if report.gaps:
         sections.append(("gaps", "Gaps"))
+    if report.screening is not None:
+        sections.append(("screening", "How studies were found"))
     sections.append(("references", "References"))
     nav = "".join(f'<li><a href="#{key}">{_h(name)}</a></li>' for key, name in sections)
 
@@ -572,6 +592,8 @@ def render_html(report: Report) -> str:
     if report.gaps:
         items = "".join(f"<li>{_h(gap)}</li>" for gap in report.gaps)
         out.append(f'<section id="gaps"><h2>Gaps</h2><ul>{items}</ul></section>')
+    if report.screening is not None:
+        out.append(_screening_section(report.screening))
     refs = "".join(_reference(ref) for ref in report.references)
     out.append(f'<section id="references"><h2>References ({len(report.references)})</h2>'
                f'<ol class="refs">{refs}</ol></section>')

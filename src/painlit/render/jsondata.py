@@ -250,6 +250,7 @@ def report_document(report: Report) -> dict[str, Any]:
              "links": [{"kind": link.kind, "label": link.label, "url": link.url}
                        for link in ref.links]}
             for ref in report.references],
+        "screening": None if report.screening is None else report.screening.as_dict(),
     })
 
 

@@ -234,6 +234,11 @@ def render_markdown(report: Report) -> str:
         lines.extend(f"- {escape(gap)}" for gap in report.gaps)
         lines.append("")
 
+    if report.screening is not None:
+        from painlit.render.prisma import markdown_lines
+
+        lines.extend(["## How the studies were found (PRISMA 2020 flow, whole corpus)", ""])
+        lines.extend(markdown_lines(report.screening))
     lines.extend([f"## References ({len(report.references)})", ""])
     lines.extend(_reference(ref) for ref in report.references)
     lines.extend([
