@@ -161,7 +161,8 @@ def _read_search(fields: _Fields, index: int, ctx: _Context) -> Search | None:
                   ctx.position(fields.node)[0])
 
 
-def _read_record(fields: _Fields, index: int, ctx: _Context) -> Screened | None:
+def _read_record(fields: _Fields, index: int, ctx: _Context, search_ids: set[str],
+                 corpus: Corpus | None) -> Screened | None:
     from painlit.loader import DOI_PATTERN, PMID_PATTERN
 
     fields.record = f"records[{index}]"
@@ -201,6 +202,15 @@ def _read_record(fields: _Fields, index: int, ctx: _Context) -> Screened | None:
     if study is not None and decision is not Decision.INCLUDED:
         fields._problem(fields.node_of("study"), "study", "only an included record names a "
                         "study")
+    elif study is not None and corpus is not None and study not in corpus.study_by_id:
+        fields._problem(fields.node_of("study"), "study",
+                        f"'{study}' is not a study in the corpus",
+                        "draft it with `painlit draft ID --append`, or correct the id")
+    for name in searches:
+        if name not in search_ids:
+            fields._problem(fields.node_of("searches"), "searches",
+                            f"'{name}' is not a search in this log",
+                            "add it under `searches:`, or correct the id")
     if key is None or decision is None or not searches:
         return None
     return Screened(pmid, doi, nct, ref, title, year, journal, abstract, searches, decision,
@@ -231,9 +241,7 @@ def check_log_bytes(raw: bytes, shown: str, corpus: Corpus | None = None
     from painlit.loader import _Context, _Fields, as_validated
     from painlit.yamlfile import decode, document_node
 
-    ctx = _Context(shown)
-    if corpus is not None:
-        ctx.latest_year = corpus.info.last_search.year + 1
+    ctx = _Context(shown)  # years up to next year: a log holds hits newer than the corpus
     try:
         root_node = document_node(decode(raw, shown), shown)
     except CorpusError as error:
@@ -246,26 +254,16 @@ def check_log_bytes(raw: bytes, shown: str, corpus: Corpus | None = None
     searches = [s for index, node in root.items("searches")
                 if (s := _read_search(_Fields(ctx, node, "", _SEARCH_KEYS, defer=True), index,
                                       ctx)) is not None]
+    search_ids = {s.id for s in searches}
     records = [r for index, node in root.items("records")
                if (r := _read_record(_Fields(ctx, node, "", _RECORD_KEYS, defer=True), index,
-                                     ctx)) is not None]
+                                     ctx, search_ids, corpus)) is not None]
     seen_searches: dict[str, int] = {}
     for search in searches:
         if search.id in seen_searches:
             ctx.add_at((search.line, 1), search.id, "id",
                        f"duplicate id (first used on line {seen_searches[search.id]})")
         seen_searches.setdefault(search.id, search.line)
-    for record in records:
-        for name in record.searches:
-            if name not in seen_searches:
-                ctx.add_at((record.line, 1), record.key, "searches",
-                           f"'{name}' is not a search in this log",
-                           "add it under `searches:`, or correct the id")
-        if corpus is not None and record.study is not None \
-                and record.study not in corpus.study_by_id:
-            ctx.add_at((record.line, 1), record.key, "study",
-                       f"'{record.study}' is not a study in the corpus",
-                       "draft it with `painlit draft ID --append`, or correct the id")
     _unique(ctx, "pmid", ((r.pmid, r) for r in records))
     _unique(ctx, "doi", ((r.doi, r) for r in records), str.casefold)
     _unique(ctx, "nct", ((r.nct, r) for r in records), str.upper)

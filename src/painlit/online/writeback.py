@@ -34,7 +34,7 @@ class RegistryUpdate:
 
     study: str
     nct: str
-    values: dict[str, Any]  # every key written (status_read included)
+    values: dict[str, Any]  # every key written: what changed, and status_read
     changed: dict[str, tuple[Any, Any]]  # key -> (recorded, registry), status_read left out
 
     def as_dict(self) -> dict[str, Any]:
@@ -73,10 +73,13 @@ def plan(corpus: Corpus, trials: Mapping[str, Trial | None], read_on: date
         trial = trials.get(study.registry.upper())
         if trial is None:
             continue
-        values = _registry_values(trial, read_on)
+        read = _registry_values(trial, read_on)
         changed = {key: (_recorded(study.registration, key), value)
-                   for key, value in values.items()
+                   for key, value in read.items()
                    if key != "status_read" and _recorded(study.registration, key) != value}
+        # Only what differs is written (a value equal as read stays as it is written).
+        values = {key: new for key, (_, new) in changed.items()}
+        values["status_read"] = read_on
         updates.append(RegistryUpdate(study.id, trial.nct, values, changed))
     return updates
 
