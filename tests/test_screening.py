@@ -483,3 +483,19 @@ def test_screen_and_prisma_import_no_http_library(corpus: Path, log: Path) -> No
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             env={**os.environ, "PAINLIT_LOG": str(log)}, timeout=60)
     assert result.returncode == 0, result.stderr
+
+
+# --- the shipped log ------------------------------------------------------------------------------
+
+def test_the_shipped_log_is_valid_and_names_every_corpus_study() -> None:
+    corpus = load_corpus(default_corpus_path())
+    path = default_corpus_path().parent / screening.LOG_NAME
+    read, problems = screening.check_log_bytes(path.read_bytes(), str(path), corpus)
+    assert read is not None and problems == []
+    assert screening.not_logged(read, corpus) == []  # a new study goes into the log too
+    flow = screening.flow(read)
+    assert flow.total_identified == flow.duplicates + flow.screened
+    assert flow.screened == sum(flow.excluded.values()) + flow.pending + flow.included
+    assert flow.studies == len(corpus.studies)
+    # What was searched for and not found is kept, with the reason, not dropped.
+    assert flow.excluded["report not retrieved"] >= 10
