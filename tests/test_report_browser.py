@@ -66,6 +66,7 @@ def browser() -> Iterator[Browser]:
 def report_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     target = tmp_path_factory.mktemp("report") / "report.html"
     result = CliRunner().invoke(app, ["--data", str(REAL), "report", "--format", "html",
+                                      "--log", str(REAL.parent / "screening.yaml"),
                                       "-o", str(target)])
     assert result.exit_code == 0, result.stderr
     return target.as_uri()
@@ -211,3 +212,19 @@ def test_checked_article_page_reads_at_phone_and_desktop_width(
         assert page.evaluate("location.hash") == "#f-1"
     finally:
         watched.close()
+
+
+def test_the_prisma_flow_is_a_labelled_figure_that_fits_a_phone(
+        browser: Browser, report_url: str) -> None:
+    phone = Watched(browser, PHONE)
+    try:
+        page = phone.open(report_url)
+        figure = page.locator("svg.prisma")
+        assert figure.count() == 1 and figure.is_visible()
+        box = figure.bounding_box()
+        assert box is not None and 300 < box["width"] <= PHONE["width"]
+        assert page.get_by_role("img", name="PRISMA 2020 flow:", exact=False).count() == 1
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        assert phone.errors == []
+    finally:
+        phone.close()

@@ -47,8 +47,8 @@ def notes(flow: Flow) -> list[str]:
     """What a reader must know about the numbers."""
     found = [ONE_STAGE_NOTE]
     if flow.incomplete:
-        found.append("Searches that did not return every record they counted: "
-                     + ", ".join(flow.incomplete) + ".")
+        found.append("Searches whose hits are not all in the log (fewer came back than were "
+                     "counted, or they were not kept): " + ", ".join(flow.incomplete) + ".")
     return found
 
 
@@ -88,23 +88,25 @@ def svg(flow: Flow) -> str:
         f"  {label}: {count}" for label, count in flow.identified.items()]
     excluded = [f"Records excluded: {sum(flow.excluded.values())}"] + [
         f"  {label}: {count}" for label, count in flow.excluded.items()]
-    steps = [
-        (identified, [f"Duplicates removed: {flow.duplicates}"]),
+    steps: list[tuple[list[str], list[list[str]]]] = [
+        (identified, [[f"Duplicates removed: {flow.duplicates}"]]),
         ([f"Records screened: {flow.screened}"],
-         [*excluded, f"Awaiting screening: {flow.pending}"]),
+         [excluded, [f"Awaiting screening: {flow.pending}"]]),
         ([f"Reports included: {flow.included}", f"Studies in the corpus: {flow.studies}"], []),
     ]
-    for index, (main, side) in enumerate(steps):
+    for index, (main, sides) in enumerate(steps):
         box, height = _box(main_x, y, _BOX_W, main, "main")
         parts.append(box)
-        side_height = 0
-        if side:
-            side_box, side_height = _box(side_x, y, _SIDE_W, side, "side")
+        side_y = y
+        for number, side in enumerate(sides):
+            side_box, side_height = _box(side_x, side_y, _SIDE_W, side, "side")
             parts.append(side_box)
-            middle = y + min(height, side_height) // 2
-            parts.append(f'<line x1="{main_x + _BOX_W}" y1="{middle}" x2="{side_x - 4}" '
-                         f'y2="{middle}" marker-end="url(#arrow)"/>')
-        bottom = y + max(height, side_height)
+            if number == 0:
+                middle = y + min(height, side_height) // 2
+                parts.append(f'<line x1="{main_x + _BOX_W}" y1="{middle}" x2="{side_x - 4}" '
+                             f'y2="{middle}" marker-end="url(#arrow)"/>')
+            side_y += side_height + _GAP // 4
+        bottom = max(y + height, side_y - _GAP // 4)
         if index < len(steps) - 1:
             parts.append(f'<line x1="{main_x + _BOX_W // 2}" y1="{y + height}" '
                          f'x2="{main_x + _BOX_W // 2}" y2="{bottom + _GAP - 4}" '
