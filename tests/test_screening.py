@@ -499,3 +499,48 @@ def test_the_shipped_log_is_valid_and_names_every_corpus_study() -> None:
     assert flow.studies == len(corpus.studies)
     # What was searched for and not found is kept, with the reason, not dropped.
     assert flow.excluded["report not retrieved"] >= 10
+
+
+def test_trials_fibromyalgia_write_on_the_shipped_corpus_changes_only_read_dates(
+        server: Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The registry answers exactly what the corpus records (built from the records, so no
+    fact is invented): only each registration's `status_read` line changes, to the new day."""
+    from painlit.online.clinicaltrials import STATUS_WORDS
+    from painlit.query import condition_subtree
+
+    copy = tmp_path / "studies.yaml"
+    shutil.copy(default_corpus_path(), copy)
+    corpus = load_corpus(copy)
+    wanted = set(condition_subtree(corpus, "fibromyalgia"))
+    codes = {words: code for code, words in STATUS_WORDS.items()}
+    studies = []
+    registered = [s for s in corpus.studies if s.registration and set(s.conditions) & wanted]
+    assert len(registered) >= 3
+    for study in registered:
+        reg = study.registration
+        assert reg is not None and study.registry is not None
+        status: dict[str, object] = {"overallStatus": codes[reg.status]}
+        for key, value in (("startDateStruct", reg.start), ("completionDateStruct",
+                           reg.completion), ("lastUpdatePostDateStruct", reg.last_update)):
+            if value is not None:
+                status[key] = {"date": value}
+        design: dict[str, object] = {}
+        if reg.enrolment is not None:
+            design["enrollmentInfo"] = {"count": reg.enrolment, **(
+                {"type": reg.enrolment_type.upper()} if reg.enrolment_type else {})}
+        payload: dict[str, object] = {"protocolSection": {
+            "identificationModule": {"nctId": study.registry, "briefTitle": study.title},
+            "statusModule": status, "designModule": design}}
+        if reg.results_posted is not None:
+            payload["hasResults"] = reg.results_posted
+        studies.append(payload)
+    server.on("/api/v2/studies", json_response({"studies": studies}))
+    monkeypatch.setattr(online, "today", lambda: date(2026, 12, 6))
+    before = copy.read_bytes()
+    result = run("--data", str(copy), "trials", "fibromyalgia", "--write")
+    assert result.exit_code == 0, result.stderr
+    old_lines, new_lines = before.splitlines(), copy.read_bytes().splitlines()
+    assert len(old_lines) == len(new_lines)
+    changed = [(a, b) for a, b in zip(old_lines, new_lines, strict=True) if a != b]
+    assert changed == [(b"    status_read: 2026-12-05", b"    status_read: 2026-12-06")] * len(
+        registered)
