@@ -268,47 +268,80 @@ def test_screen_without_a_terminal_lists_what_is_pending(corpus: Path, log: Path
     assert [r["key"] for r in data["pending"]] == ["99000001"]
 
 
-def test_screen_walks_the_pending_records_on_a_terminal(corpus: Path, log: Path) -> None:
-    """The interactive screen, in a pseudo-terminal: exclude the first record with a reason."""
-    log.write_text(LOG.replace(
-        "  decision: excluded\n  reason: not-pain\n", "  decision: pending\n", 1),
-        encoding="utf-8")
-    env = {**os.environ, "PAINLIT_LOG": str(log), "COLUMNS": "100", "TERM": "dumb"}
-    pid, fd = pty.fork()
-    if pid == 0:  # the child: painlit on the terminal
-        os.execve(sys.executable, [sys.executable, "-m", "painlit", "--data", str(corpus),
-                                   "screen"], env)
-    output = b""
+class _Terminal:
+    """`painlit screen` on a pseudo-terminal, read until a marker, written to like a user."""
 
-    def read_until(marker: bytes) -> None:
-        nonlocal output
+    def __init__(self, corpus: Path, log: Path) -> None:
+        env = {**os.environ, "PAINLIT_LOG": str(log), "COLUMNS": "100", "TERM": "dumb"}
+        self.pid, self.fd = pty.fork()
+        if self.pid == 0:  # the child: painlit on the terminal
+            os.execve(sys.executable, [sys.executable, "-m", "painlit", "--data", str(corpus),
+                                       "screen"], env)
+        self.output = b""
+
+    def read_until(self, marker: bytes) -> None:
         deadline = time.monotonic() + 30
-        while marker not in output:
-            assert time.monotonic() < deadline, output.decode(errors="replace")
-            ready, _, _ = select.select([fd], [], [], 1)
+        while marker not in self.output:
+            assert time.monotonic() < deadline, self.output.decode(errors="replace")
+            ready, _, _ = select.select([self.fd], [], [], 1)
             if ready:
                 try:
-                    output += os.read(fd, 4096)
+                    self.output += os.read(self.fd, 4096)
                 except OSError:
                     break
 
-    read_until(b"[i]nclude")
-    assert b"1 of 2 pending" in output and b"Synthetic one" in output
-    os.write(fd, b"e\n")
-    read_until(b"reason:")
-    os.write(fd, b"2\n")  # not-pain
-    read_until(b"note (optional)")
-    os.write(fd, b"\n")
-    read_until(b"2 of 2 pending")
-    read_until(b"[i]nclude")
-    os.write(fd, b"q\n")
-    read_until(b"still pending")
-    _, status = os.waitpid(pid, 0)
-    os.close(fd)
-    assert os.waitstatus_to_exitcode(status) == 0, output.decode(errors="replace")
+    def type(self, text: bytes) -> None:
+        os.write(self.fd, text)
+
+    def exit_code(self) -> int:
+        _, status = os.waitpid(self.pid, 0)
+        os.close(self.fd)
+        return os.waitstatus_to_exitcode(status)
+
+
+def _two_pending(log: Path) -> None:
+    log.write_text(LOG.replace(
+        "  decision: excluded\n  reason: not-pain\n", "  decision: pending\n", 1),
+        encoding="utf-8")
+
+
+def test_screen_walks_the_pending_records_on_a_terminal(corpus: Path, log: Path) -> None:
+    """The interactive screen: exclude the first record with a reason, then quit."""
+    _two_pending(log)
+    terminal = _Terminal(corpus, log)
+    terminal.read_until(b"[i]nclude")
+    assert b"1 of 2 pending" in terminal.output and b"Synthetic one" in terminal.output
+    terminal.type(b"e\n")
+    terminal.read_until(b"reason:")
+    terminal.type(b"2\n")  # not-pain
+    terminal.read_until(b"note (optional)")
+    terminal.type(b"\n")
+    terminal.read_until(b"2 of 2 pending")
+    terminal.read_until(b"[i]nclude")
+    terminal.type(b"q\n")
+    terminal.read_until(b"still pending")
+    assert terminal.exit_code() == 0, terminal.output.decode(errors="replace")
     decided = screening.read_log(log).find("99000001")
     assert decided is not None and decided.reason is Reason.NOT_PAIN
     assert screening.read_log(log).find("99000002").decision is Decision.PENDING  # type: ignore[union-attr]
+
+
+def test_end_of_input_mid_screen_keeps_what_was_decided(corpus: Path, log: Path) -> None:
+    _two_pending(log)
+    terminal = _Terminal(corpus, log)
+    terminal.read_until(b"[i]nclude")
+    terminal.type(b"i\n")
+    terminal.read_until(b"corpus study id")
+    terminal.type(b"example-2019\n")
+    terminal.read_until(b"2 of 2 pending")
+    terminal.read_until(b"[i]nclude")
+    terminal.type(b"\x04")  # Ctrl-D at the prompt
+    terminal.read_until(b"interrupted")
+    assert terminal.exit_code() == 130
+    assert b"the decisions made so far are written" in terminal.output
+    assert b"Traceback" not in terminal.output
+    decided = screening.read_log(log).find("99000001")
+    assert decided is not None and decided.study == "example-2019"
 
 
 # --- update into the log -----------------------------------------------------------------------

@@ -174,6 +174,17 @@ def _show(record: Screened, position: int, total: int) -> None:
 
 def _walk(path: Path, waiting: list[Screened], corpus: Corpus) -> None:
     """Ask about each pending record on the terminal; each answer is written at once."""
+    done = 0
+    try:
+        done = _ask_each(path, waiting, corpus)
+    except typer.Abort:  # Ctrl-C or end of input at a prompt: what was decided is written
+        _message(f"{path}: stopped; the decisions made so far are written")
+        raise KeyboardInterrupt from None
+    _message(f"{path}: {done} decision(s) written; "
+             f"{len(waiting) - done} record(s) still pending")
+
+
+def _ask_each(path: Path, waiting: list[Screened], corpus: Corpus) -> int:
     from painlit import screening
 
     reasons = list(Reason)
@@ -201,8 +212,7 @@ def _walk(path: Path, waiting: list[Screened], corpus: Corpus) -> None:
             today=today(), study=study, reason=reason, note=note, corpus=corpus)
         done += 1
         _message(f"{decided.key}: {_decision_words(decided)}")
-    _message(f"{path}: {done} decision(s) written; "
-             f"{len(waiting) - done} record(s) still pending")
+    return done
 
 
 def _ask_reason(reasons: list[Reason]) -> Reason:
