@@ -8,11 +8,16 @@ A field that is one line (a title, a name, an id, a message) goes through `line_
 `one_line` instead, which also show tabs, line breaks and the Unicode line and paragraph
 separators as escapes, so that no value can add a line that looks like output of its own.
 Lone surrogates, which cannot be written as UTF-8, are shown as escapes by both.
+
+Output that does not go to a terminal is not wrapped at a terminal's width (`PIPE_WIDTH`):
+a row of a table is one line in a pipe or a file, unless COLUMNS says otherwise.
 """
 
 from __future__ import annotations
 
-from rich.console import Console
+import os
+
+from rich.console import Console, ConsoleDimensions
 from rich.text import Text
 
 from painlit.text import clean, one_line
@@ -30,7 +35,24 @@ def line_text(text: str | None, style: str = "") -> Text:
     return Text(one_line(text or ""), style=style)
 
 
+#: The width of output that is not a terminal (a pipe, a file): lines are not wrapped at a
+#: terminal's width, so `grep` finds what a row holds. COLUMNS, when set, still rules.
+PIPE_WIDTH = 100_000
+
+
 class _Console(Console):
+    @property
+    def size(self) -> ConsoleDimensions:
+        found = super().size
+        if (self._width is None and not self.is_terminal
+                and not os.environ.get("COLUMNS", "").strip().isdigit()):
+            return ConsoleDimensions(PIPE_WIDTH, found.height)
+        return found
+
+    @size.setter
+    def size(self, new_size: tuple[int, int]) -> None:
+        self._width, self._height = new_size
+
     def on_broken_pipe(self) -> None:
         # Rich would exit 1 here; the reader going away (`| head`) is not a failure, so let
         # the CLI's one error handler stop quietly with exit 0, as for any other output.

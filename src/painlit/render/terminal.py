@@ -7,11 +7,12 @@ shows tabs and line breaks as escapes: a value never adds a line of its own.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, TypeVar
 
 from rich import box
-from rich.console import Group, RenderableType
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
+from rich.measure import Measurement
 from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
@@ -97,8 +98,84 @@ def more_line(items: Sequence[object], limit: int, what: str) -> list[Renderable
                  style="dim")]
 
 
+class Fitted:
+    """A table where every word of every cell fits whole (ids and vocabulary included);
+    where it does not (a narrow terminal), the same rows as records: a head line, then the
+    fields indented below it, wrapped at spaces. No id or vocabulary word is ever cut."""
+
+    def __init__(self, table: Table, records: Callable[[], RenderableType]) -> None:
+        self.table = table
+        self.records = records
+
+    def _fits(self, console: Console, options: ConsoleOptions) -> bool:
+        needed = self.table.__rich_measure__(console, options).minimum
+        return needed <= options.max_width
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        if not self._fits(console, options):
+            yield self.records()
+            return
+        self._widen_to_whole_words(console, options)
+        yield self.table
+
+    def _widen_to_whole_words(self, console: Console, options: ConsoleOptions) -> None:
+        """Fix each column's width: at least its longest word, the rest of the line shared
+        in proportion to what each column would like. (Rich alone narrows the widest
+        columns first, cutting words, when a table is wider than the line.)"""
+        table = self.table
+        # Rich's own measures (private, stable for years): width ranges with padding.
+        ranges = [table._measure_column(console, options, column) for column in table.columns]
+        room = options.max_width - table._extra_width
+        wanted = sum(r.maximum for r in ranges)
+        if wanted <= room:
+            return
+        spare = room - sum(r.minimum for r in ranges)
+        give = [r.maximum - r.minimum for r in ranges]
+        total = sum(give) or 1
+        widths = [r.minimum + spare * g // total for r, g in zip(ranges, give, strict=True)]
+        for index, (column, width) in enumerate(zip(table.columns, widths, strict=True)):
+            column.width = max(1, width - table._get_padding_width(index))
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        chosen = self.table if self._fits(console, options) else self.records()
+        return Measurement.get(console, options, chosen)
+
+
+def record(head: Text, *lines: Text | None) -> Group:
+    """One row as a record: the head line (an id first), then each line indented by four
+    (wrapped lines keep the indent)."""
+    return Group(head, *(Padding(line, (0, 0, 0, 4)) for line in lines if line is not None))
+
+
+def _facts(*parts: str | Text) -> Text:
+    text = Text()
+    for index, part in enumerate(parts):
+        if index:
+            text.append(" · ", style="dim")
+        text.append_text(part if isinstance(part, Text) else Text(part))
+    return text
+
+
+def study_records(studies: Sequence[Study], corpus: Corpus,
+                  stance: dict[str, str] | None = None) -> Group:
+    rows: list[RenderableType] = []
+    for study in studies:
+        last = stance.get(study.id, "") if stance is not None else study.direction.value
+        rows.append(record(
+            line_text(study.id, "bold"),
+            _facts(study.design.value, study.population.value, f"n {_n(study)}",
+                   line_text(_substances(study, corpus)), last),
+            _dose(study)))
+    return Group(*rows)
+
+
+def _substances(study: Study, corpus: Corpus) -> str:
+    return ", ".join(corpus.substance_by_id[s].name.split(" (")[0]
+                     for s in study.substances) or "-"
+
+
 def study_table(studies: Sequence[Study], corpus: Corpus,
-                stance: dict[str, str] | None = None) -> Table:
+                stance: dict[str, str] | None = None) -> Fitted:
     table = Table(box=box.SIMPLE_HEAD, expand=False, show_lines=False, pad_edge=False)
     # Ids (what `painlit study ID` takes) keep their width while anything else can wrap.
     table.add_column("study", overflow="fold", no_wrap=True)
@@ -109,42 +186,39 @@ def study_table(studies: Sequence[Study], corpus: Corpus,
     table.add_column("dose", overflow="fold", ratio=2)
     table.add_column("stance" if stance is not None else "direction", overflow="fold")
     for study in studies:
-        substances = ", ".join(corpus.substance_by_id[s].name.split(" (")[0]
-                               for s in study.substances) or "-"
         last = stance.get(study.id, "") if stance is not None else study.direction.value
         table.add_row(line_text(study.id), study.design.value, study.population.value,
-                      _n(study), line_text(substances), _dose(study), last)
-    return table
+                      _n(study), line_text(_substances(study, corpus)), _dose(study), last)
+    return Fitted(table, lambda: study_records(studies, corpus, stance))
 
 
-def _claim_block(graded: GradedClaim, *, with_steps: bool = False) -> Text:
-    # One Text of several lines (Rich wraps each line on its own): far quicker to render than
-    # a Group of one Text per line, which counts when a summary lists dozens of claims.
+def _claim_block(graded: GradedClaim, *, with_steps: bool = False) -> Group:
+    # The head line, then one Text of several lines indented by two (Rich wraps each line on
+    # its own, keeping the indent): far quicker to render than a Group of one Text per line,
+    # which counts when a summary lists dozens of claims.
     claim, grade = graded.claim, graded.grade
     head = _label(grade)  # its colour spans the first line only
     head.append("  ")
-    head.append_text(safe_text(claim.id, "bold"))
-    block = Text()
-    block.append_text(head)
-    block.append("\n  “")
+    head.append_text(line_text(claim.id, "bold"))
+    block = Text("“")
     block.append_text(safe_text(claim.statement, "italic"))
     block.append("”")
     if claim.sources:
         block.append(f"  ({', '.join(claim.sources)})", style="dim")
-    block.append("\n  → ")
+    block.append("\n→ ")
     block.append_text(safe_text(grade.statement, "bold"))
     if len(grade.outcomes) > 1:
         for row in grade.outcomes:
-            block.append("\n  · ")
+            block.append("\n· ")
             block.append_text(safe_text(row.heading + ": "))
             block.append_text(certainty_text(row.certainty))
     steps = grade.steps if with_steps else [s for s in grade.steps if s.change or s.domain is None]
-    block.append("\n  why: ", style="dim")
+    block.append("\nwhy: ", style="dim")
     block.append_text(safe_text("; ".join(step.describe() for step in steps), "dim"))
     for note in claim.notes:
-        block.append("\n  note: ", style="dim")
+        block.append("\nnote: ", style="dim")
         block.append_text(safe_text(note, "dim"))
-    return block
+    return Group(head, Padding(block, (0, 0, 0, 2)))
 
 
 def _claims_section(title: str, claims: Sequence[GradedClaim], limit: int
@@ -198,20 +272,32 @@ def render_summary(summary: Summary, corpus: Corpus, limit: int) -> Group:
     return Group(*parts)
 
 
-def registration_table(studies: Iterable[Study]) -> Table:
+def _registration_cells(study: Study) -> tuple[Text, Text, Text, Text, str]:
+    reg = study.registration
+    enrolment = "?"
+    if reg is not None and reg.enrolment is not None:
+        enrolment = f"{reg.enrolment} ({reg.enrolment_type or 'type?'})"
+    return (line_text(study.registry or study.id), line_text(study.title),
+            line_text(reg.status_as_read if reg else study.status.value),
+            line_text((reg.completion if reg else None) or "?"), enrolment)
+
+
+def registration_table(studies: Iterable[Study]) -> Fitted:
+    chosen = list(studies)
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
     table.add_column("registry", overflow="fold", no_wrap=True)  # an id, kept whole
     for name in ("title", "status", "completion", "enrolment"):
         table.add_column(name, overflow="fold")
-    for study in studies:
-        reg = study.registration
-        enrolment = "?"
-        if reg is not None and reg.enrolment is not None:
-            enrolment = f"{reg.enrolment} ({reg.enrolment_type or 'type?'})"
-        table.add_row(line_text(study.registry or study.id), line_text(study.title),
-                      line_text(reg.status_as_read if reg else study.status.value),
-                      line_text((reg.completion if reg else None) or "?"), enrolment)
-    return table
+    for study in chosen:
+        table.add_row(*_registration_cells(study))
+    return Fitted(table, lambda: Group(*(_registration_record(s) for s in chosen)))
+
+
+def _registration_record(study: Study) -> Group:
+    registry, title, status, completion, enrolment = _registration_cells(study)
+    registry.stylize("bold")
+    return record(registry, _facts(status, Text("completion ") + completion,
+                                   f"enrolment {enrolment}"), title)
 
 
 def render_claim(claim: Claim, grade: Grade, corpus: Corpus) -> Group:
@@ -273,7 +359,7 @@ def render_claim(claim: Claim, grade: Grade, corpus: Corpus) -> Group:
 def findings_table(grade: Grade) -> Group:
     """The claim's summary of findings, a row per outcome, as GRADEpro lays it out, then the
     domains that moved each row's certainty (each step's reason is listed below it)."""
-    table = Table(box=box.SIMPLE_HEAD, expand=True, pad_edge=False)
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
     table.add_column("outcome", overflow="fold", ratio=2)
     table.add_column("n (studies)", overflow="fold", ratio=2)
     table.add_column("effect as reported", overflow="fold", ratio=3)
@@ -283,9 +369,14 @@ def findings_table(grade: Grade) -> Group:
         table.add_row(safe_text(row.heading), row.participants_text,
                       safe_text("\n".join(row.effects) or "-"), certainty_text(row.certainty),
                       safe_text(row.statement))
+    records = Group(*(record(
+        safe_text(row.heading, "bold"), _facts(certainty_text(row.certainty),
+                                               row.participants_text),
+        safe_text("\n".join(row.effects) or "-"), safe_text(row.statement))
+        for row in grade.outcomes))
     moved = [Text("  ") + safe_text(f"{row.name}: rated {row.downgrades}", "dim")
              for row in grade.outcomes if row.downgrades]
-    return Group(table, *moved)
+    return Group(Fitted(table, lambda: records), *moved)
 
 
 def claims_list(claims: Sequence[Claim], grades: Mapping[str, Grade],
@@ -299,17 +390,20 @@ def studies_list(studies: Sequence[Study], corpus: Corpus, limit: int) -> Group:
                  *more_line(studies, limit, "studies"))
 
 
-def claims_table(claims: Sequence[Claim], grades: Mapping[str, Grade]) -> Table:
+def claims_table(claims: Sequence[Claim], grades: Mapping[str, Grade]) -> Fitted:
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
-    table.add_column("claim", overflow="fold", min_width=20)
+    table.add_column("claim", no_wrap=True)  # an id users type next: kept whole
     table.add_column("certainty", no_wrap=True)
     table.add_column("verdict")
     table.add_column("statement", overflow="fold", ratio=3)
     for claim in claims:
         grade = grades[claim.id]
-        table.add_row(safe_text(claim.id), grade_text(grade),
+        table.add_row(line_text(claim.id), grade_text(grade),
                       grade.verdict.value, safe_text(grade.statement))
-    return table
+    return Fitted(table, lambda: Group(*(record(
+        line_text(claim.id, "bold"), _facts(grade_text(grades[claim.id]),
+                                            grades[claim.id].verdict.value),
+        safe_text(grades[claim.id].statement)) for claim in claims)))
 
 
 def render_study(study: Study, corpus: Corpus, claims: Sequence[Claim]) -> Group:
