@@ -144,7 +144,8 @@ class Fitted:
 def record(head: Text, *lines: Text | None) -> Group:
     """One row as a record: the head line (an id first), then each line indented by four
     (wrapped lines keep the indent)."""
-    return Group(head, *(Padding(line, (0, 0, 0, 4)) for line in lines if line is not None))
+    return Group(head, *(Padding(line, (0, 0, 0, 4), expand=False)
+                         for line in lines if line is not None))
 
 
 def _facts(*parts: str | Text) -> Text:
@@ -218,7 +219,7 @@ def _claim_block(graded: GradedClaim, *, with_steps: bool = False) -> Group:
     for note in claim.notes:
         block.append("\nnote: ", style="dim")
         block.append_text(safe_text(note, "dim"))
-    return Group(head, Padding(block, (0, 0, 0, 2)))
+    return Group(head, Padding(block, (0, 0, 0, 2), expand=False))
 
 
 def _claims_section(title: str, claims: Sequence[GradedClaim], limit: int
