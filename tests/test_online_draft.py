@@ -173,6 +173,7 @@ def test_append_refuses_an_identifier_already_in_the_corpus(
     assert result.exit_code == 5
     assert "already in the corpus as aday-2025" in result.stderr
     assert corpus_copy.read_bytes() == before
+    assert result.stdout == ""  # a refused append prints no record, as if it were added
 
 
 def test_append_refuses_the_same_record_twice_in_one_call(
@@ -204,6 +205,7 @@ def test_append_refuses_when_the_corpus_has_other_problems(
     assert "open-labelled" in result.stderr
     assert "nothing was written" in result.stderr
     assert corpus_copy.read_bytes() == before
+    assert result.stdout == ""
 
 
 def test_append_leaves_the_file_untouched_when_writing_fails(

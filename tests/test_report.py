@@ -100,7 +100,7 @@ def test_json_report_follows_the_painlit_conventions() -> None:
         "painlit", "kind", "corpus", "scope", "notice", "at_a_glance", "certainty_counts",
         "certainty_legend", "verdict_legend",
         "claim_groups", "studies", "registrations", "reviews", "map", "unmapped", "gaps",
-        "references", "screening"}
+        "references", "screening", "places"}
     assert data["notice"].startswith("Not medical advice.")
     assert data["certainty_counts"] == {"high": 0, "moderate": 0, "low": 1, "very-low": 2,
                                         "no-evidence": 1}
@@ -417,7 +417,15 @@ def test_condition_report_covers_the_condition_its_parents_claims_and_safety() -
     first = [claim["id"] for claim in data["claim_groups"][0]["claims"]]
     assert first == ["fibromyalgia-microdosing-improves-symptoms"]
     assert "aday-2025" in {study["id"] for study in data["studies"]}
-    assert [row["condition"] for row in data["map"]["rows"]] == ["fibromyalgia"]
+    rows = [row["condition"] for row in data["map"]["rows"]]
+    assert rows[0] == "fibromyalgia"
+    assert all(row.startswith("no-condition-") for row in rows[1:])  # every study is mapped
+    # A study of another condition says why it is in a fibromyalgia report.
+    assert data["places"]["aday-2025"]["why"] is None
+    why = data["places"]["bonnelle-2022"]["why"]
+    assert why.startswith("About Chronic pain, not Fibromyalgia: here because the claims ")
+    assert {"claim": "survey-2022-microdosing-pain-reduction", "stance": "mixed"} in \
+        data["places"]["bonnelle-2022"]["cited"]
 
 
 def test_mechanism_and_source_reports() -> None:

@@ -71,6 +71,23 @@ app = typer.Typer(
 )
 
 
+def _plain_option_errors() -> None:
+    """Option errors without pydantic's "Value error, " prefix (`--dose bogus` says
+    "'bogus' is not one of ..."). Typer turns a parameter's validation error into its message
+    in one private function; painlit wraps it here, and a test checks the wording."""
+    import typer._coercion as coercion
+
+    original: Callable[[Any], str] = getattr(coercion, "get_error_msg")  # noqa: B009
+
+    def plain(exc: Any) -> str:
+        return str(original(exc)).removeprefix("Value error, ")
+
+    setattr(coercion, "get_error_msg", plain)  # noqa: B010
+
+
+_plain_option_errors()
+
+
 @dataclass
 class _State:
     data: Path | None = None
@@ -250,6 +267,11 @@ def write_document(text: str, output: str, force: bool) -> None:
         err.print(clean(f"painlit: wrote {output}"), markup=False, highlight=False)
 
 
+def rows(limit: int | None) -> int:
+    """Rows per list: the command's --limit, else the global one."""
+    return state.limit if limit is None else limit
+
+
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"painlit {__version__}")
@@ -257,6 +279,9 @@ def _version(value: bool) -> None:
 
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON (docs/json.md) instead.")]
+LimitOption = Annotated[int | None, typer.Option(
+    "--limit", min=0, show_default=False,
+    help="Rows per list in terminal output (0: all; default 25). JSON is never cut.")]
 LogOption = Annotated[str | None, typer.Option(
     "--log", envvar="PAINLIT_LOG", metavar="PATH", show_default=False,
     help="Screening log [default: screening.yaml beside the corpus].")]
@@ -287,6 +312,7 @@ def _main(
 @command
 def condition(
     name: Annotated[str, typer.Argument(help="Condition id, name, alias or MeSH id.")],
+    limit: LimitOption = None,
     json_output: JsonOption = False,
 ) -> None:
     """What is known about a condition (and its sub-conditions), with certainty labels.
@@ -300,12 +326,13 @@ def condition(
     found = resolve_condition(corpus, name)
     summary = summarise_condition(corpus, found, grade_all(corpus))
     emit(json_output, lambda: jsondata.summary_document(summary),
-          lambda: terminal.render_summary(summary, corpus, state.limit))
+          lambda: terminal.render_summary(summary, corpus, rows(limit)))
 
 
 @command
 def mechanism(
     name: Annotated[str, typer.Argument(help="Mechanism id, name or alias.")],
+    limit: LimitOption = None,
     json_output: JsonOption = False,
 ) -> None:
     """What is known about a proposed mechanism, with certainty labels.
@@ -319,7 +346,7 @@ def mechanism(
     found = resolve_mechanism(corpus, name)
     summary = summarise_mechanism(corpus, found, grade_all(corpus))
     emit(json_output, lambda: jsondata.summary_document(summary),
-          lambda: terminal.render_summary(summary, corpus, state.limit))
+          lambda: terminal.render_summary(summary, corpus, rows(limit)))
 
 
 def _certainty(value: str | None) -> Certainty | None:
@@ -343,6 +370,7 @@ def claims(
         help="Lowest certainty to show: no-evidence, very-low, low, moderate, high.")] = None,
     verdict: Annotated[Verdict | None, typer.Option(help="Only claims with this verdict.")
                        ] = None,
+    limit: LimitOption = None,
     json_output: JsonOption = False,
 ) -> None:
     """List claims with their certainty, verdict and hedged statement.
@@ -368,7 +396,7 @@ def claims(
     grades = grade_all(corpus)
     found = filter_claims(corpus, grades, wanted)
     emit(json_output, lambda: jsondata.claims_document(found, grades),
-          lambda: terminal.claims_list(found, grades, state.limit))
+          lambda: terminal.claims_list(found, grades, rows(limit)))
 
 
 @command
@@ -436,6 +464,7 @@ def studies(
     year_from: FromOption = None,
     year_to: ToOption = None,
     text: TextOption = None,
+    limit: LimitOption = None,
     json_output: JsonOption = False,
 ) -> None:
     """List studies, filtered by design, dose, population, substance, condition, year.
@@ -449,7 +478,7 @@ def studies(
         condition=condition, mechanism=mechanism, year_from=year_from, year_to=year_to,
         text=text)
     emit(json_output, lambda: jsondata.studies_document(found),
-         lambda: terminal.studies_list(found, corpus, state.limit))
+         lambda: terminal.studies_list(found, corpus, rows(limit)))
 
 
 def parse_design(value: str | None) -> tuple[StudyDesign | None, bool | None]:
@@ -539,6 +568,53 @@ def mechanisms(json_output: JsonOption = False) -> None:
               {"id": m.id, "name": m.name, "description": m.description,
                "aliases": list(m.aliases)} for m in corpus.mechanisms]}),
           lambda: Text("\n".join(one_line(f"{m.id}: {m.name}") for m in corpus.mechanisms)))
+
+
+def _count(number: int, one: str, many: str) -> str:
+    return f"{number} {one if number == 1 else many}"
+
+
+@command
+def substances(json_output: JsonOption = False) -> None:
+    """List the substances, with their aliases and how many studies gave each.
+
+    Example: painlit substances
+    """
+    from rich.text import Text
+
+    corpus = current_corpus()
+    counts = {s.id: 0 for s in corpus.substances}
+    for study in corpus.studies:
+        for substance in study.substances:
+            counts[substance] = counts.get(substance, 0) + 1
+    emit(json_output,
+          lambda: jsondata.document("substances", {"substances": [
+              {"id": s.id, "name": s.name, "aliases": list(s.aliases), "studies": counts[s.id]}
+              for s in corpus.substances]}),
+          lambda: Text("\n".join(
+              one_line(f"{s.id}: {s.name} ({_count(counts[s.id], 'study', 'studies')})"
+                       + (f" — also: {', '.join(s.aliases)}" if s.aliases else ""))
+              for s in corpus.substances) or "no substances in the corpus"))
+
+
+@command
+def sources(json_output: JsonOption = False) -> None:
+    """List the sources whose claims the corpus grades (articles, posts, ...), with how many.
+
+    Example: painlit sources
+    """
+    from rich.text import Text
+
+    corpus = current_corpus()
+    claimed = {s.id: sum(s.id in c.sources for c in corpus.claims) for s in corpus.sources}
+    emit(json_output,
+          lambda: jsondata.document("sources", {"sources": [
+              {"id": s.id, "title": s.title, "kind": s.kind, "year": s.year, "url": s.url,
+               "note": s.note, "claims": claimed[s.id]} for s in corpus.sources]}),
+          lambda: Text("\n".join(
+              one_line(f"{s.id}: {s.title} ({s.kind}{f', {s.year}' if s.year else ''}; "
+                       f"{_count(claimed[s.id], 'claim', 'claims')})")
+              for s in corpus.sources) or "no sources in the corpus"))
 
 
 @command

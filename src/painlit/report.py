@@ -30,6 +30,7 @@ from painlit.model import (
 )
 from painlit.query import condition_subtree
 from painlit.summary import (
+    NO_CONDITION,
     GapMap,
     GradedClaim,
     MapColumns,
@@ -133,6 +134,15 @@ class Reference:
 
 
 @dataclass(frozen=True, slots=True)
+class Place:
+    """Why a study is in a report: the report's claims that cite it (claim id, stance), and,
+    for a study of another condition or mechanism, a sentence saying why it appears."""
+
+    cited: tuple[tuple[str, str], ...]
+    why: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ClaimGroup:
     title: str
     claims: Sequence[GradedClaim]
@@ -150,12 +160,15 @@ class Report:
     registrations: tuple[Study, ...]
     reviews: tuple[Study, ...]
     gap_map: GapMap  # conditions × design over the report's studies and claims
-    unmapped: tuple[str, ...]  # ids of the report's studies that name no condition
+    #: Ids of the report's studies its map does not show (studies of other conditions).
+    unmapped: tuple[str, ...]
     gaps: tuple[str, ...]
     references: tuple[Reference, ...]  # every study the report mentions, by id
     substances: dict[str, str]  # substance id -> short name
     #: The screening log's PRISMA 2020 flow (the whole corpus's), when there is a log.
     screening: Flow | None = None
+    #: Each listed study's place in the report (by id).
+    places: dict[str, Place] = dataclasses.field(default_factory=dict)
 
     @property
     def claims(self) -> tuple[GradedClaim, ...]:
@@ -297,12 +310,14 @@ def _scoped_map(corpus: Corpus, grades: Mapping[str, Grade], studies: Iterable[S
     counted = {item.claim.id: grades[item.claim.id] for item in claims}
     full = gap_map(scoped, counted, MapColumns.DESIGN)
     members = set(condition_subtree(corpus, root)) if root is not None else None
-    rows = tuple(row for row in full.rows if members is None or row.id in members)
+    # The condition's rows, and the rows of the report's studies that name no condition.
+    kept_rows = {row.id for row in full.rows
+                 if members is None or row.id in members or row.id.startswith(NO_CONDITION)}
+    rows = tuple(row for row in full.rows if row.id in kept_rows)
     base = full.depth[root] if root is not None else 0
     return GapMap(
-        full.columns_by, rows, {row.id: full.depth[row.id] - base for row in rows},
-        full.columns, {key: cell for key, cell in full.cells.items()
-                       if members is None or key[0] in members},
+        full.columns_by, rows, {row.id: max(0, full.depth[row.id] - base) for row in rows},
+        full.columns, {key: cell for key, cell in full.cells.items() if key[0] in kept_rows},
     )
 
 
@@ -366,16 +381,56 @@ def build_report(corpus: Corpus, grades: GradeTable, scope: Scope | None = None,
             "among the studies these claims cite")
         gaps = _general_gaps(graded, studies, registrations, where)
     mentioned = {*studies, *reviews, *registrations}
+    places = {study.id: _place(corpus, study, graded, scope)
+              for study in (*studies, *registrations)}
     return Report(
         info=corpus.info, scope=scope, heading=heading, description=description,
         includes=includes, groups=groups, studies=studies, registrations=registrations,
         reviews=reviews, gap_map=_scoped_map(corpus, grades, mentioned, graded, root),
-        unmapped=tuple(sorted(s.id for s in mentioned if not s.conditions)),
+        unmapped=tuple(sorted(s.id for s in mentioned if s.conditions and root is not None
+                              and not set(condition_subtree(corpus, root)) & set(s.conditions))),
         gaps=tuple(gaps),
         references=tuple(reference(s) for s in sorted(mentioned, key=lambda s: s.id)),
         substances={s.id: s.name.split(" (")[0] for s in corpus.substances},
         screening=screening,
+        places=places,
     )
+
+
+def _place(corpus: Corpus, study: Study, graded: tuple[GradedClaim, ...], scope: Scope
+           ) -> Place:
+    """The claims citing `study` and, when it is not about the report's condition or
+    mechanism, why it is there."""
+    citing = [item.claim for item in graded
+              if any(link.study == study.id for link in item.claim.evidence)]
+    cited = tuple(dict.fromkeys((claim.id, link.stance.value) for claim in citing
+                                for link in claim.evidence if link.study == study.id))
+    if scope.kind is ScopeKind.CONDITION and scope.id is not None:
+        members = set(condition_subtree(corpus, scope.id))
+        if members.intersection(study.conditions):
+            return Place(cited)
+        about = (", ".join(corpus.condition_by_id[c].name for c in study.conditions)
+                 if study.conditions else f"no condition ({study.population.value})")
+        name = corpus.condition_by_id[scope.id].name
+    elif scope.kind is ScopeKind.MECHANISM and scope.id is not None:
+        if scope.id in study.mechanisms:
+            return Place(cited)
+        about = ("mechanisms " + ", ".join(study.mechanisms) if study.mechanisms
+                 else "no mechanism")
+        name = corpus.mechanism_by_id[scope.id].name
+    else:
+        return Place(cited)
+    if not citing:
+        return Place(cited, f"About {about}, not {name}.")
+    def about_claim(claim: Claim) -> str:
+        names = ", ".join(corpus.condition_by_id[c].name for c in claim.conditions)
+        return f"{claim.id} (about {names})" if names else claim.id
+
+    claims = "; ".join(about_claim(claim) for claim in citing)
+    subject = "the claims" if len(citing) > 1 else "the claim"
+    verb = "cite" if len(citing) > 1 else "cites"
+    why = f"About {about}, not {name}: here because {subject} {claims} {verb} it."
+    return Place(cited, why)
 
 
 T = TypeVar("T")

@@ -251,13 +251,30 @@ def gap_map(corpus: Corpus, grades: Mapping[str, Grade], by: MapColumns) -> GapM
             rows.append(corpus.condition_by_id[condition_id])
             depth[condition_id] = len(condition_ancestors(corpus, condition_id))
     cells: dict[tuple[str, str], GapCell] = {}
+
+    def count(row: str, studies: Iterable[Study]) -> None:
+        for study in studies:
+            for column in _columns_of(study, by):
+                cell = cells.get((row, column), GapCell(0, Certainty.NO_EVIDENCE))
+                best = max(cell.best, best_for_study.get(study.id, Certainty.NO_EVIDENCE))
+                cells[(row, column)] = GapCell(cell.studies + 1, best)
+
     for condition in rows:
         members = set(condition_subtree(corpus, condition.id))
-        for study in corpus.studies:
-            if not members.intersection(study.conditions):
-                continue
-            for column in _columns_of(study, by):
-                cell = cells.get((condition.id, column), GapCell(0, Certainty.NO_EVIDENCE))
-                best = max(cell.best, best_for_study.get(study.id, Certainty.NO_EVIDENCE))
-                cells[(condition.id, column)] = GapCell(cell.studies + 1, best)
+        count(condition.id, (s for s in corpus.studies if members.intersection(s.conditions)))
+    # Studies that name no condition (healthy volunteers given experimental pain, animals,
+    # cells): a row per population, so that the map shows every study.
+    unnamed = [s for s in corpus.studies if not s.conditions]
+    for population in Population:
+        group = [s for s in unnamed if s.population is population]
+        if group:
+            row = Condition(f"{NO_CONDITION}{population.value}",
+                            f"No condition named: {population.value}")
+            rows.append(row)
+            depth[row.id] = 0
+            count(row.id, group)
     return GapMap(by, tuple(rows), depth, columns, cells)
+
+
+#: The id prefix of a gap-map row of the studies that name no condition, one per population.
+NO_CONDITION = "no-condition-"

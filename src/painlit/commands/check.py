@@ -13,7 +13,16 @@ from typing import Annotated
 
 import typer
 
-from painlit.cli import JsonOption, command, current_corpus, out, state, write_document
+from painlit.cli import (
+    JsonOption,
+    LimitOption,
+    command,
+    current_corpus,
+    out,
+    rows,
+    state,
+    write_document,
+)
 from painlit.commands.session import (
     BudgetOption,
     DeadlineOption,
@@ -82,6 +91,7 @@ def check(
     refresh: RefreshOption = False,
     deadline: DeadlineOption = None,
     budget: BudgetOption = None,
+    limit: LimitOption = None,
     json_output: JsonOption = False,
 ) -> None:
     """Check an article's health claims against the graded evidence.
@@ -138,7 +148,7 @@ def check(
     if chosen == "terminal":
         from painlit.render.terminal import render_check
 
-        out.print(render_check(result, state.limit))
+        out.print(render_check(result, rows(limit)))
     else:
         if chosen == "markdown":
             from painlit.render.checked import render_check_markdown

@@ -22,6 +22,7 @@ from painlit.cli import (
     err,
     parse_design,
     select_studies,
+    state,
     write_output,
 )
 from painlit.console import clean
@@ -49,13 +50,16 @@ def cite(
     year_from: FromOption = None,
     year_to: ToOption = None,
     text: TextOption = None,
-    output_format: Annotated[CiteFormat, typer.Option(
-        "--format", "-f", help="Citation format.")] = CiteFormat.BIBTEX,
+    output_format: Annotated[CiteFormat | None, typer.Option(
+        "--format", "-f", help="Citation format [default: bibtex].", show_default=False)
+    ] = None,
     output: Annotated[str, typer.Option(
         "--output", "-o", metavar="PATH",
         help="File to write ('-' for stdout); never the corpus file.")] = "-",
     force: Annotated[bool, typer.Option(
         "--force", help="Replace an existing output file.")] = False,
+    json_output: Annotated[bool, typer.Option(
+        "--json", help="CSL-JSON (the same as --format csl-json).")] = False,
 ) -> None:
     """Cite studies as BibTeX, RIS or CSL-JSON, noting the certainty of the claims citing them.
 
@@ -72,6 +76,12 @@ def cite(
     from painlit.query import resolve_claim, resolve_study
 
     parse_design(design)  # a bad --design is a usage error before the corpus is read
+    if json_output or state.json:  # JSON asked for: the JSON citation format
+        if output_format not in (None, CiteFormat.CSL_JSON):
+            raise typer.BadParameter(f"--json means CSL-JSON, not {output_format.value}",
+                                     param_hint="--format")
+        output_format = CiteFormat.CSL_JSON
+    chosen_format = output_format or CiteFormat.BIBTEX
     filtered = any(value is not None for value in (
         claim, design, dose, population, substance, condition, mechanism, year_from, year_to,
         text))
@@ -92,12 +102,12 @@ def cite(
             text=text)
         if claim is not None:
             chosen = _linked(corpus, resolve_claim(corpus, claim).id, chosen)
-    data = render_citations(chosen, corpus, grade_all(corpus), output_format).encode("utf-8")
+    data = render_citations(chosen, corpus, grade_all(corpus), chosen_format).encode("utf-8")
     if not chosen:
         err.print("painlit: no studies matched", markup=False, highlight=False)
     write_output(data, output, force)
     if output != "-":
-        err.print(clean(f"painlit: wrote {len(chosen)} citation(s) ({output_format.value}) "
+        err.print(clean(f"painlit: wrote {len(chosen)} citation(s) ({chosen_format.value}) "
                         f"to {output}"), markup=False, highlight=False)
 
 

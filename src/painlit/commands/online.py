@@ -172,6 +172,14 @@ def draft(
             for message in existing.duplicates(record):
                 notice(f"note: {message}")
             existing.add(record)
+    result = None
+    if append:  # first: a refused append prints no record, as if it had been added
+        try:
+            result = drafting.append_records(Path(path), records)
+        except drafting.AppendRefused as refused:
+            for problem in refused.problems[:20]:
+                _message(str(problem))
+            raise
     if _json(json_output):
         from painlit.cli import jsondata
 
@@ -179,13 +187,7 @@ def draft(
     else:
         sys.stdout.write(drafting.to_yaml(records))
     sys.stdout.flush()
-    if append:
-        try:
-            result = drafting.append_records(Path(path), records)
-        except drafting.AppendRefused as refused:
-            for problem in refused.problems[:20]:
-                _message(str(problem))
-            raise
+    if result is not None:
         _message(
             f"{path}: appended {result.records} record(s) at line {result.first_line}; fill in "
             f"the {len(result.markers)} TODO-curator field(s), then run `painlit validate`")

@@ -243,7 +243,11 @@ def _claims(report: Report, group: ClaimGroup, notes: dict[str, int]) -> str:
         ]) + "</tr>")
     headers = [("Claim", ""), ("Studies counted", ""), ("Participants", "num"),
                ("Certainty", ""), ("Verdict", ""), ("What the evidence says", "")]
-    return _table("cards findings", headers, rows, group.title) + _outcomes(group)
+    claim_notes = "".join(f"<li><strong>{_h(item.claim.id)}</strong>: {_h(note)}</li>"
+                          for item in group.claims for note in item.claim.notes)
+    return (_table("cards findings", headers, rows, group.title) + _outcomes(group)
+            + ('<p class="sub">Notes (what the sources got wrong, and context):</p>'
+               f'<ul class="claim-notes">{claim_notes}</ul>' if claim_notes else ""))
 
 
 def _outcomes(group: ClaimGroup) -> str:
@@ -296,11 +300,26 @@ def _studies(report: Report) -> str:
             _td("Substance", _h(report.substance_names(study)) or "none recorded"),
             _td("Dose", _h(dose_text(study))),
             _td("Direction", _h(DIRECTION_LABELS[study.direction])),
+            _td("Finding", _h(study.finding or "not recorded")),
+            _td("Cited by (stance)", _cited(report, study.id)),
         ]) + "</tr>")
     headers = [("Study", ""), ("Year", "num"), ("Design", ""), ("Population", ""),
                ("n", "num"), ("Substance", ""), ("Dose (category: as reported)", ""),
-               ("Direction", "")]
-    return _table("sortable cards studies", headers, rows, "Studies")
+               ("Direction", ""), ("Finding", ""), ("Cited by (stance)", "")]
+    elsewhere = "".join(
+        f"<li>{_study_link(study.id)}: {_h(report.places[study.id].why or '')}</li>"
+        for study in report.studies
+        if study.id in report.places and report.places[study.id].why)
+    return (_table("sortable cards studies", headers, rows, "Studies")
+            + (f"<h3>Why studies of other conditions appear</h3><ul>{elsewhere}</ul>"
+               if elsewhere else ""))
+
+
+def _cited(report: Report, study_id: str) -> str:
+    place = report.places.get(study_id)
+    if place is None or not place.cited:
+        return "–"
+    return "".join(f"<div>{_h(claim)}: {_h(stance)}</div>" for claim, stance in place.cited)
 
 
 def _registrations(studies: tuple[Study, ...]) -> str:
@@ -456,8 +475,8 @@ def _gap_section(report: Report) -> str:
         parts.append("<p>No condition in this report has a study.</p>")
     if report.unmapped:
         count = len(report.unmapped)
-        parts.append(f"<p>Not in the map: {count} stud{'y' if count == 1 else 'ies'} that "
-                     "name no condition (such as healthy-volunteer, animal and cell studies): "
+        parts.append(f"<p>Not in the map: {count} stud{'y' if count == 1 else 'ies'} of "
+                     "other conditions (see why they appear, under Studies): "
                      + ", ".join(_study_link(s) for s in report.unmapped) + ".</p>")
     parts.append("</section>")
     return "".join(parts)

@@ -251,6 +251,9 @@ def report_document(report: Report) -> dict[str, Any]:
                        for link in ref.links]}
             for ref in report.references],
         "screening": None if report.screening is None else report.screening.as_dict(),
+        "places": {study: {"cited": [{"claim": claim, "stance": stance}
+                                     for claim, stance in place.cited], "why": place.why}
+                   for study, place in report.places.items()},
     })
 
 

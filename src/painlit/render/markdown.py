@@ -61,15 +61,26 @@ def _table(header: list[str], align: str, rows: list[list[str]]) -> list[str]:
 def _studies(report: Report) -> list[str]:
     rows = []
     for study in report.studies:
+        place = report.places.get(study.id)
+        cited = "<br>".join(f"{escape(claim)}: {stance}" for claim, stance in place.cited
+                            ) if place and place.cited else "–"
         rows.append([
             f"**{escape(study.id)}**", str(study.year), DESIGN_LABELS[study.design],
             POPULATION_LABELS[study.population], n_text(study),
             escape(report.substance_names(study)) or "none recorded",
             escape(dose_text(study)), DIRECTION_LABELS[study.direction],
+            escape(study.finding or "not recorded"), cited,
         ])
     header = ["Study", "Year", "Design", "Population", "n", "Substance",
-              "Dose (category: as reported)", "Direction"]
-    return _table(header, "lrllrlll", rows)
+              "Dose (category: as reported)", "Direction", "Finding", "Cited by (stance)"]
+    lines = _table(header, "lrllrlllll", rows)
+    elsewhere = [(study.id, report.places[study.id].why) for study in report.studies
+                 if study.id in report.places and report.places[study.id].why]
+    if elsewhere:
+        lines.extend(["Why studies of other conditions appear:", ""])
+        lines.extend(f"- **{escape(study)}**: {escape(why or '')}" for study, why in elsewhere)
+        lines.append("")
+    return lines
 
 
 def _registrations(studies: tuple[Study, ...]) -> list[str]:
@@ -103,7 +114,11 @@ def _claims(report: Report, group: ClaimGroup, notes: dict[str, int]) -> list[st
         ])
     header = ["Claim", "Studies counted", "Participants", "Certainty", "Verdict",
               "What the evidence says"]
-    return _table(header, "llrlll", rows) + _findings(group)
+    claim_notes = [f"- **{escape(item.claim.id)}**: {escape(note)}" for item in group.claims
+                   for note in item.claim.notes]
+    return (_table(header, "llrlll", rows) + _findings(group)
+            + (["Notes (what the sources got wrong, and context):", "", *claim_notes, ""]
+               if claim_notes else []))
 
 
 def _findings(group: ClaimGroup) -> list[str]:
@@ -150,8 +165,8 @@ def _gap_map(report: Report) -> list[str]:
     lines.extend(_table(header, "l" + "c" * len(gaps.columns), rows))
     if report.unmapped:
         lines.extend([
-            f"Not in the map: {_count(len(report.unmapped))} that name no condition (such as "
-            "healthy-volunteer, animal and cell studies): "
+            f"Not in the map: {_count(len(report.unmapped))} of other conditions (see why "
+            "they appear, under Studies): "
             + ", ".join(escape(s) for s in report.unmapped) + ".", ""])
     return lines
 

@@ -382,11 +382,15 @@ def findings_table(grade: Grade) -> Group:
 
 def claims_list(claims: Sequence[Claim], grades: Mapping[str, Grade],
                 limit: int) -> Group:
+    if not claims:
+        return Group(Text("no claim matches (`painlit claims` lists them all)", style="dim"))
     return Group(claims_table(capped(claims, limit), grades),
                  *more_line(claims, limit, "claims"))
 
 
 def studies_list(studies: Sequence[Study], corpus: Corpus, limit: int) -> Group:
+    if not studies:
+        return Group(Text("no study matches (`painlit studies` lists them all)", style="dim"))
     return Group(study_table(capped(studies, limit), corpus),
                  *more_line(studies, limit, "studies"))
 
@@ -460,6 +464,8 @@ def render_study(study: Study, corpus: Corpus, claims: Sequence[Claim]) -> Group
 
 
 def render_search(hits: SearchHits, grades: Mapping[str, Grade], corpus: Corpus) -> Group:
+    if not hits.claims and not hits.studies:
+        return Group(Text("no claim or study contains every word searched for", style="dim"))
     parts: list[RenderableType] = [_heading(f"Claims ({len(hits.claims)})")]
     if hits.claims:
         parts.append(claims_table(hits.claims, grades))
@@ -469,31 +475,55 @@ def render_search(hits: SearchHits, grades: Mapping[str, Grade], corpus: Corpus)
     return Group(*parts)
 
 
+def _gap_cell(gaps: GapMap, row: str, column: str) -> Text:
+    cell = gaps.cells.get((row, column))
+    if cell is None:
+        return Text("·", style="dim")
+    text = Text(f"{cell.studies} ")
+    text.append(cell.best.symbols, style=_CERTAINTY_STYLE[cell.best])
+    return text
+
+
+def _gap_records(gaps: GapMap, used: Sequence[str]) -> Group:
+    """The map turned on its side: a condition per head line, then its cells (each column
+    with its studies and best certainty, kept on one line) and what it lacks."""
+    from rich.columns import Columns
+
+    rows: list[RenderableType] = []
+    for condition in gaps.rows:
+        indent = 2 * gaps.depth[condition.id]
+        have = [column for column in used if (condition.id, column) in gaps.cells]
+        cells = [Text(f"{column} ", no_wrap=True) + _gap_cell(gaps, condition.id, column)
+                 for column in have]
+        missing = [column for column in used if column not in have]
+        body: list[RenderableType] = [
+            Columns(cells, padding=(0, 3)) if cells else Text("no study", style="dim")]
+        if missing:
+            body.append(Text("gaps: " + ", ".join(missing), style="dim"))
+        rows.append(Padding(Group(line_text(condition.name, "bold"),
+                                  Padding(Group(*body), (0, 0, 0, 4), expand=False)),
+                            (0, 0, 0, indent), expand=False))
+    return Group(*rows)
+
+
 def render_gap_map(gaps: GapMap, corpus: Corpus) -> Group:
     used = [c for c in gaps.columns if any((r.id, c) in gaps.cells for r in gaps.rows)]
     empty = [c for c in gaps.columns if c not in used]
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, title=f"conditions × {gaps.columns_by.value}"
-                  " (studies · best certainty; · = gap)")
+    title = (f"conditions × {gaps.columns_by.value} (studies · best certainty; · = gap)")
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, title=title)
     table.add_column("condition", no_wrap=True)
     for column in used:
-        table.add_column(column, justify="center", overflow="fold")
+        table.add_column(column, justify="center", no_wrap=True)
     for condition in gaps.rows:
-        cells: list[Text] = []
-        for column in used:
-            cell = gaps.cells.get((condition.id, column))
-            if cell is None:
-                cells.append(Text("·", style="dim"))
-            else:
-                text = Text(f"{cell.studies} ")
-                text.append(cell.best.symbols, style=_CERTAINTY_STYLE[cell.best])
-                cells.append(text)
         name = Text("  " * gaps.depth[condition.id]) + line_text(condition.name)
-        table.add_row(name, *cells)
-    parts: list[RenderableType] = [table]
+        table.add_row(name, *(_gap_cell(gaps, condition.id, column) for column in used))
+    sideways = Group(Text(title, style="italic"), Text(), _gap_records(gaps, used))
+    parts: list[RenderableType] = [Fitted(table, lambda: sideways)]
     if empty:
         parts.append(Text("no study at all: " + ", ".join(empty), style="dim"))
     parts.append(Text("best certainty ◯◯◯◯ = no graded claim counts these studies; "
-                      "parent rows include their children.", style="dim"))
+                      "parent rows include their children; studies that name no condition "
+                      "have a row per population.", style="dim"))
     return Group(*parts)
 
 

@@ -1,0 +1,165 @@
+"""Readable on any screen, useful in a pipe: every command at 40, 80 and 120 columns and in
+a pipe keeps every id and vocabulary word whole; piped output is not wrapped; small things
+a new user trips over (issue: readable on any screen)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from painlit.cli import app
+from painlit.loader import load_corpus
+from painlit.model import Direction, DoseCategory, PainModel, Population, StudyDesign
+from painlit.paths import default_corpus_path
+
+runner = CliRunner()
+CORPUS = load_corpus(default_corpus_path())
+
+#: What a reader types next or looks for: ids, and the corpus's vocabulary words.
+TOKENS = sorted(
+    {s.id for s in CORPUS.studies} | {c.id for c in CORPUS.claims}
+    | {s.registry for s in CORPUS.studies if s.registry}
+    | {v.value for enum in (StudyDesign, Population, DoseCategory, Direction, PainModel)
+       for v in enum if len(v.value) > 3},
+    key=len, reverse=True)
+
+COMMANDS = [
+    ["condition", "fibromyalgia"], ["condition", "migraine"], ["mechanism", "neuroplasticity"],
+    ["claims"], ["claim", "microdosing-relieves-chronic-pain"], ["studies"],
+    ["studies", "--population", "healthy-volunteers"], ["study", "bonnelle-2022"],
+    ["search", "pain"], ["map"], ["conditions"], ["mechanisms"], ["substances"], ["sources"],
+]
+
+
+def _output(args: list[str], columns: int | None) -> str:
+    env = {"COLUMNS": str(columns)} if columns else {}
+    if columns is None:
+        os.environ.pop("COLUMNS", None)
+    result = runner.invoke(app, ["--limit", "0", *args], env=env)
+    assert result.exit_code == 0, result.stderr
+    return result.stdout
+
+
+def _counts(text: str) -> dict[str, int]:
+    """How often each token stands whole (not inside a longer token) in the text."""
+    found: dict[str, int] = {}
+    for token in TOKENS:
+        pattern = re.compile(r"(?<![\w-])" + re.escape(token) + r"(?![\w-])")
+        found[token] = len(pattern.findall(text))
+    return found
+
+
+@pytest.mark.parametrize("args", COMMANDS, ids=lambda args: "-".join(args))
+def test_no_id_or_vocabulary_word_is_split_at_any_width(
+        args: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("COLUMNS", raising=False)
+    piped = _output(args, None)
+    whole = _counts(piped)
+    for columns in (40, 80, 120):
+        text = _output(args, columns)
+        counts = _counts(text)
+        lost = {token: (whole[token], counts[token]) for token in TOKENS
+                if counts[token] < whole[token] and len(token) <= columns - 8}
+        assert not lost, f"at {columns} columns these were split: {lost}"
+
+
+def test_piped_output_is_one_row_per_line_and_grep_finds_it(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("COLUMNS", raising=False)
+    healthy = [s.id for s in CORPUS.studies if s.population.value == "healthy-volunteers"]
+    text = _output(["studies"], None)
+    rows = [line for line in text.splitlines() if "healthy-volunteers" in line]
+    assert len(rows) == len(healthy) > 10
+    assert all(any(line.split()[0] == study for line in rows) for study in healthy)
+    # Not padded to the pipe's width either: the longest line is the longest row.
+    longest = max(len(line) for line in _output(["condition", "fibromyalgia"], None)
+                  .splitlines())
+    assert longest < 2000
+
+
+def test_a_real_pipe_is_not_wrapped_at_80_columns() -> None:
+    env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
+    result = subprocess.run([sys.executable, "-m", "painlit", "--limit", "0", "studies"],
+                            capture_output=True, text=True, env=env, timeout=60, check=True)
+    assert len([line for line in result.stdout.splitlines()
+                if "healthy-volunteers" in line]) > 10
+
+
+def test_json_cite_is_csl_json() -> None:
+    for args in (["--json", "cite", "bonnelle-2022"], ["cite", "bonnelle-2022", "--json"]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0, result.stderr
+        assert json.loads(result.stdout)[0]["id"] == "bonnelle-2022"
+    clash = runner.invoke(app, ["cite", "bonnelle-2022", "--json", "--format", "ris"])
+    assert clash.exit_code == 2 and "--json means CSL-JSON" in clash.stderr
+
+
+@pytest.mark.parametrize("command", [["condition", "fibromyalgia"], ["claims"], ["studies"],
+                                     ["mechanism", "neuroplasticity"]])
+def test_limit_is_accepted_after_the_command(command: list[str]) -> None:
+    result = runner.invoke(app, [*command, "--limit", "1"])
+    assert result.exit_code == 0, result.stderr
+    assert "--limit 0 shows all" in result.stdout
+
+
+def test_option_errors_have_no_pydantic_prefix() -> None:
+    result = runner.invoke(app, ["studies", "--dose", "bogus"])
+    assert result.exit_code == 2
+    assert "'bogus' is not one of" in result.stderr
+    assert "Value error" not in result.stderr
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["studies", "--text", "zzzzqqqq"], "no study matches"),
+    (["claims", "--min-certainty", "high"], "no claim matches"),
+    (["search", "zzzzqqqq"], "no claim or study contains every word"),
+])
+def test_an_empty_result_says_nothing_matched(args: list[str], message: str) -> None:
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0
+    assert message in result.stdout
+    assert "───" not in result.stdout  # no empty table
+
+
+def test_the_listings_hints_name_exist() -> None:
+    sources = runner.invoke(app, ["sources"])
+    assert sources.exit_code == 0 and "source-article" in sources.stdout
+    substances = runner.invoke(app, ["substances"])
+    assert substances.exit_code == 0 and "psilocybin:" in substances.stdout
+    for args, hint in ((["claims", "--source", "nosuch"], "painlit sources"),
+                       (["studies", "--substance", "nosuch"], "painlit substances")):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 2 and hint in result.stderr
+        assert runner.invoke(app, hint.split()[1:]).exit_code == 0
+    data = json.loads(runner.invoke(app, ["substances", "--json"]).stdout)
+    assert data["kind"] == "substances" and data["substances"][0]["studies"] > 0
+
+
+def test_reports_carry_notes_findings_stances_and_why_studies_appear() -> None:
+    claim = CORPUS.claim_by_id["survey-2022-microdosing-pain-reduction"]
+    bonnelle = CORPUS.study_by_id["bonnelle-2022"]
+    markdown = runner.invoke(app, ["report", "--condition", "fibromyalgia"]).stdout
+    assert "Notes (what the sources got wrong, and context):" in markdown
+    assert claim.notes[0][:60] in markdown
+    assert (bonnelle.finding or "")[:60] in markdown
+    assert "survey-2022-microdosing-pain-reduction: mixed" in markdown
+    assert "- **bonnelle-2022**: About Chronic pain, not Fibromyalgia: here because" in markdown
+    page = runner.invoke(app, ["report", "--condition", "fibromyalgia", "--format", "html"]
+                         ).stdout
+    assert '<ul class="claim-notes">' in page and "Why studies of other conditions appear" in page
+    assert "<div>survey-2022-microdosing-pain-reduction: mixed</div>" in page
+
+
+def test_the_map_shows_every_study() -> None:
+    data = json.loads(runner.invoke(app, ["map", "--json"]).stdout)
+    unnamed = sum(cell["studies"] for row in data["rows"]
+                  if row["condition"].startswith("no-condition-")
+                  for cell in row["cells"].values())
+    assert unnamed == sum(not s.conditions for s in CORPUS.studies) > 20
+    assert any(row["condition"] == "no-condition-healthy-volunteers" for row in data["rows"])
