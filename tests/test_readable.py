@@ -9,6 +9,7 @@ import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -163,3 +164,67 @@ def test_the_map_shows_every_study() -> None:
                   for cell in row["cells"].values())
     assert unnamed == sum(not s.conditions for s in CORPUS.studies) > 20
     assert any(row["condition"] == "no-condition-healthy-volunteers" for row in data["rows"])
+
+
+def _on_a_terminal(args: list[str], tmp_path: Path, *, rows: int = 24,
+                   pager: str | None = None) -> tuple[str, bytes]:
+    """Run painlit on a pseudo-terminal of `rows` × 100; the pager, if any, is a script that
+    saves what it was given. Returns (what the pager got, what the terminal showed)."""
+    import fcntl
+    import pty
+    import select
+    import struct
+    import termios
+
+    saved = tmp_path / "paged.txt"
+    script = tmp_path / "pager.sh"
+    script.write_text(f"#!/bin/sh\ncat > {saved}\n", encoding="utf-8")
+    script.chmod(0o755)
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES", "PAGER")}
+    env.update(TERM="xterm", PAINLIT_PAGER=pager if pager is not None else str(script))
+    pid, fd = pty.fork()
+    if pid == 0:
+        fcntl.ioctl(1, termios.TIOCSWINSZ, struct.pack("HHHH", rows, 100, 0, 0))
+        os.execve(sys.executable, [sys.executable, "-m", "painlit", *args], env)
+    shown = b""
+    while True:
+        ready, _, _ = select.select([fd], [], [], 30)
+        if not ready:
+            break
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        shown += chunk
+    _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    assert os.waitstatus_to_exitcode(status) == 0, shown.decode(errors="replace")
+    return (saved.read_text(encoding="utf-8") if saved.exists() else ""), shown
+
+
+def test_long_output_on_a_terminal_goes_through_the_pager(tmp_path: Path) -> None:
+    paged, shown = _on_a_terminal(["condition", "fibromyalgia"], tmp_path)
+    assert "Bottom line" in paged and "Safety considerations" in paged
+    assert b"Bottom line" not in shown  # the pager had it, not the terminal
+
+
+def test_short_output_and_no_pager_print_directly(tmp_path: Path) -> None:
+    paged, shown = _on_a_terminal(["sources"], tmp_path)
+    assert paged == "" and b"source-article" in shown
+    paged, shown = _on_a_terminal(["--no-pager", "condition", "fibromyalgia"], tmp_path)
+    assert paged == "" and b"Bottom line" in shown
+    paged, shown = _on_a_terminal(["condition", "fibromyalgia"], tmp_path, pager="cat")
+    assert paged == "" and b"Safety considerations" in shown
+
+
+def test_the_bottom_line_comes_first() -> None:
+    result = runner.invoke(app, ["condition", "fibromyalgia"])
+    lines = result.stdout.splitlines()
+    assert lines.index("Bottom line") < 6
+    paragraph = " ".join(lines[lines.index("Bottom line") + 1:lines.index("Bottom line") + 5])
+    assert "studies of fibromyalgia" in paragraph and "Very low" in paragraph
+    assert "Missing:" in paragraph
+    data = json.loads(runner.invoke(app, ["condition", "fibromyalgia", "--json"]).stdout)
+    assert data["bottom_line"].startswith("The corpus holds 2 studies of fibromyalgia")

@@ -94,6 +94,7 @@ class _State:
     json: bool = False
     cache: bool = True
     limit: int = DEFAULT_LIMIT
+    pager: bool = True
 
 
 state = _State()
@@ -240,7 +241,14 @@ def emit(json_output: bool, document: Callable[[], dict[str, Any]],
         sys.stdout.write(jsondata.dumps(document()) + "\n")
         sys.stdout.flush()
     else:
-        out.print(renderable())
+        show(renderable())
+
+
+def show(renderable: RenderableType) -> None:
+    """Terminal output: through a pager when it is taller than the window (`painlit.pager`)."""
+    from painlit.pager import show as paged
+
+    paged(out, renderable, page=state.pager)
 
 
 def write_output(data: bytes, output: str, force: bool) -> None:
@@ -299,6 +307,8 @@ def _main(
     ] = DEFAULT_LIMIT,
     no_cache: Annotated[bool, typer.Option(
         "--no-cache", help="Read the corpus file afresh (same as PAINLIT_NO_CACHE=1).")] = False,
+    no_pager: Annotated[bool, typer.Option(
+        "--no-pager", help="Never page long output (also PAINLIT_PAGER=cat).")] = False,
     version: Annotated[bool, typer.Option(
         "--version", callback=_version, is_eager=True, help="Show the version and exit.")
     ] = False,
@@ -307,6 +317,7 @@ def _main(
     state.json = json_output
     state.cache = not no_cache
     state.limit = limit
+    state.pager = not no_pager
 
 
 @command

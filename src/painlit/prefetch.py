@@ -27,11 +27,12 @@ from pathlib import Path
 FROM_BYTES = 4_000_000
 #: The commands that read the corpus (and do nothing else first).
 CORPUS_COMMANDS = frozenset({"condition", "mechanism", "claims", "claim", "studies", "study",
+                             "substances", "sources",
                              "search", "conditions", "mechanisms", "map", "cite", "report"})
 #: painlit's own options (before the command): those taking a value, flags that change
 #: nothing here, and those after which no corpus is read through the cache.
 VALUE_OPTIONS = frozenset({"--data", "--limit"})
-FLAG_OPTIONS = frozenset({"--json"})
+FLAG_OPTIONS = frozenset({"--json", "--no-pager"})
 STOP_OPTIONS = frozenset({"--no-cache", "--version", "--help", "-h", "--install-completion",
                           "--show-completion"})
 

@@ -49,16 +49,6 @@ NOT_MEDICAL_ADVICE = (
 )
 
 #: What each certainty means, in GRADE's plain words.
-CERTAINTY_MEANING = {
-    Certainty.HIGH: "Very confident that the true effect is close to what the studies found.",
-    Certainty.MODERATE: ("Moderately confident: the true effect is probably close to what the "
-                         "studies found, but may be substantially different."),
-    Certainty.LOW: ("Limited confidence: the true effect may be substantially different from "
-                    "what the studies found."),
-    Certainty.VERY_LOW: ("Very little confidence: the true effect is likely to be substantially "
-                         "different from what the studies found."),
-    Certainty.NO_EVIDENCE: "No study in the corpus counts towards the claim.",
-}
 
 VERDICT_MEANING = {
     Verdict.SUPPORTED: "the counted studies point the way the claim says",

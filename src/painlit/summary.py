@@ -5,6 +5,7 @@ Pure functions from a corpus (and its grades) to plain data; renderers decide ho
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -25,6 +26,17 @@ from painlit.model import (
     StudyDesign,
 )
 from painlit.query import condition_ancestors, condition_subtree, newest_first
+
+CERTAINTY_MEANING = {
+    Certainty.HIGH: "Very confident that the true effect is close to what the studies found.",
+    Certainty.MODERATE: ("Moderately confident: the true effect is probably close to what the "
+                         "studies found, but may be substantially different."),
+    Certainty.LOW: ("Limited confidence: the true effect may be substantially different from "
+                    "what the studies found."),
+    Certainty.VERY_LOW: ("Very little confidence: the true effect is likely to be substantially "
+                         "different from what the studies found."),
+    Certainty.NO_EVIDENCE: "No study in the corpus counts towards the claim.",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +61,49 @@ class Summary:
     reviews: Sequence[Study]
     registrations: Sequence[Study]  # registered trials without published results
     gaps: tuple[str, ...]
+
+    def bottom_line(self) -> str:
+        """One short paragraph a patient can read first: what was studied, the best
+        certainty of a claim about it and what that means, and what is missing."""
+        name = self.name if self.kind == "mechanism" else self.name.lower()
+        studies = list(self.studies)
+        if studies:
+            designs = Counter(study.design.value for study in studies)
+            kinds = ", ".join(f"{count} {design}" for design, count in designs.most_common())
+            patients = sum(study.population is Population.PATIENTS for study in studies)
+            micro = sum(study.dose.category is DoseCategory.MICRO for study in studies)
+            studied = (f"The corpus holds {_count(len(studies), 'study')} of {name} ({kinds}): "
+                       f"{patients} {_be(patients)} in patients, {micro} {_be(micro)} of "
+                       "microdoses.")
+        else:
+            studied = f"The corpus holds no study of {name}."
+        graded = [item for item in self.claims if item.grade.verdict is not Verdict.NOT_GRADED]
+        if graded:
+            best = max(item.grade.certainty for item in graded)
+            known = (f"The best certainty of any claim about it is {best.label} "
+                     f"({best.symbols}). {CERTAINTY_MEANING[best]}"
+                     if best is not Certainty.NO_EVIDENCE else
+                     "No claim about it has a study behind it.")
+        else:
+            known = "No graded claim is about it itself; the claims below are about a broader " \
+                    "condition." if self.broader_claims else "No graded claim is about it."
+        missing = [gap.rstrip(".") for gap in self.gaps[:2]]
+        if self.registrations:
+            missing.append(f"{_count(len(self.registrations), 'registered trial')} "
+                           "without published results")
+        lack = ("Missing: " + "; ".join(m[0].lower() + m[1:] for m in missing) + "."
+                if missing else "")
+        return " ".join(part for part in (studied, known, lack) if part)
+
+
+def _be(number: int) -> str:
+    return "is" if number == 1 else "are"
+
+
+def _count(number: int, noun: str) -> str:
+    """'1 study', '3 studies', '2 registered trials'."""
+    plural = noun[:-1] + "ies" if noun.endswith("y") else noun + "s"
+    return f"{number} {noun if number == 1 else plural}"
 
 
 class GradedClaims(LazySequence[GradedClaim]):

@@ -18,8 +18,8 @@ from painlit.cli import (
     LimitOption,
     command,
     current_corpus,
-    out,
     rows,
+    show,
     state,
     write_document,
 )
@@ -148,7 +148,7 @@ def check(
     if chosen == "terminal":
         from painlit.render.terminal import render_check
 
-        out.print(render_check(result, rows(limit)))
+        show(render_check(result, rows(limit)))
     else:
         if chosen == "markdown":
             from painlit.render.checked import render_check_markdown

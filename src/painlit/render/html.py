@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING
 from painlit.console import clean
 from painlit.model import Certainty, Study
 from painlit.report import (
-    CERTAINTY_MEANING,
     DESIGN_LABELS,
     DIRECTION_LABELS,
     NOT_MEDICAL_ADVICE,
@@ -37,7 +36,7 @@ from painlit.report import (
     registration_enrolment,
     step_text,
 )
-from painlit.summary import GapMap
+from painlit.summary import CERTAINTY_MEANING, GapMap
 
 if TYPE_CHECKING:
     from painlit.screening import Flow

@@ -155,7 +155,7 @@ def summary_document(summary: Summary) -> JSONDict:
         "studies": [study_dict(s) for s in summary.studies],
         "reviews": [study_dict(s) for s in summary.reviews],
         "registrations": [study_dict(s) for s in summary.registrations],
-        "gaps": list(summary.gaps),
+        "gaps": list(summary.gaps), "bottom_line": summary.bottom_line(),
     })
 
 
@@ -213,7 +213,8 @@ def problems_document(path: str, problems: Sequence[Problem]) -> JSONDict:
 def report_document(report: Report) -> dict[str, Any]:
     """The report in the documented JSON conventions (docs/json.md): kind "report"."""
     from painlit.model import Certainty
-    from painlit.report import CERTAINTY_MEANING, NOT_MEDICAL_ADVICE, VERDICT_MEANING
+    from painlit.report import NOT_MEDICAL_ADVICE, VERDICT_MEANING
+    from painlit.summary import CERTAINTY_MEANING
 
     info = report.info
     gap_body = {key: value for key, value in gap_map_document(report.gap_map).items()

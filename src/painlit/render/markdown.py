@@ -12,7 +12,6 @@ import re
 from painlit.console import clean
 from painlit.model import Certainty, Study
 from painlit.report import (
-    CERTAINTY_MEANING,
     DESIGN_LABELS,
     DIRECTION_LABELS,
     NOT_MEDICAL_ADVICE,
@@ -28,7 +27,7 @@ from painlit.report import (
     registration_enrolment,
     step_text,
 )
-from painlit.summary import GapMap
+from painlit.summary import CERTAINTY_MEANING, GapMap
 
 _LINE_BREAK = re.compile(r"\r\n|[\r\n\t]")
 #: ASCII punctuation that means something to GFM or pandoc inline syntax. CommonMark lets any

@@ -240,9 +240,10 @@ def render_summary(summary: Summary, corpus: Corpus, limit: int) -> Group:
     if summary.includes:
         names = ", ".join(corpus.condition_by_id[c].name for c in summary.includes)
         parts.append(Text("includes: ", style="dim") + line_text(names))
-    if summary.description:
-        parts.append(safe_text(summary.description))
     parts.append(Text(NOT_ADVICE, style="dim italic"))
+    parts.extend([Text(), _heading("Bottom line"), safe_text(summary.bottom_line())])
+    if summary.description:
+        parts.extend([Text(), safe_text(summary.description)])
     parts.extend(_claims_section(f"Claims about {summary.name.lower()}", summary.claims, limit))
     if not summary.claims:
         parts.extend([Text(), Text("No claim in the corpus is about this yet.", style="dim")])
