@@ -228,3 +228,25 @@ def test_the_bottom_line_comes_first() -> None:
     assert "Missing:" in paragraph
     data = json.loads(runner.invoke(app, ["condition", "fibromyalgia", "--json"]).stdout)
     assert data["bottom_line"].startswith("The corpus holds 2 studies of fibromyalgia")
+
+
+def _complete(words: str) -> list[str]:
+    env = {**os.environ, "_PAINLIT_COMPLETE": "complete_bash", "COMP_WORDS": words,
+           "COMP_CWORD": str(len(words.split()) - 1)}
+    result = subprocess.run([sys.executable, "-m", "painlit"], capture_output=True, text=True,
+                            env=env, timeout=60)
+    assert result.returncode == 0 and result.stderr == "", result.stderr
+    return result.stdout.split()
+
+
+def test_shell_completion_offers_corpus_names() -> None:
+    assert _complete("painlit condition fib") == ["fibromyalgia"]
+    assert "microdosing-relieves-chronic-pain" in _complete("painlit claim microdosing-re")
+    assert _complete("painlit study bonnelle") == ["bonnelle-2022"]
+    assert _complete("painlit studies --condition mig") == ["migraine"]
+    assert _complete("painlit claims --source source-a") == ["source-article"]
+    assert "bonnelle-2022" in _complete("painlit cite bon")
+    minimal = Path(__file__).parent / "fixtures" / "corpus" / "minimal.yaml"
+    assert sorted(_complete(f"painlit --data {minimal} study example-r")) == [
+        "example-registration-2020", "example-review-2018"]
+    assert _complete("painlit --data /nonexistent/corpus.yaml study ex") == []

@@ -275,6 +275,25 @@ def write_document(text: str, output: str, force: bool) -> None:
         err.print(clean(f"painlit: wrote {output}"), markup=False, highlight=False)
 
 
+def completions(kind: str) -> Callable[[typer.Context, str], list[str]]:
+    """Shell completion of corpus names: condition and mechanism ids, claim and study ids,
+    substance ids, from the corpus that `--data` (or PAINLIT_DATA) names. Completion never
+    fails: a corpus that cannot be read completes nothing."""
+
+    def complete(ctx: typer.Context, incomplete: str) -> list[str]:
+        from painlit.cache import load_corpus_cached
+
+        data = ctx.find_root().params.get("data") or os.environ.get("PAINLIT_DATA")
+        try:
+            corpus = load_corpus_cached(data or default_corpus_path())
+        except Exception:
+            return []
+        records: Sequence[Any] = getattr(corpus, kind)
+        return [record.id for record in records if record.id.startswith(incomplete)]
+
+    return complete
+
+
 def rows(limit: int | None) -> int:
     """Rows per list: the command's --limit, else the global one."""
     return state.limit if limit is None else limit
@@ -322,7 +341,8 @@ def _main(
 
 @command
 def condition(
-    name: Annotated[str, typer.Argument(help="Condition id, name, alias or MeSH id.")],
+    name: Annotated[str, typer.Argument(help="Condition id, name, alias or MeSH id.",
+                                        autocompletion=completions("conditions"))],
     limit: LimitOption = None,
     json_output: JsonOption = False,
 ) -> None:
@@ -342,7 +362,8 @@ def condition(
 
 @command
 def mechanism(
-    name: Annotated[str, typer.Argument(help="Mechanism id, name or alias.")],
+    name: Annotated[str, typer.Argument(help="Mechanism id, name or alias.",
+                                        autocompletion=completions("mechanisms"))],
     limit: LimitOption = None,
     json_output: JsonOption = False,
 ) -> None:
@@ -376,7 +397,8 @@ def claims(
                          ] = None,
     mechanism: Annotated[str | None, typer.Option(help="Only claims about this mechanism.")
                          ] = None,
-    source: Annotated[str | None, typer.Option(help="Only claims this source makes.")] = None,
+    source: Annotated[str | None, typer.Option(
+        help="Only claims this source makes.", autocompletion=completions("sources"))] = None,
     min_certainty: Annotated[str | None, typer.Option(
         help="Lowest certainty to show: no-evidence, very-low, low, moderate, high.")] = None,
     verdict: Annotated[Verdict | None, typer.Option(help="Only claims with this verdict.")
@@ -412,7 +434,8 @@ def claims(
 
 @command
 def claim(
-    claim_id: Annotated[str, typer.Argument(metavar="ID", help="The claim's id.")],
+    claim_id: Annotated[str, typer.Argument(metavar="ID", help="The claim's id.",
+                                            autocompletion=completions("claims"))],
     json_output: JsonOption = False,
 ) -> None:
     """One claim with every grading step, the evidence counted and what was not counted.
@@ -433,9 +456,12 @@ DesignOption = Annotated[str | None, typer.Option(
     help="A design, or 'rct' for any randomised design.")]
 DoseOption = Annotated[DoseCategory | None, typer.Option(help="Dose category.")]
 PopulationOption = Annotated[Population | None, typer.Option(help="Population studied.")]
-SubstanceOption = Annotated[str | None, typer.Option(help="Substance id, name or alias.")]
-ConditionOption = Annotated[str | None, typer.Option(help="Condition (includes children).")]
-MechanismOption = Annotated[str | None, typer.Option(help="Mechanism.")]
+SubstanceOption = Annotated[str | None, typer.Option(
+    help="Substance id, name or alias.", autocompletion=completions("substances"))]
+ConditionOption = Annotated[str | None, typer.Option(
+    help="Condition (includes children).", autocompletion=completions("conditions"))]
+MechanismOption = Annotated[str | None, typer.Option(
+    help="Mechanism.", autocompletion=completions("mechanisms"))]
 FromOption = Annotated[int | None, typer.Option("--from", help="Earliest year.")]
 ToOption = Annotated[int | None, typer.Option("--to", help="Latest year.")]
 TextOption = Annotated[str | None, typer.Option(help="Text in title, finding or notes.")]
@@ -508,7 +534,8 @@ def parse_design(value: str | None) -> tuple[StudyDesign | None, bool | None]:
 
 @command
 def study(
-    study_id: Annotated[str, typer.Argument(metavar="ID", help="Study id, DOI, PMID or NCT id.")],
+    study_id: Annotated[str, typer.Argument(metavar="ID", help="Study id, DOI, PMID or NCT id.",
+                                            autocompletion=completions("studies"))],
     json_output: JsonOption = False,
 ) -> None:
     """Everything the corpus records about one study, and the claims that cite it.

@@ -18,6 +18,7 @@ from painlit.cli import (
     TextOption,
     ToOption,
     command,
+    completions,
     current_corpus,
     err,
     parse_design,
@@ -36,11 +37,11 @@ if TYPE_CHECKING:
 def cite(
     ids: Annotated[list[str] | None, typer.Argument(
         metavar="ID", help="Study ids, DOIs, PMIDs or registry ids, cited in this order.",
-        show_default=False)] = None,
+        show_default=False, autocompletion=completions("studies"))] = None,
     all_studies: Annotated[bool, typer.Option(
         "--all", help="Cite every study (narrowed by any filter).")] = False,
     claim: Annotated[str | None, typer.Option(
-        help="The studies linked to this claim.")] = None,
+        help="The studies linked to this claim.", autocompletion=completions("claims"))] = None,
     design: DesignOption = None,
     dose: DoseOption = None,
     population: PopulationOption = None,

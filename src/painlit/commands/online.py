@@ -23,7 +23,17 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from painlit.cli import JsonOption, LogOption, command, current_corpus, emit, err, out, state
+from painlit.cli import (
+    JsonOption,
+    LogOption,
+    command,
+    completions,
+    current_corpus,
+    emit,
+    err,
+    out,
+    state,
+)
 from painlit.commands.session import (
     BudgetOption,
     DeadlineOption,
@@ -241,7 +251,7 @@ def _fetch_records(http: Http, wanted: list[tuple[str, str]], taken: set[str]
 def verify(
     study_ids: Annotated[list[str] | None, typer.Argument(
         metavar="[ID]...", help="Only these studies (id, DOI, PMID or NCT id).",
-        show_default=False)] = None,
+        show_default=False, autocompletion=completions("studies"))] = None,
     write: WriteOption = False,
     dry_run: DryRunOption = False,
     no_cache: NoCacheOption = False,
@@ -478,7 +488,8 @@ def _shorter(text: str, limit: int) -> str:
 
 @command
 def trials(
-    condition: Annotated[str, typer.Argument(help="Condition id, name, alias or MeSH id.")],
+    condition: Annotated[str, typer.Argument(help="Condition id, name, alias or MeSH id.",
+                                             autocompletion=completions("conditions"))],
     write: WriteOption = False,
     dry_run: DryRunOption = False,
     no_cache: NoCacheOption = False,

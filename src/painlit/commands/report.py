@@ -10,7 +10,17 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from painlit.cli import JsonOption, LogOption, command, current_corpus, state, write_document
+from painlit.cli import (
+    ConditionOption,
+    JsonOption,
+    LogOption,
+    MechanismOption,
+    command,
+    completions,
+    current_corpus,
+    state,
+    write_document,
+)
 from painlit.grading import grade_all
 
 if TYPE_CHECKING:
@@ -21,11 +31,11 @@ FORMATS = ("markdown", "html", "json")
 
 @command
 def report(
-    condition: Annotated[str | None, typer.Option(
-        help="Report on this condition (and its sub-conditions).")] = None,
-    mechanism: Annotated[str | None, typer.Option(help="Report on this mechanism.")] = None,
-    source: Annotated[str | None, typer.Option(help="Report on the claims this source makes.")
-                      ] = None,
+    condition: ConditionOption = None,
+    mechanism: MechanismOption = None,
+    source: Annotated[str | None, typer.Option(
+        help="Report on the claims this source makes.", autocompletion=completions("sources"))
+    ] = None,
     output_format: Annotated[str, typer.Option(
         "--format", help="markdown (GitHub/pandoc), html (one self-contained page) or json.")
     ] = "markdown",
