@@ -154,7 +154,7 @@ def test_reports_carry_notes_findings_stances_and_why_studies_appear() -> None:
     page = runner.invoke(app, ["report", "--condition", "fibromyalgia", "--format", "html"]
                          ).stdout
     assert '<ul class="claim-notes">' in page and "Why studies of other conditions appear" in page
-    assert "<div>survey-2022-microdosing-pain-reduction: mixed</div>" in page
+    assert "<li>survey-2022-microdosing-pain-reduction: mixed</li>" in page
 
 
 def test_the_map_shows_every_study() -> None:

@@ -290,7 +290,10 @@ def _studies(report: Report) -> str:
     for study in report.studies:
         rows.append("<tr>" + "".join([
             _td("Study", f"<strong>{_study_link(study.id)}</strong>"
-                f'<span class="sub">{_h(study.title)}</span>', sort=study.id),
+                f'<span class="sub">{_h(study.title)}</span>'
+                f"<details><summary>Finding, and the claims citing it</summary>"
+                f"<p>{_h(study.finding or 'Finding not recorded.')}</p>"
+                f"{_cited(report, study.id)}</details>", sort=study.id),
             _td("Year", str(study.year), "num"),
             _td("Design", _h(DESIGN_LABELS[study.design])),
             _td("Population", _h(POPULATION_LABELS[study.population])),
@@ -299,12 +302,10 @@ def _studies(report: Report) -> str:
             _td("Substance", _h(report.substance_names(study)) or "none recorded"),
             _td("Dose", _h(dose_text(study))),
             _td("Direction", _h(DIRECTION_LABELS[study.direction])),
-            _td("Finding", _h(study.finding or "not recorded")),
-            _td("Cited by (stance)", _cited(report, study.id)),
         ]) + "</tr>")
     headers = [("Study", ""), ("Year", "num"), ("Design", ""), ("Population", ""),
                ("n", "num"), ("Substance", ""), ("Dose (category: as reported)", ""),
-               ("Direction", ""), ("Finding", ""), ("Cited by (stance)", "")]
+               ("Direction", "")]
     elsewhere = "".join(
         f"<li>{_study_link(study.id)}: {_h(report.places[study.id].why or '')}</li>"
         for study in report.studies
@@ -317,8 +318,10 @@ def _studies(report: Report) -> str:
 def _cited(report: Report, study_id: str) -> str:
     place = report.places.get(study_id)
     if place is None or not place.cited:
-        return "–"
-    return "".join(f"<div>{_h(claim)}: {_h(stance)}</div>" for claim, stance in place.cited)
+        return "<p>No claim of this report cites it.</p>"
+    items = "".join(f"<li>{_h(claim)}: {_h(stance)}</li>" for claim, stance in place.cited)
+    return f'<ul class="cited">{items}</ul>'
+
 
 
 def _registrations(studies: tuple[Study, ...]) -> str:

@@ -193,7 +193,8 @@ def study_table(studies: Sequence[Study], corpus: Corpus,
     return Fitted(table, lambda: study_records(studies, corpus, stance))
 
 
-def _claim_block(graded: GradedClaim, *, with_steps: bool = False) -> Group:
+def _claim_block(graded: GradedClaim, *, with_steps: bool = False,
+                 brief: bool = False) -> Group:
     # The head line, then one Text of several lines indented by two (Rich wraps each line on
     # its own, keeping the indent): far quicker to render than a Group of one Text per line,
     # which counts when a summary lists dozens of claims.
@@ -215,20 +216,27 @@ def _claim_block(graded: GradedClaim, *, with_steps: bool = False) -> Group:
             block.append_text(certainty_text(row.certainty))
     steps = grade.steps if with_steps else [s for s in grade.steps if s.change or s.domain is None]
     block.append("\nwhy: ", style="dim")
-    block.append_text(safe_text("; ".join(step.describe() for step in steps), "dim"))
+    if brief:  # the domains that moved the grade; `painlit claim ID` gives each reason
+        start = steps[0].level.label if steps and steps[0].domain is None else "?"
+        moves = [f"{step.change:+d} {step.domain.value}" for step in steps
+                 if step.domain is not None]
+        block.append_text(safe_text(f"started {start}" + "".join(f", {m}" for m in moves)
+                                    + f" (`painlit claim {claim.id}` gives the reasons)", "dim"))
+    else:
+        block.append_text(safe_text("; ".join(step.describe() for step in steps), "dim"))
     for note in claim.notes:
         block.append("\nnote: ", style="dim")
         block.append_text(safe_text(note, "dim"))
     return Group(head, Padding(block, (0, 0, 0, 2), expand=False))
 
 
-def _claims_section(title: str, claims: Sequence[GradedClaim], limit: int
-                    ) -> list[RenderableType]:
+def _claims_section(title: str, claims: Sequence[GradedClaim], limit: int, *,
+                    brief: bool = False) -> list[RenderableType]:
     if not claims:
         return []
     parts: list[RenderableType] = [Text(), _heading(f"{title} ({len(claims)})")]
     for graded in capped(claims, limit):
-        parts.append(_claim_block(graded))
+        parts.append(_claim_block(graded, brief=brief))
     return parts + more_line(claims, limit, "claims")
 
 
@@ -248,7 +256,7 @@ def render_summary(summary: Summary, corpus: Corpus, limit: int) -> Group:
     if not summary.claims:
         parts.extend([Text(), Text("No claim in the corpus is about this yet.", style="dim")])
     parts.extend(_claims_section("Broader claims (about a parent condition)",
-                                 summary.broader_claims, limit))
+                                 summary.broader_claims, limit, brief=True))
     parts.extend([Text(), _heading(f"Studies ({len(summary.studies)})")])
     if summary.studies:
         parts.append(study_table(capped(summary.studies, limit), corpus))
@@ -265,7 +273,7 @@ def render_summary(summary: Summary, corpus: Corpus, limit: int) -> Group:
         for review in capped(summary.reviews, limit):
             parts.append(Text("  ") + line_text(f"{review.id}: {review.title}"))
         parts.extend(more_line(summary.reviews, limit, "reviews"))
-    parts.extend(_claims_section("Safety considerations", summary.safety, limit))
+    parts.extend(_claims_section("Safety considerations", summary.safety, limit, brief=True))
     if summary.gaps:
         parts.extend([Text(), _heading("Gaps")])
         parts.extend(Text("  - ") + safe_text(gap) for gap in summary.gaps)
