@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+import painlit.cache as cache_module
 from painlit.cache import (
     MAGIC,
     _digest,
@@ -26,6 +27,13 @@ from painlit.paths import default_corpus_path
 
 FIXTURES = Path(__file__).parent / "fixtures" / "corpus"
 REAL = default_corpus_path()
+
+
+@pytest.fixture(autouse=True)
+def _files_written_long_ago(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests write their corpus a moment before reading it: the racily-clean rule
+    (no pointer for a file changed within RACY_SECONDS) is off here and tested on its own."""
+    monkeypatch.setattr(cache_module, "RACY_SECONDS", 0)
 
 
 @pytest.fixture
@@ -197,6 +205,45 @@ def test_a_bad_pointer_falls_back_to_the_content(corpus_file: Path, folder: Path
     [pointer] = folder.glob("*.stat")
     pointer.write_bytes(pointer_text)
     assert load_corpus_cached(corpus_file, directory=folder) == expected
+
+
+def test_a_same_size_edit_in_the_same_second_is_seen_on_coarse_timestamps(
+        corpus_file: Path, folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file system that keeps whole seconds (ext3, FAT, several network file systems):
+    an edit that keeps the size, made in the same second as the run before, has the same
+    stat signature. The racily-clean rule sees it anyway."""
+    monkeypatch.setattr(cache_module, "RACY_SECONDS", 2)
+    real_stat = cache_module._stat
+
+    def whole_seconds(path: Path) -> tuple[int, ...] | None:
+        found = real_stat(path)
+        if found is None:
+            return None
+        dev, ino, size, mtime, ctime = found
+        second = 1_000_000_000
+        return (dev, ino, size, mtime // second * second, ctime // second * second)
+
+    monkeypatch.setattr(cache_module, "_stat", whole_seconds)
+    text = corpus_file.read_text(encoding="utf-8")
+    assert "  n: 5\n" in text  # aday-2025
+    first = load_corpus_cached(corpus_file, directory=folder)
+    assert first.study_by_id["aday-2025"].n == 5
+    edited = text.replace("  n: 5\n", "  n: 6\n", 1)
+    assert len(edited) == len(text)
+    corpus_file.write_text(edited, encoding="utf-8")
+    if whole_seconds(corpus_file) != whole_seconds(corpus_file):  # pragma: no cover
+        pytest.skip("the clock moved on")
+    assert load_corpus_cached(corpus_file, directory=folder).study_by_id["aday-2025"].n == 6
+    # Without the rule (a pointer written at once), the edit would be served stale.
+    monkeypatch.setattr(cache_module, "RACY_SECONDS", 0)
+    other = folder / "other"
+    corpus_file.write_text(text, encoding="utf-8")
+    assert load_corpus_cached(corpus_file, directory=other).study_by_id["aday-2025"].n == 5
+    before = whole_seconds(corpus_file)
+    corpus_file.write_text(edited, encoding="utf-8")
+    if whole_seconds(corpus_file) == before:  # the same tick: the old record comes back
+        assert load_corpus_cached(corpus_file, directory=other).study_by_id[
+            "aday-2025"].n == 5
 
 
 def test_a_file_changed_while_read_is_not_remembered_by_its_old_signature(

@@ -13,6 +13,9 @@ So that an unchanged file need not even be read and hashed, a small pointer file
 the file's path and its stat signature (device, inode, size, modification and change times;
 the change time moves on every write and cannot be set back), names the entry last built
 from it. Any write to the file changes the signature, and the bytes are then hashed again.
+On a file system with coarse timestamps, a write that keeps the size in the same second
+would not: so no pointer is written for a file changed in the last `RACY_SECONDS` (git's
+"racily clean" rule), and such a file is hashed again until it is older.
 
 Where: `$PAINLIT_CACHE_DIR`, else `$XDG_CACHE_HOME/painlit/corpus`, else
 `~/.cache/painlit/corpus`. `PAINLIT_NO_CACHE=1` turns it off.
@@ -91,9 +94,25 @@ def load_corpus_cached(path: str | Path, *, directory: Path | None = None) -> Co
         write_entry(entry, corpus)
     else:
         object.__setattr__(corpus, "path", shown)
-    if pointer is not None and _stat(path) == before:  # not changed while it was read
+    if pointer is not None and _stat(path) == before and before is not None \
+            and not _racy(before):  # not changed while read, nor too recently to tell
         _write(pointer, key.encode("ascii"))
     return corpus
+
+
+#: Seconds within which a file's timestamps cannot tell two writes apart on every file
+#: system (FAT keeps 2 s; ext2/3, HFS+ and several network file systems 1 s).
+RACY_SECONDS = 2
+
+
+def _racy(stat: tuple[int, ...]) -> bool:
+    """Whether the file was changed so recently that a later write in the same timestamp
+    tick could keep its size and times (git's "racily clean" rule): then no pointer is
+    written, and the next run hashes the bytes again."""
+    import time
+
+    changed = max(stat[3], stat[4])  # mtime, ctime (ns)
+    return time.time_ns() - changed < RACY_SECONDS * 1_000_000_000
 
 
 def is_cached(path: str | Path) -> bool:

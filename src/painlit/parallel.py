@@ -35,13 +35,34 @@ def worker_count() -> int:
     return min(os.cpu_count() or 1, MOST_WORKERS)
 
 
-def _quiet_worker() -> None:
-    """Workers leave Ctrl-C to the parent, which stops them (no traceback from each), and
-    skip the cyclic garbage collector: they build many objects and free them all at once."""
+def die_with_parent(parent: int, signum: int) -> None:
+    """In a forked process: be sent `signum` when the parent process ends, however it ends
+    (Linux; elsewhere nothing happens), and end now if it already has. A worker whose parent
+    was killed would otherwise wait for work for ever, with no parent."""
+    import os
+    import sys
+
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, signum, 0, 0, 0)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):  # no libc prctl: the parent's own clean-up remains
+            pass
+    if os.getppid() != parent:  # the parent ended before the request was made
+        os._exit(1)
+
+
+def _quiet_worker(parent: int) -> None:
+    """Workers leave Ctrl-C to the parent, which stops them (no traceback from each), end
+    with it when it is killed, and skip the cyclic garbage collector: they build many objects
+    and free them all at once."""
     import gc
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    die_with_parent(parent, signal.SIGKILL)
     gc.disable()
 
 
@@ -96,13 +117,15 @@ class _WorkerLost(Exception):
 def _in_workers(function: Callable[[J], R], jobs: Sequence[J], workers: int
                 ) -> Generator[R, None, None]:
     import multiprocessing
+    import os
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
     # concurrent.futures rather than multiprocessing.Pool: a Pool whose worker is killed
     # waits for that worker's result for ever, an executor says it is broken.
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
-                               initializer=_quiet_worker)
+                               initializer=_quiet_worker, initargs=(os.getpid(),))
+    finished = False
     try:
         futures = [pool.submit(function, job) for job in jobs]
         for future in futures:
@@ -111,5 +134,19 @@ def _in_workers(function: Callable[[J], R], jobs: Sequence[J], workers: int
             except BrokenProcessPool:
                 raise _WorkerLost from None
             yield result
+        finished = True
     finally:
+        if not finished:  # interrupted, or a worker lost: stop the others now, not later
+            running: dict[int, object] = getattr(pool, "_processes", None) or {}
+            for process in list(running.values()):  # (private, but stable since 3.2)
+                _end(process)
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _end(process: object) -> None:
+    import contextlib
+
+    terminate = getattr(process, "terminate", None)
+    if terminate is not None:
+        with contextlib.suppress(OSError):
+            terminate()

@@ -87,20 +87,24 @@ def start(arguments: Sequence[str], environ: Mapping[str, str] = os.environ) -> 
         return
     sys.stdout.flush()
     sys.stderr.flush()
+    parent = os.getpid()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - runs in the child, which ends with os._exit
-        _fill_cache(path)
+        _fill_cache(path, parent)
     _child = pid
     import atexit
 
     atexit.register(stop)
 
 
-def _fill_cache(path: Path) -> None:  # pragma: no cover - runs in the forked child
+def _fill_cache(path: Path, parent: int) -> None:  # pragma: no cover - the forked child
     import signal
 
     try:
         signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C: end at once, quietly
+        from painlit.parallel import die_with_parent
+
+        die_with_parent(parent, signal.SIGTERM)  # the command killed: stop reading too
         quiet = os.open(os.devnull, os.O_RDWR)
         for stream in (0, 1, 2):
             os.dup2(quiet, stream)

@@ -1,0 +1,71 @@
+"""A first run of a large corpus, stopped by SIGINT or SIGTERM sent to the main process only
+(as a supervisor or a CI timeout does), at several moments: no process is left behind, and the
+cache is not left broken (the next run answers as a run without any cache does)."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+STUDIES = 5000  # over prefetch.FROM_BYTES: read in parts, by worker processes
+
+
+@pytest.fixture(scope="module")
+def big(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    spec = importlib.util.spec_from_file_location(
+        "painlit_generate_for_orphans", ROOT / "benchmarks" / "generate.py")
+    assert spec is not None and spec.loader is not None
+    generator: Any = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generator)
+    target = tmp_path_factory.mktemp("orphans") / "big-orphans.yaml"
+    generator.write(STUDIES, target)
+    return target
+
+
+def _left_behind(marker: str) -> list[int]:
+    """Processes whose command line names `marker` (the corpus path: only painlit's)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes()
+            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if marker.encode() in command and state != "Z":
+            found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="needs /proc")
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["INT", "TERM"])
+@pytest.mark.parametrize("after", [0.4, 1.0, 2.0])
+def test_a_signal_to_the_main_process_leaves_no_process_and_no_broken_cache(
+        big: Path, tmp_path: Path, signum: int, after: float) -> None:
+    env = {**os.environ, "PAINLIT_CACHE_DIR": str(tmp_path / "cache"), "COLUMNS": "100"}
+    command = [sys.executable, "-m", "painlit", "--data", str(big), "claims", "--limit", "0"]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE)
+    time.sleep(after)
+    process.send_signal(signum)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode in (0, 130), stderr  # finished first, or interrupted
+    deadline = time.monotonic() + 10
+    while _left_behind(str(big)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _left_behind(str(big)) == [], "worker processes outlived the command"
+    cached = subprocess.run(command, env=env, capture_output=True, timeout=300)
+    fresh = subprocess.run(command, env={**env, "PAINLIT_NO_CACHE": "1"}, capture_output=True,
+                           timeout=300)
+    assert cached.returncode == fresh.returncode == 0, cached.stderr
+    assert cached.stdout == fresh.stdout
