@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -197,9 +197,7 @@ class PubMed:
                   on_batch: Callable[[int], None] | None = None) -> dict[str, Summary | None]:
         """DocSums by PMID; None for an id PubMed does not know."""
         found: dict[str, Summary | None] = {}
-        unique = list(dict.fromkeys(pmids))
-        for start in range(0, len(unique), SUMMARY_BATCH):
-            batch = unique[start:start + SUMMARY_BATCH]
+        for batch in _batches(pmids, SUMMARY_BATCH):
             payload = self.http.get_json(
                 self.service, "/esummary.fcgi",
                 {"db": "pubmed", "id": ",".join(batch), "retmode": "json"},
@@ -216,9 +214,7 @@ class PubMed:
                   on_batch: Callable[[int], None] | None = None) -> dict[str, str]:
         """Abstracts by PMID from EFetch (PubMed XML); a record without one is left out."""
         found: dict[str, str] = {}
-        unique = list(dict.fromkeys(pmids))
-        for start in range(0, len(unique), ABSTRACT_BATCH):
-            batch = unique[start:start + ABSTRACT_BATCH]
+        for batch in _batches(pmids, ABSTRACT_BATCH):
             root = self.http.get_xml(
                 self.service, "/efetch.fcgi",
                 {"db": "pubmed", "id": ",".join(batch), "retmode": "xml"},
@@ -231,6 +227,13 @@ class PubMed:
             if on_batch is not None:
                 on_batch(len(batch))
         return found
+
+
+def _batches(pmids: Sequence[str], size: int) -> Iterator[list[str]]:
+    """The ids, each once, in order, `size` at a time."""
+    unique = list(dict.fromkeys(pmids))
+    for start in range(0, len(unique), size):
+        yield unique[start:start + size]
 
 
 def _check_articles(root: Any) -> None:
