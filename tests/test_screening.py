@@ -577,3 +577,27 @@ def test_trials_fibromyalgia_write_on_the_shipped_corpus_changes_only_read_dates
     changed = [(a, b) for a, b in zip(old_lines, new_lines, strict=True) if a != b]
     assert changed == [(b"    status_read: 2026-12-05", b"    status_read: 2026-12-06")] * len(
         registered)
+
+
+def test_trials_record_logs_the_registry_search(server: Server, corpus: Path) -> None:
+    page = _registry_page()
+    extra = json.loads(json.dumps(page["studies"][0]))  # type: ignore[index]
+    extra["protocolSection"]["identificationModule"] = {
+        "nctId": "NCT99999999", "briefTitle": "Synthetic Fixture: a trial not in the corpus"}
+    page["studies"].append(extra)  # type: ignore[attr-defined]
+    server.on("/api/v2/studies", json_response(page))
+    before = corpus.read_bytes()
+    result = run("--data", str(corpus), "trials", "example-pain", "--record")
+    assert result.exit_code == 0, result.stderr
+    assert corpus.read_bytes() == before  # --record touches only the log
+    log = Path(os.environ["PAINLIT_LOG"])
+    read = screening.read_log(log)
+    assert [(s.id, s.source, s.found) for s in read.searches] == [
+        ("clinicaltrials-2026-12-05", SearchSource.CLINICALTRIALS, 2)]
+    known, new = read.find("NCT00000000"), read.find("NCT99999999")
+    assert known is not None and known.study == "example-registration-2020"
+    assert new is not None and new.decision is Decision.PENDING
+    written = log.read_bytes()
+    assert run("--data", str(corpus), "trials", "example-pain", "--record").exit_code == 0
+    assert log.read_bytes() == written
+    assert screening.flow(read).identified == {"ClinicalTrials.gov": 2}

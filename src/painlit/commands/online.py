@@ -492,6 +492,11 @@ def trials(
                                              autocompletion=completions("conditions"))],
     write: WriteOption = False,
     dry_run: DryRunOption = False,
+    record: Annotated[bool, typer.Option(
+        "--record", help="Also record the search and every trial it found in the screening "
+        "log (trials in the corpus as included, the others pending), as `update` does.")
+    ] = False,
+    log: LogOption = None,
     no_cache: NoCacheOption = False,
     refresh: RefreshOption = False,
     deadline: DeadlineOption = None,
@@ -508,8 +513,9 @@ def trials(
 
     With --write, the status, enrolment and dates of the trials already in the corpus (and
     the day they were read) are written into their records; --dry-run shows the diff instead.
+    With --record, the search and its trials go into the screening log (--log).
 
-    Example: painlit trials fibromyalgia --write
+    Example: painlit trials fibromyalgia --write --record
     """
     from painlit.online import http as web
     from painlit.online.clinicaltrials import ClinicalTrials, intervention_query
@@ -536,6 +542,8 @@ def trials(
     if not as_json:
         out.print(_trials_table(rows, in_corpus))
     written = _write_registrations(dict(unique), write, dry_run, as_json)
+    if record:
+        written.update(_record_trials(corpus, rows, condition_query, intervention, log))
     if as_json:
         from painlit.cli import jsondata
 
@@ -546,6 +554,30 @@ def trials(
     new = sum(trial.nct not in in_corpus for trial in rows)
     _message(f"ClinicalTrials.gov: {len(rows)} trial(s) for {found_condition.name}; "
              f"{new} not in the corpus; {flagged} ended without posted results")
+
+
+def _record_trials(corpus: Any, rows: list[Trial], condition_query: str, intervention: str,
+                   log: str | None) -> dict[str, Any]:
+    """`trials --record`: the registry search and its trials into the screening log."""
+    from painlit import screening
+    from painlit.model import SearchSource
+
+    registered = {s.registry.upper(): s.id for s in corpus.studies
+                  if s.registry and s.registration is not None}
+    published = {s.registry.upper(): s.id for s in corpus.studies if s.registry}
+    hits = [screening.Hit(nct=trial.nct, title=trial.brief_title, year=trial.start_year,
+                          study=registered.get(trial.nct) or published.get(trial.nct))
+            for trial in rows]
+    search = screening.Search(
+        id=f"clinicaltrials-{today().isoformat()}", source=SearchSource.CLINICALTRIALS,
+        query=f"condition: {condition_query}; intervention: {intervention}", run=today(),
+        found=len(rows))
+    path = screening.log_path(corpus.path, log)
+    added = screening.add_hits(path, search, hits, today(), corpus)
+    new = sum(hit.study is None for hit in added.added)
+    _message(f"{path}: {len(added.added)} trial(s) added ({new} pending); "
+             f"{len(rows) - len(added.added)} were in the log already")
+    return {"log": str(path), "search": added.search_id, "logged": len(added.added)}
 
 
 def _trials_document(condition_id: str, name: str, intervention: str, rows: list[Trial],
