@@ -18,9 +18,9 @@ MINIMAL = ROOT / "tests" / "fixtures" / "corpus" / "minimal.yaml"
 
 
 def _pre_commit() -> list[str]:
-    try:
-        import pre_commit  # noqa: F401
-    except ImportError:
+    import importlib.util
+
+    if importlib.util.find_spec("pre_commit") is None:
         if os.environ.get("CI"):
             pytest.fail("pre-commit is not installed: CI must run the hook test")
         pytest.skip("pre-commit is not installed")
@@ -45,7 +45,8 @@ def repository(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str
     return folder, env
 
 
-def _hook(repository: tuple[Path, dict[str, str]], *args: str) -> subprocess.CompletedProcess[str]:
+def _hook(repository: tuple[Path, dict[str, str]], *args: str
+          ) -> subprocess.CompletedProcess[str]:
     folder, env = repository
     return subprocess.run([*_pre_commit(), "try-repo", str(ROOT), "painlit-validate", *args],
                           cwd=folder, env=env, capture_output=True, text=True, timeout=900)
