@@ -451,3 +451,33 @@ def test_a_flood_of_errors_stops_at_the_cap(tmp_path: Path) -> None:
     errors = [p for p in problems if p.severity is Severity.ERROR]
     assert len(errors) == MAX_ERRORS + 1
     assert errors[-1].message.startswith(f"stopped after {MAX_ERRORS:,} errors")
+
+
+@pytest.mark.parametrize("body", [
+    "studies: [" + "{}, " * 5000 + "{}]\n",  # a one-line list (50 MB ran out of memory)
+    "studies:\n" + "- {}\n" * 5000,  # a million of these once took 8.8 GB
+    "studies: [" + "1," * 5000 + "1]\n",
+])
+def test_a_file_far_denser_than_any_corpus_is_refused_before_it_is_read(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, body: str) -> None:
+    import painlit.yamlfile
+
+    monkeypatch.setattr(painlit.yamlfile, "DENSE_FROM_BYTES", 1000)  # the rule, on a small file
+    path = tmp_path / "dense.yaml"
+    path.write_text("corpus: {}\n" + body, encoding="utf-8")
+    with pytest.raises(CorpusError) as refused:
+        load_corpus(path)
+    [problem] = refused.value.problems
+    assert (problem.line, problem.column) == (1, 1)
+    assert "bytes each (a corpus has about 30)" in problem.message
+    with pytest.raises(CorpusError):
+        check_corpus(path)  # what validate reports, with exit 1
+
+
+def test_real_corpora_are_far_from_the_density_limit() -> None:
+    from painlit.paths import default_corpus_path
+    from painlit.yamlfile import MIN_BYTES_PER_ITEM
+
+    raw = default_corpus_path().read_bytes()
+    items = sum(raw.count(mark) for mark in (b":", b",", b"- ", b"{", b"["))
+    assert len(raw) / items > 3 * MIN_BYTES_PER_ITEM

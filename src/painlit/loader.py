@@ -69,7 +69,7 @@ from painlit.model import (
 )
 from painlit.parts import Part, Split, unsafe
 from painlit.pickled import Pack, collector_paused, joined
-from painlit.yamlfile import compose, decode, document_node, read_bytes
+from painlit.yamlfile import compose, decode, document_node, read_bytes, refuse_dense
 
 E = TypeVar("E", bound=Enum)
 R = TypeVar("R")
@@ -1175,6 +1175,7 @@ def check_bytes(raw: bytes, shown: str) -> tuple[Corpus | None, list[Problem]]:
 
 
 def _check_bytes(raw: bytes, shown: str) -> tuple[Corpus | None, list[Problem]]:
+    refuse_dense(raw, shown)
     if len(raw) >= PARTS_FROM_BYTES:
         from painlit.parts import split
 

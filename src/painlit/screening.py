@@ -239,10 +239,11 @@ def check_log_bytes(raw: bytes, shown: str, corpus: Corpus | None = None
     import yaml
 
     from painlit.loader import _Context, _Fields, as_validated
-    from painlit.yamlfile import decode, document_node
+    from painlit.yamlfile import decode, document_node, refuse_dense
 
     ctx = _Context(shown)  # years up to next year: a log holds hits newer than the corpus
     try:
+        refuse_dense(raw, shown)
         root_node = document_node(decode(raw, shown), shown)
     except CorpusError as error:
         return None, list(error.problems)

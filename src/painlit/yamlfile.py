@@ -59,6 +59,27 @@ def read_bytes(path: Path, max_bytes: int | None = None) -> bytes:
     return raw
 
 
+#: A corpus holds about 30 bytes per YAML item (a key, a list entry); composing an item costs
+#: some hundreds of bytes of memory. A file much denser than any corpus (`- {}` a million
+#: times, a 50 MB one-line list) would need many times its size: refused before it is read.
+DENSE_FROM_BYTES = 1_000_000
+MIN_BYTES_PER_ITEM = 8
+
+
+def refuse_dense(raw: bytes, shown: str) -> None:
+    """Raise CorpusError for a large file whose YAML items average under MIN_BYTES_PER_ITEM
+    bytes (counted on the bytes: keys, commas, list dashes, flow brackets)."""
+    if len(raw) < DENSE_FROM_BYTES:
+        return
+    items = sum(raw.count(mark) for mark in (b":", b",", b"- ", b"{", b"["))
+    if items and len(raw) / items < MIN_BYTES_PER_ITEM:
+        raise _file_problem(
+            shown, f"about {items:,} YAML items in {len(raw):,} bytes, "
+            f"{len(raw) / items:.1f} bytes each (a corpus has about 30): not read, as it "
+            "would take many times its size in memory", line=1, column=1,
+            hint="is this really a corpus file?")
+
+
 def decode(raw: bytes, shown: str) -> str:
     """UTF-8 text without a byte-order mark; a located problem at the first bad byte."""
     try:
