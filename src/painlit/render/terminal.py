@@ -107,9 +107,21 @@ class Fitted:
         self.table = table
         self.records = records
 
+    def _ranges(self, console: Console, options: ConsoleOptions) -> list[tuple[int, int]]:
+        """Each column's (least, most) width with padding: the least keeps every word whole,
+        and a column that must not wrap (ids, map cells) needs all of its width."""
+        table = self.table
+        # Rich's own measures (private, stable for years): width ranges with padding.
+        found = []
+        for column in table.columns:
+            measured = table._measure_column(console, options, column)
+            least = measured.maximum if column.no_wrap else measured.minimum
+            found.append((least, max(least, measured.maximum)))
+        return found
+
     def _fits(self, console: Console, options: ConsoleOptions) -> bool:
-        needed = self.table.__rich_measure__(console, options).minimum
-        return needed <= options.max_width
+        least = sum(low for low, _ in self._ranges(console, options))
+        return least + self.table._extra_width <= options.max_width
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         if not self._fits(console, options):
@@ -119,20 +131,19 @@ class Fitted:
         yield self.table
 
     def _widen_to_whole_words(self, console: Console, options: ConsoleOptions) -> None:
-        """Fix each column's width: at least its longest word, the rest of the line shared
-        in proportion to what each column would like. (Rich alone narrows the widest
-        columns first, cutting words, when a table is wider than the line.)"""
+        """Fix each column's width: at least its longest word (all of it, for a column that
+        must not wrap), the rest of the line shared in proportion to what each column would
+        like. (Rich alone narrows the widest columns first, cutting words, when a table is
+        wider than the line.)"""
         table = self.table
-        # Rich's own measures (private, stable for years): width ranges with padding.
-        ranges = [table._measure_column(console, options, column) for column in table.columns]
+        ranges = self._ranges(console, options)
         room = options.max_width - table._extra_width
-        wanted = sum(r.maximum for r in ranges)
-        if wanted <= room:
+        if sum(most for _, most in ranges) <= room:
             return
-        spare = room - sum(r.minimum for r in ranges)
-        give = [r.maximum - r.minimum for r in ranges]
+        spare = room - sum(low for low, _ in ranges)
+        give = [most - low for low, most in ranges]
         total = sum(give) or 1
-        widths = [r.minimum + spare * g // total for r, g in zip(ranges, give, strict=True)]
+        widths = [low + spare * g // total for (low, _), g in zip(ranges, give, strict=True)]
         for index, (column, width) in enumerate(zip(table.columns, widths, strict=True)):
             column.width = max(1, width - table._get_padding_width(index))
 
