@@ -125,7 +125,6 @@ def _in_workers(function: Callable[[J], R], jobs: Sequence[J], workers: int
     # waits for that worker's result for ever, an executor says it is broken.
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
                                initializer=_quiet_worker, initargs=(os.getpid(),))
-    finished = False
     try:
         futures = [pool.submit(function, job) for job in jobs]
         for future in futures:
@@ -134,19 +133,9 @@ def _in_workers(function: Callable[[J], R], jobs: Sequence[J], workers: int
             except BrokenProcessPool:
                 raise _WorkerLost from None
             yield result
-        finished = True
     finally:
-        if not finished:  # interrupted, or a worker lost: stop the others now, not later
-            running: dict[int, object] = getattr(pool, "_processes", None) or {}
-            for process in list(running.values()):  # (private, but stable since 3.2)
-                _end(process)
+        # Running jobs end normally (workers ignore Ctrl-C). They are not terminated: a
+        # worker killed while writing its result leaves a half message in the result pipe,
+        # and the executor then waits for the rest for ever (seen under load).
         pool.shutdown(wait=True, cancel_futures=True)
 
-
-def _end(process: object) -> None:
-    import contextlib
-
-    terminate = getattr(process, "terminate", None)
-    if terminate is not None:
-        with contextlib.suppress(OSError):
-            terminate()
