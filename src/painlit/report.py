@@ -371,14 +371,15 @@ def build_report(corpus: Corpus, grades: GradeTable, scope: Scope | None = None,
             "among the studies these claims cite")
         gaps = _general_gaps(graded, studies, registrations, where)
     mentioned = {*studies, *reviews, *registrations}
-    places = {study.id: _place(corpus, study, graded, scope)
+    members = frozenset(condition_subtree(corpus, root)) if root is not None else frozenset()
+    places = {study.id: _place(corpus, study, graded, scope, members)
               for study in (*studies, *registrations)}
     return Report(
         info=corpus.info, scope=scope, heading=heading, description=description,
         includes=includes, groups=groups, studies=studies, registrations=registrations,
         reviews=reviews, gap_map=_scoped_map(corpus, grades, mentioned, graded, root),
         unmapped=tuple(sorted(s.id for s in mentioned if s.conditions and root is not None
-                              and not set(condition_subtree(corpus, root)) & set(s.conditions))),
+                              and members.isdisjoint(s.conditions))),
         gaps=tuple(gaps),
         references=tuple(reference(s) for s in sorted(mentioned, key=lambda s: s.id)),
         substances={s.id: s.name.split(" (")[0] for s in corpus.substances},
@@ -387,17 +388,16 @@ def build_report(corpus: Corpus, grades: GradeTable, scope: Scope | None = None,
     )
 
 
-def _place(corpus: Corpus, study: Study, graded: tuple[GradedClaim, ...], scope: Scope
-           ) -> Place:
-    """The claims citing `study` and, when it is not about the report's condition or
-    mechanism, why it is there."""
+def _place(corpus: Corpus, study: Study, graded: tuple[GradedClaim, ...], scope: Scope,
+           members: frozenset[str]) -> Place:
+    """The claims citing `study` and, when it is not about the report's condition (whose
+    subtree is `members`) or mechanism, why it is there."""
     citing = [item.claim for item in graded
               if any(link.study == study.id for link in item.claim.evidence)]
     cited = tuple(dict.fromkeys((claim.id, link.stance.value) for claim in citing
                                 for link in claim.evidence if link.study == study.id))
     if scope.kind is ScopeKind.CONDITION and scope.id is not None:
-        members = set(condition_subtree(corpus, scope.id))
-        if members.intersection(study.conditions):
+        if not members.isdisjoint(study.conditions):
             return Place(cited)
         about = (", ".join(corpus.condition_by_id[c].name for c in study.conditions)
                  if study.conditions else f"no condition ({study.population.value})")

@@ -54,7 +54,7 @@ class _Dumper(yaml.SafeDumper):
 def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
     """Text with line breaks as a literal block (`|`), readable as it will be shown."""
     style = None if _BREAKS.isdisjoint(data) else '"'
-    if style is None and "\n" in data and data.isprintable() is False \
+    if style is None and "\n" in data \
             and all(line.isprintable() and line == line.rstrip() for line in data.split("\n")):
         style = "|"
     return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)

@@ -88,7 +88,7 @@ DryRunOption = Annotated[bool, typer.Option(
     "--dry-run", help="Show what --write would change, as a diff, and write nothing.")]
 
 
-def _write_registrations(trials: dict[str, Any], write: bool, dry_run: bool,
+def _write_registrations(corpus: Any, trials: dict[str, Any], write: bool, dry_run: bool,
                          as_json: bool) -> dict[str, Any]:
     """--write / --dry-run: the registry facts read, into the corpus (or shown as a diff).
     Returns what the JSON document says of it."""
@@ -96,7 +96,6 @@ def _write_registrations(trials: dict[str, Any], write: bool, dry_run: bool,
         return {}
     from painlit.online import writeback
 
-    corpus = current_corpus()
     updates = writeback.plan(corpus, trials, today())
     if not updates:
         _message("no trial-registration record of the corpus was read: nothing to write")
@@ -295,7 +294,7 @@ def verify(
         _print_lines([str(finding) for finding in report.mismatches])
         for note in report.notes:
             _message(f"note: {note}")
-    written = _write_registrations(report.trials, write, dry_run, as_json)
+    written = _write_registrations(corpus, report.trials, write, dry_run, as_json)
     if as_json:
         from painlit.cli import jsondata
 
@@ -541,7 +540,7 @@ def trials(
     as_json = _json(json_output)
     if not as_json:
         out.print(_trials_table(rows, in_corpus))
-    written = _write_registrations(dict(unique), write, dry_run, as_json)
+    written = _write_registrations(corpus, dict(unique), write, dry_run, as_json)
     if record:
         written.update(_record_trials(corpus, rows, condition_query, intervention, log))
     if as_json:
