@@ -198,14 +198,12 @@ def command(function: Callable[P, R]) -> Callable[P, R]:
 
 
 def current_corpus() -> Corpus:
-    """The corpus the user chose, graded, from the cache when its bytes are unchanged."""
-    from painlit import prefetch
-    from painlit.cache import load_corpus_cached
-
-    prefetch.wait()  # started by painlit.__main__ for a large corpus not yet cached
+    """The corpus the user chose, graded, through the index (painlit.index)."""
     path = state.data or default_corpus_path()
     if state.cache:
-        corpus = load_corpus_cached(path)
+        from painlit.index import load_corpus_indexed
+
+        corpus = load_corpus_indexed(path)
     else:
         from painlit.loader import load_corpus
 
@@ -281,11 +279,11 @@ def completions(kind: str) -> Callable[[typer.Context, str], list[str]]:
     fails: a corpus that cannot be read completes nothing."""
 
     def complete(ctx: typer.Context, incomplete: str) -> list[str]:
-        from painlit.cache import load_corpus_cached
+        from painlit.index import load_corpus_indexed
 
         data = ctx.find_root().params.get("data") or os.environ.get("PAINLIT_DATA")
         try:
-            corpus = load_corpus_cached(data or default_corpus_path())
+            corpus = load_corpus_indexed(data or default_corpus_path())
         except Exception:
             return []
         records: Sequence[Any] = getattr(corpus, kind)
@@ -705,7 +703,12 @@ def validate(
     from painlit.loader import as_validated, check_corpus
 
     try:
-        corpus, problems = check_corpus(target)
+        if state.cache:
+            from painlit.index import check_indexed
+
+            corpus, problems = check_indexed(target)
+        else:
+            corpus, problems = check_corpus(target)
     except CorpusError as error:
         corpus, problems = None, list(error.problems)
     problems = as_validated(problems)  # control characters in one-line fields are errors here

@@ -17,9 +17,12 @@ search query) may span lines.
 
 from __future__ import annotations
 
+import bisect
 import functools
+import gc
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from dataclasses import field as dataclass_field
 from datetime import date, datetime
@@ -67,8 +70,7 @@ from painlit.model import (
     StudyDesign,
     Substance,
 )
-from painlit.parts import Part, Split, unsafe
-from painlit.pickled import Pack, collector_paused, joined
+from painlit.parts import Part, unsafe
 from painlit.yamlfile import compose, decode, document_node, read_bytes, refuse_dense
 
 E = TypeVar("E", bound=Enum)
@@ -1160,138 +1162,73 @@ def check_bytes(raw: bytes, shown: str) -> tuple[Corpus | None, list[Problem]]:
 
     The same as `check_corpus`; the cache uses it to parse exactly the bytes it hashed.
     """
-    # Reading creates millions of objects and frees almost none, so the cyclic garbage
-    # collector would run over and over for nothing: without it, reading takes half the time.
     with collector_paused():
         try:
             return _check_bytes(raw, shown)
         except _TooManyProblems as stop:
-            problems = sorted(stop.problems, key=lambda p: (p.line, p.column))
-            problems.append(Problem(
-                shown, 0, 0, "", "", f"stopped after {MAX_ERRORS:,} errors; the rest of the "
-                "file was not checked", "fix these (or check that this is a corpus file) and "
-                "run again"))
-            return None, problems
+            return None, _stopped(stop, shown)
+
+
+def _stopped(stop: _TooManyProblems, shown: str) -> list[Problem]:
+    problems = sorted(stop.problems, key=lambda p: (p.line, p.column))
+    problems.append(Problem(
+        shown, 0, 0, "", "", f"stopped after {MAX_ERRORS:,} errors; the rest of the "
+        "file was not checked", "fix these (or check that this is a corpus file) and "
+        "run again"))
+    return problems
 
 
 def _check_bytes(raw: bytes, shown: str) -> tuple[Corpus | None, list[Problem]]:
     refuse_dense(raw, shown)
-    if len(raw) >= PARTS_FROM_BYTES:
-        from painlit.parts import split
-
-        cut = split(raw, part_count(len(raw)))
-        if cut is not None:
-            checked = _check_split(cut, raw, shown)
-            if checked is not None:
-                return checked
     return _check_root(document_node(decode(raw, shown), shown), shown, None)
 
 
-#: Files at least this large are read in parts (painlit.parts), two at a time when the machine
-#: has the cores; smaller ones are read whole, since starting a process would cost more.
-PARTS_FROM_BYTES = 4_000_000
-#: Parts are at most about this large (some 1,000 studies): large enough that starting on a
-#: part costs little, small enough to keep memory low and to let a worker that is done early
-#: take another part (at 10,000 studies: 12 parts for 2 workers).
-PART_BYTES = 2_000_000
-
-
-def part_count(size: int) -> int:
-    """How many parts to cut a file of `size` bytes into: parts of at most about PART_BYTES,
-    as many as a multiple of the workers, so that no worker is left alone with the last part."""
-    from painlit.parallel import worker_count
-
-    workers = worker_count()
-    parts = -(-size // PART_BYTES)
-    return -(-parts // workers) * workers
-
-
-@dataclass
-class _PartsRead:
-    """What the parts of the long sections gave, by section: each item as read (its record
-    given as its place in the section's pickles), the ids of all items, the records pickled
-    (painlit.pickled) and indexed; and the problems and references found (already placed by
-    line in the whole file)."""
-
-    reads: dict[str, list[_Read[int]]] = dataclass_field(default_factory=dict)
-    ids: dict[str, list[str]] = dataclass_field(default_factory=dict)
-    packs: dict[str, list[Pack]] = dataclass_field(default_factory=dict)
-    indexes: dict[str, list[CorpusIndex]] = dataclass_field(default_factory=dict)
-    problems: list[Problem] = dataclass_field(default_factory=list)
-    references: list[tuple[str, str, Position, str, str]] = dataclass_field(default_factory=list)
-
-
-def _check_split(cut: Split, raw: bytes, shown: str) -> tuple[Corpus | None, list[Problem]] | None:
-    """Check a corpus read as skeleton and parts; None when the whole file must be read."""
-    from painlit.parallel import fork_map
-
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Reading creates millions of objects and frees almost none, so the cyclic garbage
+    collector would run over and over for nothing: without it, reading takes half the time."""
+    enabled = gc.isenabled()
+    gc.disable()
     try:
-        skeleton = decode(cut.skeleton, shown)
-        if unsafe(skeleton):
-            return None
-        root_node = document_node(skeleton, shown)
-    except CorpusError:
-        return None  # report syntax errors exactly as a whole reading finds them first
-    if not isinstance(root_node, yaml.MappingNode):
-        return None
-    scratch = _Context(shown)  # the corpus info first, for the year check; problems later
-    root = _Fields(scratch, root_node, "", SECTIONS)
-    info = _read_info(scratch, root)
-    latest_year = info.last_search.year + 1 if info else scratch.latest_year
-    # The parts check their references to these sections themselves (only the studies that
-    # claims cite are in other parts).
-    small = {section: [_id_of(node) for node in _section_nodes(root, section)]
-             for section in SMALL_SECTIONS}
-    merged = _PartsRead()
-    # Claims first: they hold more, smaller values than studies, so a part of them takes
-    # longer to read than a part of studies of the same size; started last, it would leave
-    # the other workers waiting. Each section's parts stay in order.
-    parts = sorted(cut.parts, key=lambda part: part.section != "claims")
-    results = fork_map(_read_part, [(shown, part, latest_year) for part in parts], (raw, small))
-    # Each part is taken in as it arrives, while the workers read the next ones.
-    for part, result in zip(parts, results, strict=True):
-        if result is None:
-            results.close()  # stops the workers
-            return None
-        reads, pack, index, ids, problems, references = result
-        section_reads = merged.reads.setdefault(part.section, [])
-        before = sum(len(offsets) - 1 for _, offsets in merged.packs.get(part.section, ()))
-        section_reads.extend(_Read(record_id, None if place is None else before + place, where,
-                                   id_where) for record_id, place, where, id_where in reads)
-        merged.packs.setdefault(part.section, []).append(pack)
-        merged.indexes.setdefault(part.section, []).append(index)
-        merged.ids.setdefault(part.section, []).extend(ids)
-        merged.problems.extend(problems)
-        merged.references.extend(references)
-    return _check_root(root_node, shown, merged)
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
-#: A part's items as read (id, place among the records pickled, where, where the id is), its
-#: records pickled and indexed, the ids of its items, its problems, and its references to
-#: studies (the others are checked).
-_PartResult = tuple[list[tuple[str | None, int | None, Position, Position]], Pack, CorpusIndex,
-                    list[str], list[Problem], list[tuple[str, str, Position, str, str]]]
+@dataclass(frozen=True, slots=True)
+class RecordRead:
+    """One item of `studies` or `claims` read on its own (painlit.index stores these): its
+    id as written (`raw_id`, "" when it has none), the record (None when it cannot be
+    made), where it and its id are (None: not a mapping), and its problems and references."""
+
+    raw_id: str
+    read: _Read[Study | Claim] | None
+    problems: list[Problem]
+    references: list[tuple[str, str, Position, str, str]]
 
 
-def _read_part(job: tuple[str, Part, int]) -> _PartResult | None:
-    """Read one part (in a worker process, or here); None when it does not read cleanly."""
-    from painlit.parallel import shared
+#: Anchors make one record's reading depend on another's: such a file is read whole.
+def _anchored(text: str) -> bool:
+    """Whether the text may define a YAML anchor: `&` after a space, `[`, `{` or `,` (or at
+    the start) and before a character that is not one (`R&D` and `A & B` are not anchors;
+    `&` in a quoted string may be taken for one, and then the file is only read whole)."""
+    at = text.find("&")
+    while at >= 0:
+        if (at == 0 or text[at - 1] in " \t\n[{,") and text[at + 1:at + 2].strip():
+            return True
+        at = text.find("&", at + 1)
+    return False
 
-    shown, part, latest_year = job
-    raw, small = cast(tuple[bytes, dict[str, list[str]]], shared())
-    try:
-        return _read_part_checked(shown, part, latest_year, raw, small)
-    except _TooManyProblems:
-        return None  # read again whole, which stops at the first MAX_ERRORS
 
-
-def _read_part_checked(shown: str, part: Part, latest_year: int, raw: bytes,
-                       small: dict[str, list[str]]) -> _PartResult | None:
-    from painlit.pickled import pack
-
+def read_records(shown: str, part: Part, latest_year: int, raw: bytes,
+                 bounds: Sequence[int]) -> list[RecordRead] | None:
+    """Read a run of records of one long section (`part`, painlit.parts), one result per
+    record; `bounds` are the 1-based lines on which each record after the first starts.
+    None when the run does not read cleanly on its own (the file is then read whole)."""
     try:
         text = part.text(raw)
-        if unsafe(text):
+        if unsafe(text) or _anchored(text):
             return None
         node = compose(text, shown)
     except (CorpusError, UnicodeDecodeError):
@@ -1302,25 +1239,71 @@ def _read_part_checked(shown: str, part: Part, latest_year: int, raw: bytes,
     ctx.latest_year = latest_year
     allowed, read = (_STUDY_KEYS, _read_study) if part.section == "studies" else (
         _CLAIM_KEYS, _read_claim)
-    items = _list_items(ctx, node, part.section, "", first_index=part.first_index)
-    reads = _read_items(ctx, items, part.section, allowed, read)
-    ids = [_id_of(item) for item in node.value if isinstance(item, yaml.MappingNode)]
-    # The records travel pickled: the parent decodes only those a command shows, and the
-    # cache entry stores these same pickles.
-    records = [item.record for item in reads if item.record is not None]
-    index = (CorpusIndex.of(cast(list[Study], records), ()) if part.section == "studies"
-             else CorpusIndex.of((), cast(list[Claim], records)))
-    placed: list[tuple[str | None, int | None, Position, Position]] = []
-    missing = 0
-    for item in reads:  # each record given as its place among the records pickled
-        place = None if item.record is None else len(placed) - missing
-        missing += item.record is None
-        placed.append((item.record_id, place, item.where, item.id_where))
-    _check_references(ctx, small)
-    return placed, pack(records), index, ids, ctx.problems, ctx.references
+    try:
+        items = _list_items(ctx, node, part.section, "", first_index=part.first_index)
+        reads: list[_Read[Study | Claim]] = _read_items(
+            ctx, items, part.section, allowed, cast(Callable[[_Fields, str], Study | Claim | None],
+                                                   read))
+    except _TooManyProblems:
+        return None
+    results = [RecordRead(_id_of(item) if isinstance(item, yaml.MappingNode) else "", None, [],
+                          []) for item in node.value]
+    for item in reads:
+        place = bisect.bisect_right(bounds, item.where[0])
+        results[place] = replace(results[place], read=item)
+    for problem in ctx.problems:
+        results[bisect.bisect_right(bounds, problem.line)].problems.append(problem)
+    for reference in ctx.references:
+        results[bisect.bisect_right(bounds, reference[2][0])].references.append(reference)
+    return results
 
 
-def _check_root(root_node: yaml.Node, shown: str, parts: _PartsRead | None
+@dataclass
+class LongSections:
+    """`studies` and `claims` read apart from the rest of the file (painlit.index): by
+    section, each item as read (its record given by its place in `records`), the ids of all
+    items, the records and their index; and their problems and references (placed by line
+    in the whole file)."""
+
+    reads: dict[str, list[_Read[int]]] = dataclass_field(default_factory=dict)
+    ids: dict[str, list[str]] = dataclass_field(default_factory=dict)
+    records: dict[str, Sequence[Study | Claim]] = dataclass_field(default_factory=dict)
+    indexes: dict[str, CorpusIndex] = dataclass_field(default_factory=dict)
+    problems: list[Problem] = dataclass_field(default_factory=list)
+    references: list[tuple[str, str, Position, str, str]] = dataclass_field(default_factory=list)
+
+
+def check_skeleton(skeleton: bytes, shown: str) -> yaml.MappingNode | None:
+    """The node tree of a file's skeleton (painlit.parts), or None when the file must be
+    read whole to report exactly what a whole reading reports."""
+    try:
+        text = decode(skeleton, shown)
+        if unsafe(text) or _anchored(text):
+            return None
+        root_node = document_node(text, shown)
+    except CorpusError:
+        return None
+    return root_node if isinstance(root_node, yaml.MappingNode) else None
+
+
+def latest_year(root_node: yaml.MappingNode, shown: str) -> int:
+    """The latest plausible year of a study, from the corpus's last search date."""
+    scratch = _Context(shown)
+    info = _read_info(scratch, _Fields(scratch, root_node, "", SECTIONS))
+    return info.last_search.year + 1 if info else scratch.latest_year
+
+
+def check_with_sections(root_node: yaml.MappingNode, shown: str, long: LongSections
+                        ) -> tuple[Corpus | None, list[Problem]]:
+    """`check_bytes` for a skeleton and its long sections read apart."""
+    with collector_paused():
+        try:
+            return _check_root(root_node, shown, long)
+        except _TooManyProblems as stop:
+            return None, _stopped(stop, shown)
+
+
+def _check_root(root_node: yaml.Node, shown: str, parts: LongSections | None
                 ) -> tuple[Corpus | None, list[Problem]]:
     """Check a corpus's node tree; `parts` holds the long sections already read apart
     (painlit.parts), which the tree then holds as empty lists."""
@@ -1368,20 +1351,20 @@ def _check_root(root_node: yaml.Node, shown: str, parts: _PartsRead | None
         claims=claims,
         path=shown,
         outcomes=tuple(record for record, _ in outcomes),
-        prebuilt_index=CorpusIndex.joined([study_index, claim_index]),
+        prebuilt_index=CorpusIndex.combined(study_index, claim_index),
     )
     return corpus, ctx.problems
 
 
-def _long_section(ctx: _Context, root: _Fields, parts: _PartsRead | None, section: str,
+def _long_section(ctx: _Context, root: _Fields, parts: LongSections | None, section: str,
                   allowed: tuple[str, ...], read: Callable[[_Fields, str], R | None]
                   ) -> tuple[Sequence[R], CorpusIndex, list[Position]]:
     """The records of `studies` or `claims` in order (each id once), their index, and where
     each is; read from the tree, or taken from the parts (still pickled)."""
     if parts is not None and section in parts.reads:
         kept = _keep_unique(ctx, parts.reads[section])
-        records: Sequence[R] = joined(parts.packs[section])
-        index = CorpusIndex.joined(parts.indexes[section])
+        records = cast(Sequence[R], parts.records[section])
+        index = parts.indexes[section]
         if len(kept) < len(records):  # some left out: there are errors, no corpus is made
             places = [place for place, _ in kept]
             records, index = Picked(records, places), index.picked(section, places)

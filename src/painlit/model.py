@@ -607,18 +607,10 @@ class CorpusIndex:
         )
 
     @classmethod
-    def joined(cls, indexes: Sequence[CorpusIndex]) -> CorpusIndex:
-        """The index of the records of several indexes, one after another (each index's
-        studies after the previous one's, and its claims after the previous one's)."""
-        shared: dict[object, object] = {}
-        columns: dict[str, tuple[object, ...]] = {}
-        for name in _INDEX_COLUMNS:
-            values: Iterable[object] = itertools.chain.from_iterable(
-                getattr(index, name) for index in indexes)
-            if name in _LIST_COLUMNS:  # equal lists stored once, as `of` stores them
-                values = (shared.setdefault(value, value) for value in values)
-            columns[name] = tuple(values)
-        return cls(**columns)  # type: ignore[arg-type]
+    def combined(cls, studies: CorpusIndex, claims: CorpusIndex) -> CorpusIndex:
+        """The study columns of one index with the claim columns of another."""
+        return cls(**{name: getattr(studies if name.startswith("study_") else claims, name)
+                      for name in _INDEX_COLUMNS})
 
     def picked(self, section: str, places: Sequence[int]) -> CorpusIndex:
         """This index with only some of its studies or claims (`section`), by position."""
@@ -631,9 +623,6 @@ class CorpusIndex:
 
 
 _INDEX_COLUMNS = tuple(f.name for f in fields(CorpusIndex))
-#: The columns of id lists, which `of` stores once per distinct list.
-_LIST_COLUMNS = frozenset(f.name for f in fields(CorpusIndex)
-                          if f.type == "tuple[tuple[str, ...], ...]")
 
 
 class ById(Mapping[str, T]):

@@ -53,11 +53,13 @@ def _key_lines(data: bytes, start: int) -> list[int]:
 
 @dataclass(frozen=True, slots=True)
 class Part:
+    """A run of whole records of one long list: data[start:end] of the file's bytes."""
+
     section: str
     first_line: int  # 0-based number of the part's first line in the whole file
     first_index: int  # position of the part's first record in its list
     records: int  # how many records the part holds
-    start: int  # the part is data[start:end] of the bytes given to `split`
+    start: int
     end: int
 
     def text(self, data: bytes) -> str:
@@ -66,66 +68,77 @@ class Part:
 
 
 @dataclass(frozen=True, slots=True)
-class Split:
-    skeleton: bytes
-    parts: tuple[Part, ...]
+class RecordList:
+    """A long list of the file: where its key's line starts, where the line after it starts,
+    where the list stops (the next top-level key, or the end), and where each record starts."""
 
-
-@dataclass(frozen=True, slots=True)
-class _List:
     name: str
-    key_start: int  # where its key's line starts
-    body: int  # where the line after the key starts
-    stop: int  # where the next top-level key starts (or the file ends)
-    starts: list[int]  # where each record starts
+    key_start: int
+    body: int
+    stop: int
+    starts: list[int]
 
     @property
     def size(self) -> int:
         return self.stop - self.starts[0]
 
+    def span(self, index: int) -> tuple[int, int]:
+        """Where record `index` starts and ends (its trailing blank and comment lines too)."""
+        end = self.starts[index + 1] if index + 1 < len(self.starts) else self.stop
+        return self.starts[index], end
 
-def split(data: bytes, parts: int = 1) -> Split | None:
-    """The skeleton and parts of a file's bytes, or None when it is safer to read it whole.
 
-    The long lists are cut into about `parts` parts in all (at least one each) of about the
-    same size, so that workers reading them side by side finish together. It works on the
-    bytes (UTF-8 never uses the byte of \\n, or any byte below 0x80, inside another
-    character), so a large file is neither decoded nor copied here: each part is decoded by
-    whoever reads it.
-    """
+def layout(data: bytes) -> list[RecordList] | None:
+    """The long lists of a file's bytes and where each record starts, or None when it is
+    safer to read the file whole. It works on the bytes (UTF-8 never uses the byte of \\n,
+    or any byte below 0x80, inside another character), so a large file is not decoded here."""
     offset = len(_BOM) if data.startswith(_BOM) else 0  # reading drops a byte-order mark
-    lists = _lists(data, offset)
-    if not lists:
-        return None
+    return _lists(data, offset) or None
+
+
+def skeleton(data: bytes, lists: list[RecordList], list_lines: list[int]) -> bytes:
+    """The file with the records of `lists` blanked out, every other line where it was, so
+    line numbers still hold; `list_lines[i]` is how many lines list i's body spans (its
+    newlines from `body` to `stop`)."""
+    offset = len(_BOM) if data.startswith(_BOM) else 0
     pieces: list[bytes] = []
-    cut: list[Part] = []
-    done = offset  # bytes before this are in `pieces`
-    lines_before = 0  # newlines in data[:done]
-    for found, count in zip(lists, _shares([found.size for found in lists], parts), strict=True):
-        key_line = lines_before + data.count(b"\n", done, found.key_start)
+    done = offset
+    for found, lines in zip(lists, list_lines, strict=True):
         pieces.append(data[done:found.key_start])
         pieces.append(found.name.encode("ascii") + b": []\n")
-        region_lines = data.count(b"\n", found.body, found.stop)
-        pieces.append(b"\n" * region_lines)
-        line = key_line + 1  # the line `body` starts
-        counted = found.body  # newlines before this are counted in `line`
+        pieces.append(b"\n" * lines)
+        done = found.stop
+    pieces.append(data[done:])
+    return b"".join(pieces)
+
+
+def split(data: bytes, parts: int = 1) -> tuple[bytes, tuple[Part, ...]] | None:
+    """The skeleton and about `parts` parts of about the same size (at least one for each
+    list), or None when it is safer to read the file whole. Reading the skeleton and each
+    part, and adding each part's starting line to the lines it reports, gives what reading
+    the whole file gives."""
+    lists = layout(data)
+    if lists is None:
+        return None
+    cut: list[Part] = []
+    list_lines = []
+    for found, count in zip(lists, _shares([found.size for found in lists], parts), strict=True):
+        line = data.count(b"\n", 0, found.body)  # the 0-based line `body` starts
+        counted = found.body
         starts = found.starts
-        cuts = _cuts(found, count)
-        for begin_index, end_index in itertools.pairwise(cuts):
+        for begin_index, end_index in itertools.pairwise(_cuts(found, count)):
             begin = starts[begin_index]
             end = starts[end_index] if end_index < len(starts) else found.stop
             line += data.count(b"\n", counted, begin)
             counted = begin
             cut.append(Part(found.name, line, begin_index, end_index - begin_index, begin, end))
-        lines_before = key_line + 1 + region_lines
-        done = found.stop
-    pieces.append(data[done:])
-    return Split(b"".join(pieces), tuple(cut))
+        list_lines.append(data.count(b"\n", found.body, found.stop))
+    return skeleton(data, lists, list_lines), tuple(cut)
 
 
-def _lists(data: bytes, offset: int) -> list[_List] | None:
+def _lists(data: bytes, offset: int) -> list[RecordList] | None:
     """The long lists of records in the file, in order (None: read the file whole)."""
-    lists: list[_List] = []
+    lists: list[RecordList] = []
     names: set[str] = set()
     key_lines = _key_lines(data, offset)
     for number, key_line_start in enumerate(key_lines):
@@ -156,7 +169,7 @@ def _lists(data: bytes, offset: int) -> list[_List] | None:
         starts = [m.start() + 1 for m in record_start.finditer(data, body - 1, stop)]
         if not starts:
             return None  # `-` not starting an item: not a plain list
-        lists.append(_List(name, key.start(), body, stop, starts))
+        lists.append(RecordList(name, key.start(), body, stop, starts))
     return lists
 
 
@@ -173,7 +186,7 @@ def _shares(sizes: list[int], parts: int) -> list[int]:
     return shares
 
 
-def _cuts(found: _List, count: int) -> list[int]:
+def _cuts(found: RecordList, count: int) -> list[int]:
     """Where to cut a list into `count` parts of about the same size (fewer if the records
     are fewer): the index of each part's first record, and then the number of records."""
     starts = found.starts
