@@ -72,18 +72,26 @@ def implied_category(study: Study) -> DoseCategory | None:
 
 
 def dose_warnings(corpus: Corpus) -> list[Problem]:
-    """Warnings where a study's dose category disagrees with its reported amount."""
-    warnings = []
-    for study in corpus.studies:
-        implied = implied_category(study)
-        if study.dose.category is DoseCategory.MICRO and not study.population.is_human:
-            warnings.append(Problem(corpus.path, study.line, 1, study.id, "dose.category",
-                                    "animal doses are never 'micro'", "use low, full or none",
-                                    Severity.WARNING))
-        elif implied is not None and implied is not study.dose.category:
-            warnings.append(Problem(
-                corpus.path, study.line, 1, study.id, "dose.category",
-                f"category '{study.dose.category.value}' disagrees with the reported amount, "
-                f"which implies '{implied.value}'", "see the dose categories in docs/curation.md",
-                Severity.WARNING))
-    return warnings
+    """Warnings where a study's dose category disagrees with its reported amount. (The index
+    keeps each study's with the study: painlit.index.)"""
+    stored = corpus.memo.get("dose_warnings")
+    if isinstance(stored, list):
+        return stored
+    return [warning for study in corpus.studies for warning in study_dose_warnings(
+        study, corpus.path)]
+
+
+def study_dose_warnings(study: Study, path: str) -> list[Problem]:
+    """`dose_warnings` of one study."""
+    implied = implied_category(study)
+    if study.dose.category is DoseCategory.MICRO and not study.population.is_human:
+        return [Problem(path, study.line, 1, study.id, "dose.category",
+                        "animal doses are never 'micro'", "use low, full or none",
+                        Severity.WARNING)]
+    if implied is not None and implied is not study.dose.category:
+        return [Problem(
+            path, study.line, 1, study.id, "dose.category",
+            f"category '{study.dose.category.value}' disagrees with the reported amount, "
+            f"which implies '{implied.value}'", "see the dose categories in docs/curation.md",
+            Severity.WARNING)]
+    return []

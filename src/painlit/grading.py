@@ -1188,30 +1188,35 @@ def _slice_levels(bounds: tuple[int, int]) -> list[tuple[Certainty, Verdict]]:
 def curation_warnings(corpus: Corpus) -> list[Problem]:
     """Warnings where the curation and the grading disagree: a curated overall certainty that
     differs from the computed one, a stance the recorded effect does not bear out, a link to
-    a study that never measured the outcome, an efficacy claim with no scope."""
-    warnings = []
-    directions: dict[str, Direction] = {}
-    for claim in corpus.claims:
-        def warn(message: str, hint: str, claim: Claim = claim, field: str = "evidence"
-                 ) -> None:
-            warnings.append(Problem(corpus.path, claim.line, 1, claim.id, field, message, hint,
-                                    Severity.WARNING))
+    a study that never measured the outcome, an efficacy claim with no scope. (The index
+    keeps each claim's warnings with its grade: painlit.index.)"""
+    stored = corpus.memo.get("curation_warnings")
+    if isinstance(stored, list):
+        return stored
+    return [warning for claim in corpus.claims for warning in claim_warnings(claim, corpus)]
 
-        if claim.topic is ClaimTopic.EFFICACY and claim.scope.is_empty:
-            warn("an efficacy claim without scope: indirectness cannot be assessed",
-                 "add scope: {population: ..., dose: ..., pain_model: ...}", field="scope")
-        for index, link in enumerate(claim.evidence):
-            if link.study not in directions:
-                directions[link.study] = corpus.study_by_id[link.study].direction
-            # A study's direction and effect are about the drug's benefit: only efficacy claims
-            # assert one, so only theirs are checked against the stance.
-            efficacy = claim.topic is ClaimTopic.EFFICACY
-            direction = directions[link.study] if efficacy else Direction.NOT_APPLICABLE
-            for message, hint in _link_problems(corpus, link, direction, claim.outcomes != (),
-                                                check_effect=efficacy):
-                warn(f"{link.study}: {message}", hint, field=f"evidence[{index}]")
-        if claim.certainty is None:
-            continue
+
+def claim_warnings(claim: Claim, corpus: Corpus) -> list[Problem]:
+    """`curation_warnings` of one claim; they depend on what its grade depends on."""
+    warnings = []
+
+    def warn(message: str, hint: str, field: str = "evidence") -> None:
+        warnings.append(Problem(corpus.path, claim.line, 1, claim.id, field, message, hint,
+                                Severity.WARNING))
+
+    if claim.topic is ClaimTopic.EFFICACY and claim.scope.is_empty:
+        warn("an efficacy claim without scope: indirectness cannot be assessed",
+             "add scope: {population: ..., dose: ..., pain_model: ...}", field="scope")
+    for index, link in enumerate(claim.evidence):
+        # A study's direction and effect are about the drug's benefit: only efficacy claims
+        # assert one, so only theirs are checked against the stance.
+        efficacy = claim.topic is ClaimTopic.EFFICACY
+        direction = (corpus.index.study_directions[corpus.study_position[link.study]]
+                     if efficacy else Direction.NOT_APPLICABLE)
+        for message, hint in _link_problems(corpus, link, direction, claim.outcomes != (),
+                                            check_effect=efficacy):
+            warn(f"{link.study}: {message}", hint, field=f"evidence[{index}]")
+    if claim.certainty is not None:
         grade = grade_claim(claim, corpus)
         if grade.certainty is not claim.certainty:
             warn(f"curated certainty {claim.certainty.label} differs from the computed "

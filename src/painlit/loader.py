@@ -1293,6 +1293,14 @@ def latest_year(root_node: yaml.MappingNode, shown: str) -> int:
     return info.last_search.year + 1 if info else scratch.latest_year
 
 
+def small_ids(root_node: yaml.MappingNode) -> dict[str, list[str]]:
+    """The ids (as written) of the records of each small section of a skeleton."""
+    scratch = _Context("")
+    root = _Fields(scratch, root_node, "", SECTIONS)
+    return {section: [_id_of(node) for node in _section_nodes(root, section)]
+            for section in SMALL_SECTIONS}
+
+
 def check_with_sections(root_node: yaml.MappingNode, shown: str, long: LongSections
                         ) -> tuple[Corpus | None, list[Problem]]:
     """`check_bytes` for a skeleton and its long sections read apart."""

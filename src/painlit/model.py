@@ -567,6 +567,7 @@ class CorpusIndex:
     study_regimens: tuple[Regimen | None, ...]
     study_co_interventions: tuple[CoIntervention | None, ...]
     study_effects: tuple[tuple[Effect, ...], ...]
+    study_directions: tuple[Direction, ...]
     claim_ids: tuple[str, ...]
     claim_topics: tuple[ClaimTopic, ...]
     claim_conditions: tuple[tuple[str, ...], ...]
@@ -599,6 +600,7 @@ class CorpusIndex:
             study_regimens=tuple(s.regimen for s in studies),
             study_co_interventions=tuple(s.co_intervention for s in studies),
             study_effects=tuple(s.outcomes for s in studies),
+            study_directions=tuple(s.direction for s in studies),
             claim_ids=tuple(c.id for c in claims),
             claim_topics=tuple(c.topic for c in claims),
             claim_conditions=tuple(one(c.conditions) for c in claims),

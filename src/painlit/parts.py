@@ -17,6 +17,7 @@ read whole: the cut is an optimisation, never a different reading.
 from __future__ import annotations
 
 import bisect
+import functools
 import itertools
 import re
 from dataclasses import dataclass
@@ -77,6 +78,7 @@ class RecordList:
     body: int
     stop: int
     starts: list[int]
+    indent: int = 0
 
     @property
     def size(self) -> int:
@@ -165,12 +167,27 @@ def _lists(data: bytes, offset: int) -> list[RecordList] | None:
             return None
         # Anything odd (tabs, lines indented less than the records) makes a part unreadable,
         # and the file is then read whole, so only the record starts need finding here.
-        record_start = re.compile(rb"\n {%d}-(?=[ \t\n])" % indent)
-        starts = [m.start() + 1 for m in record_start.finditer(data, body - 1, stop)]
+        starts = record_starts(data, indent, body, stop)
         if not starts:
             return None  # `-` not starting an item: not a plain list
-        lists.append(RecordList(name, key.start(), body, stop, starts))
+        lists.append(RecordList(name, key.start(), body, stop, starts, indent))
     return lists
+
+
+@functools.cache
+def _record_start(indent: int) -> re.Pattern[bytes]:
+    return re.compile(rb"\n {%d}-(?=[ \t\n])" % indent)
+
+
+def record_starts(data: bytes, indent: int, begin: int, end: int) -> list[int]:
+    """Where each record of a list indented by `indent` starts in data[begin:end] (`begin`
+    is the start of a line)."""
+    return [m.start() + 1 for m in _record_start(indent).finditer(data, begin - 1, end)]
+
+
+def has_top_level_key(data: bytes, begin: int, end: int) -> bool:
+    """Whether a line in data[begin:end] after the first starts with a top-level key."""
+    return _NEXT_KEY.search(data, begin, end) is not None
 
 
 def _shares(sizes: list[int], parts: int) -> list[int]:
