@@ -75,20 +75,13 @@ DIGEST_SIZE = 16
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS records (
-    digest BLOB PRIMARY KEY,  -- of the record's bytes in the file
-    section TEXT NOT NULL,    -- studies or claims
-    position INTEGER NOT NULL,-- its place in its list when read (problems may name it)
-    year INTEGER,             -- a study's year (checked against the corpus's last search)
-    problems TEXT,            -- JSON: what reading it found (lines from its first line)
-    raw_id TEXT NOT NULL,     -- its id as written ('' when none)
-    record_id TEXT,           -- its id as read (null: not a mapping, or no usable id)
-    place TEXT,               -- JSON [where, id where] (lines from its first line), or null
-    made INTEGER NOT NULL,    -- 1 when a record could be made of it
-    targets TEXT NOT NULL,    -- the ids it names: section US id RS ... (see indexing)
-    refs TEXT NOT NULL,       -- JSON: those references with where they are
-    row TEXT,                 -- JSON: its values in the index columns
+    digest BLOB PRIMARY KEY,  -- of the record's bytes in the file (painlit.indexing)
+    problems TEXT,            -- JSON: what reading it found (line 1: its first line)
+    refs TEXT NOT NULL,       -- JSON: the ids it names, with where (line 1: its first line)
     warnings TEXT,            -- JSON: a study's dose warnings
-    body TEXT                 -- JSON: the record (painlit.codec)
+    body TEXT,                -- JSON: the record (painlit.codec); null when none was made
+    section INTEGER NOT NULL, -- 0 studies, 1 claims
+    position INTEGER NOT NULL -- its place in its list when read
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS grades (
     inputs BLOB PRIMARY KEY,  -- digest of the claim's, its studies' and the skeleton's bytes
@@ -311,13 +304,8 @@ def _connect(target: Path) -> sqlite3.Connection:
         db.execute("PRAGMA journal_mode = WAL")
         db.execute("PRAGMA synchronous = NORMAL")
         if new:
-            db.execute("BEGIN IMMEDIATE")
-            for statement in SCHEMA.split(";"):
-                if statement.strip():
-                    db.execute(statement)
-            db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-            db.execute(f"PRAGMA user_version = {FORMAT}")
-            db.execute("COMMIT")
+            db.executescript(f"BEGIN IMMEDIATE; {SCHEMA}; PRAGMA application_id = "
+                             f"{APPLICATION_ID}; PRAGMA user_version = {FORMAT}; COMMIT;")
         stamp = db.execute("SELECT value FROM meta WHERE key = 'code'").fetchone()
         if stamp is None or stamp[0] != code_stamp():  # other code: start afresh
             db.execute("BEGIN IMMEDIATE")

@@ -2,32 +2,36 @@
 
 The file is seen as *segments* that tile it: each record of `studies` and `claims` (from its
 `-` line to the next record, its trailing blank and comment lines included) and the *gaps*
-between them (the small sections, the section keys). Each segment's bytes are hashed; the
-index keeps the file's segments from last time.
+between them (the small sections and the section keys). The index keeps each segment's
+digest, and for each record what reading it found (its id, where it and its id are, whether
+a record could be made of it, the ids it names, its problems): the *state*, one entry per
+record in file order.
 
 1. **What changed.** The stored segments are compared with the new bytes from the front, then
-   from the back (at the end, shifted by the change in size), until one differs; what lies
-   between is cut into records again (painlit.parts). When that window holds anything but
-   records of one list, or there is no index yet, the whole file is cut.
+   from the back (shifted by the change in size), until one differs; only the window between
+   is cut into records again (painlit.parts). When that window holds anything but records of
+   one list, or there is no index yet, the whole file is cut and each record is looked up
+   by its digest.
 2. **Reading.** The gaps form the *skeleton* (the file with the long lists blanked out), which
-   is small and read every time. A record whose bytes the index holds comes from it as it was
-   checked (its problems, where it and its id are, the ids it names, its index columns); the
-   others are parsed and checked (painlit.loader.read_records) in runs and stored at once.
+   is small and read every time. Known records keep their state; the others are parsed and
+   checked (painlit.loader.read_records) in runs and stored at once.
 3. **Checking across records.** The loader's own cross-record checks (ids unique, references,
-   identifiers unique, the condition tree) run over what the index gives, exactly as a whole
-   reading runs them; a reference is handed over only when the id it names is missing.
-4. **Grading.** Each claim's certainty, verdict and curation warnings are stored under a
-   digest of the bytes they depend on (the claim, the studies it cites, the skeleton) and
-   computed again only when that digest is new.
+   identifiers unique, the condition tree) run over the state, exactly as a whole reading
+   runs them; a record's references are handed over only when it names a missing id.
+4. **Columns and grades.** An index column is rewritten only where a record read now differs
+   in it. Each claim's certainty, verdict and curation warnings are stored under a digest of
+   the bytes they depend on (the claim, the studies it cites, the skeleton) and computed
+   again only for claims whose digest is new.
 """
 
 from __future__ import annotations
 
 import array
 import hashlib
+import itertools
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, cast
 
@@ -43,6 +47,7 @@ from painlit.index import (
     StoredRecords,
     column_reader,
     digests,
+    problems_from_json,
     problems_json,
     set_levels,
 )
@@ -53,32 +58,44 @@ from painlit.yamlfile import read_bytes, refuse_dense
 #: Changed records are parsed in runs of at most about this many bytes.
 RUN_BYTES = 2_000_000
 _GAP = -1
-#: Separators of the `targets` column: section, US, id, RS, ...
+#: Separators of a record's `targets`: section US id RS section US id ...
 _UNIT, _RECORD = "\x1f", "\x1e"
-
-
-@dataclass(slots=True)
-class Segment:
-    kind: int  # _GAP, or the section's place in SECTIONS
-    start: int
-    end: int
-    digest: bytes
-    lines: int  # newlines in its bytes
-
-
-@dataclass
-class Layout:
-    size: int
-    lists: list[RecordList]
-    segments: list[Segment]
+#: Bits of a record's flags.
+MADE, PROBLEMS = 1, 2
 
 
 def _digest(data: bytes | memoryview) -> bytes:
     return hashlib.sha256(data).digest()[:DIGEST_SIZE]
 
 
-def _segment(raw: bytes, view: memoryview, kind: int, start: int, end: int) -> Segment:
-    return Segment(kind, start, end, _digest(view[start:end]), raw.count(b"\n", start, end))
+# --- the layout: segments ------------------------------------------------------------------------
+
+
+@dataclass
+class Layout:
+    """The file cut into segments: each one's kind (_GAP or a section's place in SECTIONS),
+    start, end, newlines and digest; and the long lists (painlit.parts)."""
+
+    size: int
+    lists: list[RecordList]
+    kinds: array.array[int]
+    starts: array.array[int]
+    ends: array.array[int]
+    lines: array.array[int]
+    digests: list[bytes]
+
+
+def _new_layout(size: int, lists: list[RecordList]) -> Layout:
+    return Layout(size, lists, array.array("q"), array.array("q"), array.array("q"),
+                  array.array("q"), [])
+
+
+def _add(layout: Layout, raw: bytes, view: memoryview, kind: int, start: int, end: int) -> None:
+    layout.kinds.append(kind)
+    layout.starts.append(start)
+    layout.ends.append(end)
+    layout.lines.append(raw.count(b"\n", start, end))
+    layout.digests.append(_digest(view[start:end]))
 
 
 def cut_whole(raw: bytes) -> Layout | None:
@@ -86,52 +103,46 @@ def cut_whole(raw: bytes) -> Layout | None:
     from painlit import parts
 
     lists = parts.layout(raw)
-    if lists is None or len({found.name for found in lists} - set(SECTIONS)) > 0:
+    if lists is None or {found.name for found in lists} - set(SECTIONS):
         return None
     view = memoryview(raw)
-    segments = []
+    layout = _new_layout(len(raw), lists)
     done = 0
     for found in lists:
         kind = SECTIONS.index(found.name)
-        segments.append(_segment(raw, view, _GAP, done, found.starts[0]))
-        ends = [*found.starts[1:], found.stop]
-        segments.extend(_segment(raw, view, kind, start, end)
-                        for start, end in zip(found.starts, ends, strict=True))
+        _add(layout, raw, view, _GAP, done, found.starts[0])
+        for start, end in zip(found.starts, [*found.starts[1:], found.stop], strict=True):
+            _add(layout, raw, view, kind, start, end)
         done = found.stop
-    segments.append(_segment(raw, view, _GAP, done, len(raw)))
-    return Layout(len(raw), lists, segments)
+    _add(layout, raw, view, _GAP, done, len(raw))
+    return layout
 
 
-def cut_changed(raw: bytes, old: Layout) -> Layout | None:
+def cut_changed(raw: bytes, old: Layout) -> tuple[Layout, int, int, int] | None:
     """The file's segments from those of its last version: only the window between the
-    segments equal at the front and at the back is cut and hashed again (None: cut whole)."""
+    segments equal at the front and at the back is cut and hashed again. Returns the layout,
+    how many segments at the front and at the back are old ones, and the old segments'
+    count (None: cut the file whole)."""
     from painlit import parts
 
     view = memoryview(raw)
-    segments, count, delta = old.segments, len(old.segments), len(raw) - old.size
-    front = 0
-    while front < count and segments[front].end <= len(raw) and _digest(
-            view[segments[front].start:segments[front].end]) == segments[front].digest:
-        front += 1
-    window_start = segments[front - 1].end if front else 0
+    count, delta = len(old.digests), len(raw) - old.size
+    front = _equal_front(view, old)
+    window_start = old.ends[front - 1] if front else 0
     back = count
     while back > front:
-        segment = segments[back - 1]
-        start, end = segment.start + delta, segment.end + delta
-        if start < window_start or _digest(view[start:end]) != segment.digest:
+        start, end = old.starts[back - 1] + delta, old.ends[back - 1] + delta
+        if start < window_start or _digest(view[start:end]) != old.digests[back - 1]:
             break
         back -= 1
-    if front == count and back == count and delta == 0:
-        return Layout(len(raw), old.lists, segments)  # the same bytes
-    old_stop = segments[back].start if back < count else old.size
+    if front == count and delta == 0:
+        return old, count, 0, count  # the same bytes
+    old_stop = old.starts[back] if back < count else old.size
     window_end = old_stop + delta
-    changed = segments[front:back]
-    neighbours = [s for s in (segments[front - 1] if front else None,
-                              segments[back] if back < count else None) if s is not None]
-    kinds = {s.kind for s in changed} | {s.kind for s in neighbours if s.kind != _GAP}
-    if _GAP in {s.kind for s in changed} or len(kinds) != 1:
+    around = [old.kinds[i] for i in range(max(front - 1, 0), min(back + 1, count))]
+    if _GAP in old.kinds[front:back] or len({kind for kind in around if kind != _GAP}) != 1:
         return None  # the skeleton changed, or the window is not inside one list
-    kind = kinds.pop()
+    kind = next(kind for kind in around if kind != _GAP)
     found = next(f for f in old.lists if f.name == SECTIONS[kind])
     if parts.has_top_level_key(raw, window_start, window_end) or (
             found.indent and b"\n-" in raw[window_start:window_end]):
@@ -139,32 +150,47 @@ def cut_changed(raw: bytes, old: Layout) -> Layout | None:
     starts = parts.record_starts(raw, found.indent, window_start, window_end)
     if window_end > window_start and (not starts or starts[0] != window_start):
         return None
-    ends = [*starts[1:], window_end]
-    new = [_segment(raw, view, kind, start, end) for start, end in zip(starts, ends, strict=True)]
-    shifted = [Segment(s.kind, s.start + delta, s.end + delta, s.digest, s.lines)
-               for s in segments[back:]]
-    lists = [_moved(f, old, window_start, old_stop, delta, raw, found) for f in old.lists]
-    return Layout(len(raw), lists, [*segments[:front], *new, *shifted]) if all(lists) else None
+    layout = _new_layout(len(raw), [_moved(f, found, window_start, delta) for f in old.lists])
+    for name in ("kinds", "starts", "ends", "lines"):
+        getattr(layout, name).extend(getattr(old, name)[:front])
+    layout.digests.extend(old.digests[:front])
+    for start, end in zip(starts, [*starts[1:], window_end][:len(starts)], strict=True):
+        _add(layout, raw, view, kind, start, end)
+    layout.kinds.extend(old.kinds[back:])
+    layout.starts.extend(start + delta for start in old.starts[back:])
+    layout.ends.extend(end + delta for end in old.ends[back:])
+    layout.lines.extend(old.lines[back:])
+    layout.digests.extend(old.digests[back:])
+    return layout, front, count - back, count
 
 
-def _moved(found: RecordList, old: Layout, window_start: int, old_stop: int, delta: int,
-           raw: bytes, changed: RecordList) -> RecordList:
-    """A list of the old layout where it is in the new file (its record starts are set again
-    from the segments)."""
-    if found.stop <= window_start and found is not changed:
-        return found
+def _equal_front(view: memoryview, old: Layout) -> int:
+    """How many segments at the front of the old layout the new bytes still hold."""
+    front = 0
+    while front < len(old.digests) and old.ends[front] <= len(view) and _digest(
+            view[old.starts[front]:old.ends[front]]) == old.digests[front]:
+        front += 1
+    return front
+
+
+def _moved(found: RecordList, changed: RecordList, window_start: int, delta: int
+           ) -> RecordList:
+    """A list of the old layout where it is in the new file (record starts left empty)."""
     if found is changed:
         return RecordList(found.name, found.key_start, found.body, found.stop + delta, [],
                           found.indent)
+    if found.stop <= window_start:
+        return RecordList(found.name, found.key_start, found.body, found.stop, [], found.indent)
     return RecordList(found.name, found.key_start + delta, found.body + delta,
                       found.stop + delta, [], found.indent)
 
 
-def _with_starts(layout: Layout) -> list[RecordList]:
+def with_starts(layout: Layout) -> list[RecordList]:
+    """The layout's lists with their record starts."""
     starts: dict[str, list[int]] = {found.name: [] for found in layout.lists}
-    for segment in layout.segments:
-        if segment.kind != _GAP:
-            starts[SECTIONS[segment.kind]].append(segment.start)
+    for kind, start in zip(layout.kinds, layout.starts, strict=True):
+        if kind != _GAP:
+            starts[SECTIONS[kind]].append(start)
     return [RecordList(f.name, f.key_start, f.body, f.stop, starts[f.name], f.indent)
             for f in layout.lists]
 
@@ -172,46 +198,75 @@ def _with_starts(layout: Layout) -> list[RecordList]:
 def save_layout(store: Store, layout: Layout) -> None:
     store.put("layout", json.dumps({"size": layout.size, "lists": [
         [f.name, f.key_start, f.body, f.stop, f.indent] for f in layout.lists]}))
-    numbers = array.array("q")
-    for segment in layout.segments:
-        numbers.extend((segment.kind, segment.start, segment.end, segment.lines))
-    store.put("segments", numbers.tobytes())
-    store.put("segment_digests", b"".join(s.digest for s in layout.segments))
+    for name in ("kinds", "starts", "ends", "lines"):
+        store.put(f"segment_{name}", getattr(layout, name).tobytes())
+    store.put("segment_digests", b"".join(layout.digests))
 
 
 def load_layout(store: Store) -> Layout | None:
     try:
         stored = json.loads(store.meta("layout"))
-        numbers = array.array("q")
-        numbers.frombytes(store.meta("segments"))
-        hashes = digests(store.meta("segment_digests"))
-        segments = [Segment(numbers[i], numbers[i + 1], numbers[i + 2], hashes[i // 4],
-                            numbers[i + 3]) for i in range(0, len(numbers), 4)]
         lists = [RecordList(name, key_start, body, stop, [], indent)
                  for name, key_start, body, stop, indent in stored["lists"]]
-        return Layout(stored["size"], lists, segments)
+        layout = _new_layout(stored["size"], lists)
+        for name in ("kinds", "starts", "ends", "lines"):
+            getattr(layout, name).frombytes(store.meta(f"segment_{name}"))
+        layout.digests = digests(store.meta("segment_digests"))
+        if not len(layout.kinds) == len(layout.starts) == len(layout.digests):
+            return None
+        return layout
     except (TypeError, ValueError, KeyError, IndexError):
         return None
 
 
-# --- records ------------------------------------------------------------------------------------
+# --- the state: what reading each record found --------------------------------------------------
 
 
-@dataclass(slots=True)
-class _Record:
-    """One record of the file now and what is known of it."""
+@dataclass
+class State:
+    """One entry per record of the file, in file order."""
 
-    section: str
-    position: int
-    segment: Segment
-    first_line: int  # 1-based
-    facts: tuple[Any, ...] | None = None  # the index's row (see _FACTS), None: to be read
-    read_now: bool = False
-    problems: list[Problem] = field(default_factory=list)  # read now
+    kinds: list[int]  # the section's place in SECTIONS
+    digests: list[bytes]
+    positions: list[int]  # its place in its list when it was read
+    raw_ids: list[str]  # its id as written ('' when none)
+    record_ids: list[str | None]  # its id as read (None: not a mapping or no usable id)
+    places: list[list[int] | None]  # [where line, column, id line, column], lines relative
+    flags: list[int]  # MADE, PROBLEMS
+    years: list[int | None]
+    targets: list[str]  # the ids it names (see _UNIT, _RECORD)
+
+    FIELDS = ("kinds", "digests", "positions", "raw_ids", "record_ids", "places", "flags",
+              "years", "targets")
+
+    @classmethod
+    def empty(cls) -> State:
+        return cls(*([] for _ in cls.FIELDS))
+
+    def take(self, old: State, index: int) -> None:
+        for name in self.FIELDS:
+            getattr(self, name).append(getattr(old, name)[index])
 
 
-#: The columns of `records` needed for every record when anything changed.
-_FACTS = "digest, position, year, problems IS NOT NULL, made, raw_id, record_id, place, targets"
+def save_state(store: Store, state: State) -> None:
+    store.put("state", codec.dumps([state.kinds, [d.hex() for d in state.digests],
+                                    state.positions, state.raw_ids, state.record_ids,
+                                    state.places, state.flags, state.years, state.targets]))
+
+
+def load_state(store: Store) -> State | None:
+    try:
+        values = json.loads(store.meta("state"))
+        values[1] = [bytes.fromhex(d) for d in values[1]]
+        state = State(*values)
+        if len({len(getattr(state, name)) for name in State.FIELDS}) != 1:
+            return None
+        return state
+    except (TypeError, ValueError, KeyError, IndexError):
+        return None
+
+
+# --- bringing the index up to date -------------------------------------------------------------
 
 
 def update(store: Store, path: Path, shown: str
@@ -223,218 +278,260 @@ def update(store: Store, path: Path, shown: str
 class _Update:
     def __init__(self, store: Store, shown: str) -> None:
         self.store, self.shown = store, shown
-        self.fresh_columns: dict[str, list[Any]] = {name: [] for name in STORED_COLUMNS}
+        self.state = State.empty()
+        self.first_lines: list[int] = []
+        self.fresh: dict[int, Any] = {}  # record number -> what reading it gave
         self.fresh_claims: dict[bytes, Claim] = {}
+        #: The index columns of the records made now, in file order, and their numbers.
+        self.fresh_columns: dict[str, list[Any]] = {name: [] for name in STORED_COLUMNS}
+        self.fresh_made: list[list[int]] = [[] for _ in SECTIONS]
 
     def run(self, path: Path) -> tuple[Corpus | None, list[Problem]] | None:
         from painlit import loader, parts
 
         raw = read_bytes(path)
-        old = load_layout(self.store)
-        layout = (cut_changed(raw, old) if old is not None else None) or cut_whole(raw)
+        old_layout, old_state = load_layout(self.store), load_state(self.store)
+        cut = cut_changed(raw, old_layout) if old_layout and old_state else None
+        layout = cut[0] if cut is not None else cut_whole(raw)
         if layout is None:
             return None
-        lists = _with_starts(layout)
-        records, list_lines = self._records(layout, raw)
-        skeleton = parts.skeleton(raw, lists, list_lines)
+        skeleton, first_lines = self._skeleton(layout, raw)
         root = loader.check_skeleton(skeleton, self.shown)
         if root is None:
             return None
         latest = loader.latest_year(root, self.shown)
-        old_kept = {section: set(digests(self.store.meta(f"kept:{section}")))
-                    for section in SECTIONS}
-        facts = {row[0]: row for row in self.store.db.execute(f"SELECT {_FACTS} FROM records")}
-        self._take_known(records, facts, latest, self.store.meta("latest_year"), old_kept)
-        if not self._read_changed(records, raw, latest):
+        olds = self._olds(layout, cut, old_layout, old_state)
+        self._take(layout, first_lines, olds, old_state, latest,
+                   self.store.meta("latest_year"))
+        if not self._read_changed(layout, raw, latest):
             return None
         del raw  # a large file's worth: free it before checking and grading
-        long = self._long_sections(records, loader.small_ids(root))
+        long = self._long_sections(loader.small_ids(root))
         corpus, problems = loader.check_with_sections(root, self.shown, long)
-        self._save(records, facts, layout, latest, long, corpus, problems,
-                   _digest(skeleton))
+        self._save(layout, old_state, latest, corpus, problems, _digest(skeleton))
         return corpus, problems
 
-    def _records(self, layout: Layout, raw: bytes) -> tuple[list[_Record], list[int]]:
-        """The records with their first lines, and the lines each list's body spans."""
-        records: list[_Record] = []
-        positions = dict.fromkeys(SECTIONS, 0)
-        line = 1
-        for segment in layout.segments:
-            if segment.kind != _GAP:
-                section = SECTIONS[segment.kind]
-                records.append(_Record(section, positions[section], segment, line))
-                positions[section] += 1
-            line += segment.lines
+    def _skeleton(self, layout: Layout, raw: bytes) -> tuple[bytes, list[int]]:
+        """The skeleton, and the first line (1-based) of every segment."""
+        from painlit import parts
+
+        first_lines = [1, *itertools.accumulate(layout.lines, initial=1)][1:-1]
+        lists = with_starts(layout)
         list_lines = []
-        for found in _with_starts(layout):
-            body_lines = raw.count(b"\n", found.body, found.starts[0])
-            list_lines.append(body_lines + sum(r.segment.lines for r in records
-                                               if r.section == found.name))
-        return records, list_lines
+        for found in lists:
+            kind = SECTIONS.index(found.name)
+            list_lines.append(raw.count(b"\n", found.body, found.starts[0]) + sum(
+                lines for k, lines in zip(layout.kinds, layout.lines, strict=True)
+                if k == kind))
+        return parts.skeleton(raw, lists, list_lines), first_lines
 
-    def _take_known(self, records: list[_Record], facts: dict[bytes, tuple[Any, ...]],
-                    latest: int, stored_latest: int | None,
-                    old_kept: dict[str, set[bytes]]) -> None:
-        """Which records come from the index: known bytes, unless their problems name their
-        old place, the latest plausible year changed and may change their reading, or their
-        index columns were not kept last time."""
-        for record in records:
-            known = facts.get(record.segment.digest)
-            if known is None:
-                continue
-            _, position, year, problems, made, *_ = known
-            if problems and position != record.position:
-                continue
-            if stored_latest != latest and (problems or (year is not None and year > min(
-                    latest, stored_latest or 0))):
-                continue
-            if made and record.segment.digest not in old_kept[record.section]:
-                continue
-            record.facts = known
+    def _olds(self, layout: Layout, cut: tuple[Layout, int, int, int] | None,
+              old_layout: Layout | None, old_state: State | None) -> list[int]:
+        """For each segment, the number of the old record it is (-1: none known)."""
+        if old_layout is None or old_state is None:
+            return [-1] * len(layout.kinds)
+        # old_records[i]: how many records come before old segment i (its number, if a record)
+        old_records = list(itertools.accumulate(
+            (kind != _GAP for kind in old_layout.kinds), initial=0))
+        if cut is None:
+            by_digest = {d: i for i, d in enumerate(old_state.digests)}
+            return [by_digest.get(d, -1) for d in layout.digests]
+        _, front, back, count = cut
+        total = len(layout.kinds)
+        # The window's records may be old ones moved: those are found by their digests.
+        moved = {old_state.digests[n]: n for n in range(old_records[front],
+                                                        old_records[count - back])}
+        olds = []
+        for segment in range(total):
+            if segment < front:
+                olds.append(old_records[segment])
+            elif segment >= total - back:
+                olds.append(old_records[count - (total - segment)])
+            else:
+                olds.append(moved.get(layout.digests[segment], -1))
+        return olds
 
-    def _read_changed(self, records: list[_Record], raw: bytes, latest: int) -> bool:
+    def _take(self, layout: Layout, first_lines: list[int], olds: list[int],
+              old_state: State | None, latest: int, stored_latest: int | None) -> None:
+        """The state of the records known to the index: known bytes, unless their problems
+        name their old place, or the latest plausible year changed and may change their
+        reading (their entries are left to be read)."""
+        positions = dict.fromkeys(range(len(SECTIONS)), 0)
+        state = self.state
+        self.todo: list[int] = []  # record numbers to read
+        for segment, kind in enumerate(layout.kinds):
+            if kind == _GAP:
+                continue
+            number = len(state.kinds)
+            position = positions[kind]
+            positions[kind] += 1
+            self.first_lines.append(first_lines[segment])
+            old = olds[segment]
+            if old >= 0 and old_state is not None:
+                flags, year = old_state.flags[old], old_state.years[old]
+                problems = flags & PROBLEMS
+                if not (problems and old_state.positions[old] != position) and not (
+                        stored_latest != latest and (problems or (year is not None and year > min(
+                            latest, stored_latest or 0)))):
+                    state.take(old_state, old)
+                    continue
+            state.kinds.append(kind)
+            state.digests.append(layout.digests[segment])
+            state.positions.append(position)
+            for name in ("raw_ids", "record_ids", "places", "flags", "years", "targets"):
+                getattr(state, name).append(None)
+            self.todo.append(number)
+        self.segment_of = [i for i, kind in enumerate(layout.kinds) if kind != _GAP]
+
+    def _read_changed(self, layout: Layout, raw: bytes, latest: int) -> bool:
         """Parse the records the index cannot give, in runs; False: read the file whole."""
-        run: list[_Record] = []
-        for record in records:
-            if record.facts is not None:
-                if not self._read_run(run, raw, latest):
+        run: list[int] = []
+        for number in self.todo:
+            if run and (self.state.kinds[run[-1]] != self.state.kinds[number]
+                        or run[-1] + 1 != number or layout.ends[self.segment_of[number]]
+                        - layout.starts[self.segment_of[run[0]]] > RUN_BYTES):
+                if not self._read_run(run, layout, raw, latest):
                     return False
-                continue
-            if run and (run[-1].section != record.section
-                        or run[-1].position + 1 != record.position
-                        or record.segment.end - run[0].segment.start > RUN_BYTES):
-                if not self._read_run(run, raw, latest):
-                    return False
-            run.append(record)
-        return self._read_run(run, raw, latest)
+                run = []
+            run.append(number)
+        return self._read_run(run, layout, raw, latest)
 
-    def _read_run(self, run: list[_Record], raw: bytes, latest: int) -> bool:
+    def _read_run(self, run: list[int], layout: Layout, raw: bytes, latest: int) -> bool:
         from painlit import loader
         from painlit.dosing import study_dose_warnings
         from painlit.parts import Part
 
         if not run:
             return True
-        first, last = run[0], run[-1]
-        part = Part(first.section, first.first_line - 1, first.position, len(run),
-                    first.segment.start, last.segment.end)
-        refuse_dense(raw[part.start:part.end], self.shown)  # before parsing what it cannot
+        state = self.state
+        section = SECTIONS[state.kinds[run[0]]]
+        start, end = layout.starts[self.segment_of[run[0]]], layout.ends[self.segment_of[run[-1]]]
+        part = Part(section, self.first_lines[run[0]] - 1, state.positions[run[0]], len(run),
+                    start, end)
+        refuse_dense(raw[start:end], self.shown)  # before parsing what it cannot
         with loader.collector_paused():
             results = loader.read_records(self.shown, part, latest, raw,
-                                          [record.first_line for record in run[1:]])
+                                          [self.first_lines[number] for number in run[1:]])
             if results is None:
                 return False
+            rows = [self._keep(number, result, study_dose_warnings)
+                    for number, result in zip(run, results, strict=True)]
             made = [result.read.record for result in results
                     if result.read is not None and result.read.record is not None]
-            index = (CorpusIndex.of(cast(list[Study], made), ()) if first.section == "studies"
+            index = (CorpusIndex.of(cast(list[Study], made), ()) if section == "studies"
                      else CorpusIndex.of((), cast(list[Claim], made)))
-            for name in (STUDY_COLUMNS if first.section == "studies" else CLAIM_COLUMNS):
+            for name in (STUDY_COLUMNS if section == "studies" else CLAIM_COLUMNS):
                 if name in self.fresh_columns:
                     self.fresh_columns[name].extend(getattr(index, name))
-            rows = []
-            for record, result in zip(run, results, strict=True):
-                rows.append(self._row(record, result, study_dose_warnings))
         self.store.db.executemany(
-            "INSERT OR REPLACE INTO records VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            rows)
-        run.clear()
+            "INSERT OR REPLACE INTO records VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
         return True
 
-    def _row(self, record: _Record, result: Any, dose_warnings: Any) -> tuple[Any, ...]:
-        """A record as read now: its row of `records` (and its facts, kept here)."""
-        base = record.first_line
+    def _keep(self, number: int, result: Any, dose_warnings: Any) -> tuple[Any, ...]:
+        """A record as read now: its entry in the state, and its row of `records`."""
+        state, base = self.state, self.first_lines[number]
         read = result.read
-        made = read is not None and read.record is not None
-        place = None if read is None else codec.dumps(
-            [[read.where[0] - base, read.where[1]], [read.id_where[0] - base, read.id_where[1]]])
-        problems = None
-        if result.problems:
-            record.problems = result.problems
-            problems = problems_json([_relative(p, base) for p in result.problems])
-        targets = _RECORD.join(f"{section}{_UNIT}{value}"
-                               for section, value, *_ in result.references)
-        refs = codec.dumps([[section, value, [where[0] - base, where[1]], name, field_name]
-                            for section, value, where, name, field_name in result.references])
-        body = warnings = None
-        year = None
-        record_id = None if read is None else read.record_id
+        record = None if read is None else read.record
+        made = record is not None
+        state.raw_ids[number] = result.raw_id
+        state.record_ids[number] = None if read is None else read.record_id
+        state.places[number] = None if read is None else [
+            read.where[0] - base, read.where[1], read.id_where[0] - base, read.id_where[1]]
+        state.flags[number] = (MADE if made else 0) | (PROBLEMS if result.problems else 0)
+        state.years[number] = record.year if isinstance(record, Study) else None
+        state.targets[number] = _RECORD.join(f"{section}{_UNIT}{value}"
+                                             for section, value, *_ in result.references)
+        self.fresh[number] = result
+        warnings = None
         if made:
-            body = codec.dumps(read.record)
-            if isinstance(read.record, Study):
-                year = read.record.year
-                found = dose_warnings(read.record, self.shown)
+            self.fresh_made[state.kinds[number]].append(number)
+            if isinstance(record, Study):
+                found = dose_warnings(record, self.shown)
                 warnings = codec.dumps([[p.field, p.message, p.hint] for p in found]) \
                     if found else None
-            elif len(self.fresh_claims) < 5000:  # graded below without decoding again
-                self.fresh_claims[record.segment.digest] = read.record
-        record.read_now = True
-        record.facts = (record.segment.digest, record.position, year, problems is not None,
-                        int(made), result.raw_id, record_id, place, targets)
-        return (record.segment.digest, record.section, record.position, year, problems,
-                result.raw_id, record_id, place, int(made), targets, refs, None, warnings,
-                body)
+            elif len(self.fresh_claims) < 5000:  # graded below without decoding it again
+                self.fresh_claims[state.digests[number]] = record
+        return (state.digests[number],
+                problems_json([_moved_line(p, 1 - base) for p in result.problems])
+                if result.problems else None,
+                codec.dumps([[section, value, [where[0] - base, where[1]], name, field]
+                             for section, value, where, name, field in result.references]),
+                warnings, None if record is None else codec.dumps(record), state.kinds[number],
+                state.positions[number])
 
-    def _long_sections(self, records: list[_Record], small: dict[str, list[str]]) -> Any:
+    def _long_sections(self, small: dict[str, list[str]]) -> Any:
         """The studies and claims as the loader's cross-record checks take them."""
         from painlit.loader import LongSections, _Read
 
+        state = self.state
         long = LongSections()
-        kept: dict[str, list[_Record]] = {section: [] for section in SECTIONS}
-        lines: dict[str, list[int]] = {section: [] for section in SECTIONS}
+        kept: list[list[int]] = [[] for _ in SECTIONS]  # record numbers of the records made
+        lines: list[list[int]] = [[] for _ in SECTIONS]
         for section in SECTIONS:
             long.reads[section], long.ids[section] = [], []
-        stored_problems = self._stored_problems(records)
-        for record in records:
-            assert record.facts is not None
-            _, _, _, has_problems, made, raw_id, record_id, place, _ = record.facts
-            section, base = record.section, record.first_line
-            long.ids[section].append(raw_id)
-            if place is not None:
-                where, id_where = json.loads(place)
-                long.reads[section].append(_Read(
-                    record_id, len(kept[section]) if made else None,
-                    (where[0] + base, where[1]), (id_where[0] + base, id_where[1])))
-                if made:
-                    kept[section].append(record)
-                    lines[section].append(where[0] + base)
-            if has_problems:
-                long.problems.extend(record.problems or [
-                    _absolute(p, base) for p in stored_problems[record.segment.digest]])
-        long.references = self._missing_references(records, small, long.ids["studies"])
+        reads = [long.reads[section] for section in SECTIONS]
+        ids = [long.ids[section] for section in SECTIONS]
+        for number, (kind, raw_id, record_id, place, flags, base) in enumerate(zip(
+                state.kinds, state.raw_ids, state.record_ids, state.places, state.flags,
+                self.first_lines, strict=True)):
+            ids[kind].append(raw_id)
+            if place is None:
+                continue
+            made = flags & MADE
+            reads[kind].append(_Read(record_id, len(kept[kind]) if made else None,
+                                     (place[0] + base, place[1]), (place[2] + base, place[3])))
+            if made:
+                kept[kind].append(number)
+                lines[kind].append(place[0] + base)
+        long.problems = self._own_problems()
+        long.references = self._missing_references(small, long.ids["studies"])
         self.kept, self.kept_lines = kept, lines
-        studies = StoredRecords(self.store, Study, [r.segment.digest for r in kept["studies"]],
-                                lines["studies"])
-        claims = StoredRecords(self.store, Claim, [r.segment.digest for r in kept["claims"]],
-                               lines["claims"], self.fresh_claims)
+        studies = StoredRecords(self.store, Study, [state.digests[n] for n in kept[0]],
+                                lines[0])
+        claims = StoredRecords(self.store, Claim, [state.digests[n] for n in kept[1]],
+                               lines[1], self.fresh_claims)
         long.records = {"studies": studies, "claims": claims}
-        self.columns = self._columns(kept)
+        self.columns = self._columns()
         index = self.store.index(len(studies), len(claims), studies, self.columns)
         long.indexes = {"studies": index, "claims": index}
         return long
 
-    def _stored_problems(self, records: list[_Record]) -> dict[bytes, list[Problem]]:
-        wanted = [r.segment.digest for r in records if r.facts is not None and r.facts[3]
-                  and not r.read_now]
-        found: dict[bytes, list[Problem]] = {}
+    def _own_problems(self) -> list[Problem]:
+        """What reading each record found (read now, or stored), placed in the file."""
+        state, problems = self.state, []
+        stored = [n for n, flags in enumerate(state.flags)
+                  if flags & PROBLEMS and n not in self.fresh]
+        texts = dict(self._rows("problems", [state.digests[n] for n in stored]))
+        for number, flags in enumerate(state.flags):
+            if not flags & PROBLEMS:
+                continue
+            result = self.fresh.get(number)
+            if result is not None:
+                problems.extend(result.problems)
+            else:
+                problems.extend(_moved_line(p, self.first_lines[number] - 1) for p in
+                                problems_from_json(texts[state.digests[number]], self.shown))
+        return problems
+
+    def _rows(self, column: str, wanted: Sequence[bytes]) -> list[tuple[bytes, Any]]:
+        found: list[tuple[bytes, Any]] = []
         for chunk in range(0, len(wanted), 10_000):  # SQLite's limit on bound values
-            batch = wanted[chunk:chunk + 10_000]
-            for digest, text in self.store.db.execute(
-                    "SELECT digest, problems FROM records WHERE digest IN "
-                    f"({','.join('?' * len(batch))})", batch):
-                found[digest] = _problems(text, self.shown)
+            batch = list(wanted[chunk:chunk + 10_000])
+            found.extend(self.store.db.execute(
+                f"SELECT digest, {column} FROM records WHERE digest IN "  # noqa: S608
+                f"({','.join('?' * len(batch))})", batch))
         return found
 
-    def _missing_references(self, records: list[_Record], small: dict[str, list[str]],
-                            study_ids: list[str]) -> list[tuple[str, str, Any, str, str]]:
+    def _missing_references(self, small: dict[str, list[str]], study_ids: list[str]
+                            ) -> list[tuple[str, str, Any, str, str]]:
         """The references (with where they are) of the records that name a missing id: the
         others can only pass the loader's reference check."""
-        known = {section: set(ids) for section, ids in small.items()}
+        known = {section: set(values) for section, values in small.items()}
         known["studies"] = set(study_ids)
+        state = self.state
         failing: dict[str, bool] = {}
-        wanted: list[_Record] = []
-        for record in records:
-            assert record.facts is not None
-            targets = record.facts[8]
+        wanted = []
+        for number, targets in enumerate(state.targets):
             if not targets:
                 continue
             bad = failing.get(targets)
@@ -444,53 +541,92 @@ class _Update:
                     for section, _, value in (item.partition(_UNIT)
                                               for item in targets.split(_RECORD)))
             if bad:
-                wanted.append(record)
+                wanted.append(number)
+        texts = dict(self._rows("refs", [state.digests[n] for n in wanted]))
         references: list[tuple[str, str, Any, str, str]] = []
-        for record in wanted:
-            row = self.store.db.execute("SELECT refs FROM records WHERE digest = ?",
-                                        (record.segment.digest,)).fetchone()
-            base = record.first_line
-            for section, value, where, name, field_name in json.loads(row[0]):
-                references.append((section, value, (where[0] + base, where[1]), name,
-                                   field_name))
+        for number in wanted:
+            base = self.first_lines[number]
+            for section, value, where, name, field in json.loads(texts[state.digests[number]]):
+                references.append((section, value, (where[0] + base, where[1]), name, field))
         return references
 
-    def _columns(self, kept: dict[str, list[_Record]]) -> dict[str, Sequence[Any]]:
-        """The index columns of the records kept: read now, or from last time's columns."""
-        if all(r.read_now for section in SECTIONS for r in kept[section]):
-            return self.fresh_columns
-        old_places = {section: {d: i for i, d in enumerate(digests(
-            self.store.meta(f"kept:{section}")))} for section in SECTIONS}
+    def _columns(self) -> dict[str, Sequence[Any]]:
+        """The index columns of the records made: those of records read now from them, the
+        others' from last time's columns; a column none of whose values changed is kept as
+        it is (not even read)."""
+        state = self.state
         columns: dict[str, Sequence[Any]] = {}
-        for name in STORED_COLUMNS:
-            section = "studies" if name.startswith("study_") else "claims"
-            chosen, places = kept[section], old_places[section]
-            fresh = self.fresh_columns[name]
-            if not fresh and [r.segment.digest for r in chosen] == list(places):
-                continue  # nothing new in this column's section: keep it as it is
-            old = json.loads(self.store.meta(f"column:{name}"))
-            new = iter(json.loads(codec.dumps(fresh)))
-            raw = [next(new) if r.read_now else old[places[r.segment.digest]] for r in chosen]
-            columns[name] = column_reader(name)(raw)
+        for kind, names in enumerate((STUDY_COLUMNS, CLAIM_COLUMNS)):
+            chosen, fresh = self.kept[kind], self.fresh_made[kind]
+            stored = [name for name in names if name in STORED_COLUMNS]
+            if len(fresh) == len(chosen):  # all read now
+                columns.update({name: self.fresh_columns[name] for name in stored})
+                continue
+            old_kept = digests(self.store.meta(f"kept:{SECTIONS[kind]}"))
+            fresh_place = {number: place for place, number in enumerate(fresh)}
+            unchanged = self._unchanged_columns(kind, chosen, old_kept, fresh_place)
+            places = {d: i for i, d in enumerate(old_kept)}
+            for name in stored:
+                if name in unchanged:
+                    continue
+                old = json.loads(self.store.meta(f"column:{name}"))
+                new = json.loads(codec.dumps(self.fresh_columns[name]))
+                values = [new[fresh_place[n]] if n in fresh_place
+                          else old[places[state.digests[n]]] for n in chosen]
+                columns[name] = column_reader(name)(values)
         return columns
 
-    def _save(self, records: list[_Record], facts: dict[bytes, Any], layout: Layout,
-              latest: int, long: Any, corpus: Corpus | None, problems: list[Problem],
-              skeleton_digest: bytes) -> None:
-        db, put = self.store.db, self.store.put
-        current = {r.segment.digest for r in records}
-        gone = [digest for digest in facts if digest not in current]
-        for chunk in range(0, len(gone), 10_000):
-            batch = gone[chunk:chunk + 10_000]
-            db.execute(f"DELETE FROM records WHERE digest IN ({','.join('?' * len(batch))})",
-                       batch)
+    def _unchanged_columns(self, kind: int, chosen: list[int], old_kept: list[bytes],
+                           fresh_place: dict[int, int]) -> set[str]:
+        """The columns of a section that stay as stored: the records made are the old ones
+        in the old order, but for a few read now in an old one's place, whose values in
+        these columns are the old one's (read from its stored body)."""
+        state = self.state
+        if len(old_kept) != len(chosen) or len(fresh_place) > 100:
+            return set()
+        replaced = []
+        for place, number in enumerate(chosen):
+            if number in fresh_place:
+                replaced.append((old_kept[place], fresh_place[number]))
+            elif state.digests[number] != old_kept[place]:
+                return set()
+        names = STUDY_COLUMNS if kind == 0 else CLAIM_COLUMNS
+        bodies = dict(self._rows("body", [old for old, _ in replaced]))
+        cls: type[Study] | type[Claim] = Study if kind == 0 else Claim
+        old_rows = {}
+        for old, _ in replaced:
+            if bodies.get(old) is None:
+                return set()
+            old_rows[old] = _row(codec.loads(cls, bodies[old]))
+        unchanged = set()
+        for column, name in enumerate(names):
+            if name not in STORED_COLUMNS:
+                continue
+            new = json.loads(codec.dumps([self.fresh_columns[name][place]
+                                          for _, place in replaced]))
+            if all(old_rows[old][column] == value
+                   for (old, _), value in zip(replaced, new, strict=True)):
+                unchanged.add(name)
+        return unchanged
+
+    def _save(self, layout: Layout, old_state: State | None, latest: int,
+              corpus: Corpus | None, problems: list[Problem], skeleton_digest: bytes) -> None:
+        put, state = self.store.put, self.state
+        if old_state is not None:
+            current = set(state.digests)
+            gone = [d for d in old_state.digests if d not in current]
+            for chunk in range(0, len(gone), 10_000):
+                batch = gone[chunk:chunk + 10_000]
+                self.store.db.execute("DELETE FROM records WHERE digest IN "
+                                      f"({','.join('?' * len(batch))})", batch)
         save_layout(self.store, layout)
+        save_state(self.store, state)
         put("latest_year", latest)
         put("problems", problems_json(problems))
         put("signature", None)
-        for section in SECTIONS:
-            put(f"kept:{section}", b"".join(r.segment.digest for r in self.kept[section]))
-            put(f"lines:{section}", json.dumps(self.kept_lines[section]))
+        for kind, section in enumerate(SECTIONS):
+            put(f"kept:{section}", b"".join(state.digests[n] for n in self.kept[kind]))
+            put(f"lines:{section}", json.dumps(self.kept_lines[kind]))
         for name, values in self.columns.items():
             put(f"column:{name}", codec.dumps(values))
         if corpus is None:
@@ -500,8 +636,8 @@ class _Update:
                                   corpus.substances, corpus.sources, corpus.outcomes]))
         levels, curation = self._grade(corpus, skeleton_digest)
         put("levels", json.dumps([[int(c), v] for c, v in levels]))
-        put("curation_warnings", problems_json(curation))
         dose = self._dose_warnings()
+        put("curation_warnings", problems_json(curation))
         put("dose_warnings", problems_json(dose))
         corpus.memo["curation_warnings"], corpus.memo["dose_warnings"] = curation, dose
         put("corpus", 1)
@@ -512,13 +648,13 @@ class _Update:
         they depend on is unchanged, else computed now (and stored)."""
         from painlit.grading import claim_warnings, grade_claim
 
-        study_digest = {r.facts[6]: r.segment.digest for r in self.kept["studies"]
-                        if r.facts is not None}
+        state = self.state
+        study_digest = {state.record_ids[n]: state.digests[n] for n in self.kept[0]}
         inputs = []
-        for record in self.kept["claims"]:
-            assert record.facts is not None
-            digest = hashlib.sha256(skeleton_digest + record.segment.digest)
-            for item in record.facts[8].split(_RECORD) if record.facts[8] else ():
+        for number in self.kept[1]:
+            digest = hashlib.sha256(skeleton_digest + state.digests[number])
+            targets = state.targets[number]
+            for item in targets.split(_RECORD) if targets else ():
                 section, _, value = item.partition(_UNIT)
                 if section == "studies":
                     digest.update(study_digest.get(value, b"?"))
@@ -544,40 +680,38 @@ class _Update:
         levels = [(Certainty(found[key][0]), found[key][1]) for key in inputs]
         set_levels(corpus, levels)
         curation = []
-        for record, line, key in zip(self.kept["claims"], self.kept_lines["claims"], inputs,
-                                     strict=True):
-            assert record.facts is not None
-            for field_name, message, hint in json.loads(found[key][2]):
-                curation.append(Problem(self.shown, line, 1, record.facts[6], field_name,
-                                        message, hint, Severity.WARNING))
+        for number, line, key in zip(self.kept[1], self.kept_lines[1], inputs, strict=True):
+            for field, message, hint in json.loads(found[key][2]):
+                curation.append(Problem(self.shown, line, 1, cast(str, state.record_ids[number]),
+                                        field, message, hint, Severity.WARNING))
         return levels, curation
 
     def _dose_warnings(self) -> list[Problem]:
+        state = self.state
         stored = dict(self.store.db.execute(
             "SELECT digest, warnings FROM records WHERE warnings IS NOT NULL"))
         dose = []
-        for record, line in zip(self.kept["studies"], self.kept_lines["studies"], strict=True):
-            text = stored.get(record.segment.digest)
-            if text is not None and record.facts is not None:
-                for field_name, message, hint in json.loads(text):
-                    dose.append(Problem(self.shown, line, 1, record.facts[6], field_name,
-                                        message, hint, Severity.WARNING))
+        for number, line in zip(self.kept[0], self.kept_lines[0], strict=True):
+            text = stored.get(state.digests[number])
+            if text is not None:
+                for field, message, hint in json.loads(text):
+                    dose.append(Problem(self.shown, line, 1, cast(str, state.record_ids[number]),
+                                        field, message, hint, Severity.WARNING))
         return dose
 
 
-def _relative(problem: Problem, base: int) -> Problem:
-    from dataclasses import replace
-
-    return replace(problem, line=problem.line - base if problem.line else -1)
-
-
-def _absolute(problem: Problem, base: int) -> Problem:
-    from dataclasses import replace
-
-    return replace(problem, line=problem.line + base if problem.line >= 0 else 0)
+def _row(record: Study | Claim) -> list[Any]:
+    """A record's values in its section's index columns, as JSON values."""
+    if isinstance(record, Study):
+        index, names = CorpusIndex.of((record,), ()), STUDY_COLUMNS
+    else:
+        index, names = CorpusIndex.of((), (record,)), CLAIM_COLUMNS
+    return cast(list[Any], json.loads(codec.dumps([
+        None if name not in STORED_COLUMNS else getattr(index, name)[0] for name in names])))
 
 
-def _problems(text: str, shown: str) -> list[Problem]:
-    from painlit.index import problems_from_json
-
-    return problems_from_json(text, shown)
+def _moved_line(problem: Problem, lines: int) -> Problem:
+    """A problem moved by `lines` (a whole-file problem, at line 0, stays there)."""
+    if problem.line <= 0:
+        return problem
+    return replace(problem, line=problem.line + lines)
