@@ -60,8 +60,9 @@ RUN_BYTES = 2_000_000
 _GAP = -1
 #: Separators of a record's `targets`: section US id RS section US id ...
 _UNIT, _RECORD = "\x1f", "\x1e"
-#: Bits of a record's flags.
-MADE, PROBLEMS = 1, 2
+#: Bits of a record's flags: a record was made of it; reading it found problems; it names
+#: an id that was missing when last checked.
+MADE, PROBLEMS, MISSING = 1, 2, 4
 
 
 def _digest(data: bytes | memoryview) -> bytes:
@@ -235,23 +236,29 @@ class State:
     flags: list[int]  # MADE, PROBLEMS
     years: list[int | None]
     targets: list[str]  # the ids it names (see _UNIT, _RECORD)
+    warnings: list[str | None]  # a study's dose warnings (JSON)
 
     FIELDS = ("kinds", "digests", "positions", "raw_ids", "record_ids", "places", "flags",
-              "years", "targets")
+              "years", "targets", "warnings")
 
     @classmethod
     def empty(cls) -> State:
         return cls(*([] for _ in cls.FIELDS))
 
-    def take(self, old: State, index: int) -> None:
-        for name in self.FIELDS:
-            getattr(self, name).append(getattr(old, name)[index])
+    @classmethod
+    def taken(cls, old: State | None, olds: list[int]) -> State:
+        """The entries of `old` by number (-1: an empty entry, to be filled)."""
+        if old is None:
+            return cls(*([None] * len(olds) for _ in cls.FIELDS))
+        return cls(*([values[o] if o >= 0 else None for o in olds]
+                     for values in (getattr(old, name) for name in cls.FIELDS)))
 
 
 def save_state(store: Store, state: State) -> None:
     store.put("state", codec.dumps([state.kinds, [d.hex() for d in state.digests],
                                     state.positions, state.raw_ids, state.record_ids,
-                                    state.places, state.flags, state.years, state.targets]))
+                                    state.places, state.flags, state.years, state.targets,
+                                    state.warnings]))
 
 
 def load_state(store: Store) -> State | None:
@@ -279,8 +286,7 @@ class _Update:
     def __init__(self, store: Store, shown: str) -> None:
         self.store, self.shown = store, shown
         self.state = State.empty()
-        self.first_lines: list[int] = []
-        self.fresh: dict[int, Any] = {}  # record number -> what reading it gave
+        self.fresh_problems: dict[int, list[Problem]] = {}  # record number -> found reading it
         self.fresh_claims: dict[bytes, Claim] = {}
         #: The index columns of the records made now, in file order, and their numbers.
         self.fresh_columns: dict[str, list[Any]] = {name: [] for name in STORED_COLUMNS}
@@ -356,32 +362,35 @@ class _Update:
         """The state of the records known to the index: known bytes, unless their problems
         name their old place, or the latest plausible year changed and may change their
         reading (their entries are left to be read)."""
-        positions = dict.fromkeys(range(len(SECTIONS)), 0)
-        state = self.state
-        self.todo: list[int] = []  # record numbers to read
-        for segment, kind in enumerate(layout.kinds):
-            if kind == _GAP:
-                continue
-            number = len(state.kinds)
-            position = positions[kind]
-            positions[kind] += 1
-            self.first_lines.append(first_lines[segment])
-            old = olds[segment]
-            if old >= 0 and old_state is not None:
-                flags, year = old_state.flags[old], old_state.years[old]
-                problems = flags & PROBLEMS
-                if not (problems and old_state.positions[old] != position) and not (
-                        stored_latest != latest and (problems or (year is not None and year > min(
-                            latest, stored_latest or 0)))):
-                    state.take(old_state, old)
-                    continue
-            state.kinds.append(kind)
-            state.digests.append(layout.digests[segment])
-            state.positions.append(position)
-            for name in ("raw_ids", "record_ids", "places", "flags", "years", "targets"):
-                getattr(state, name).append(None)
-            self.todo.append(number)
         self.segment_of = [i for i, kind in enumerate(layout.kinds) if kind != _GAP]
+        record_olds = [olds[i] for i in self.segment_of]
+        self.first_lines = [first_lines[i] for i in self.segment_of]
+        kinds = [layout.kinds[i] for i in self.segment_of]
+        counters = {kind: itertools.count() for kind in range(len(SECTIONS))}
+        positions = [next(counters[kind]) for kind in kinds]
+        if old_state is not None:
+            year_changed = stored_latest != latest
+            bar = min(latest, stored_latest or 0)
+            for number, old in enumerate(record_olds):
+                if old < 0:
+                    continue
+                problems = old_state.flags[old] & PROBLEMS
+                year = old_state.years[old]
+                if (problems and old_state.positions[old] != positions[number]) or (
+                        year_changed and (problems or (year is not None and year > bar))):
+                    record_olds[number] = -1  # read it again
+        state = self.state = State.taken(old_state, record_olds)
+        state.kinds = kinds
+        state.digests = [layout.digests[i] for i in self.segment_of]
+        state.positions = [old_state.positions[o] if o >= 0 and old_state is not None
+                           else position for o, position in zip(record_olds, positions,
+                                                                strict=True)]
+        self.todo = [number for number, old in enumerate(record_olds) if old < 0]
+        self.record_olds = record_olds
+        kept_old = set(record_olds)
+        self.gone_studies: set[str | None] = set() if old_state is None else {
+            old_state.record_ids[n] for n in range(len(old_state.kinds))
+            if old_state.kinds[n] == 0 and n not in kept_old}
 
     def _read_changed(self, layout: Layout, raw: bytes, latest: int) -> bool:
         """Parse the records the index cannot give, in runs; False: read the file whole."""
@@ -441,14 +450,15 @@ class _Update:
         state.years[number] = record.year if isinstance(record, Study) else None
         state.targets[number] = _RECORD.join(f"{section}{_UNIT}{value}"
                                              for section, value, *_ in result.references)
-        self.fresh[number] = result
-        warnings = None
+        state.warnings[number] = None
+        if result.problems:
+            self.fresh_problems[number] = result.problems
         if made:
             self.fresh_made[state.kinds[number]].append(number)
             if isinstance(record, Study):
                 found = dose_warnings(record, self.shown)
-                warnings = codec.dumps([[p.field, p.message, p.hint] for p in found]) \
-                    if found else None
+                state.warnings[number] = codec.dumps(
+                    [[p.field, p.message, p.hint] for p in found]) if found else None
             elif len(self.fresh_claims) < 5000:  # graded below without decoding it again
                 self.fresh_claims[state.digests[number]] = record
         return (state.digests[number],
@@ -456,7 +466,8 @@ class _Update:
                 if result.problems else None,
                 codec.dumps([[section, value, [where[0] - base, where[1]], name, field]
                              for section, value, where, name, field in result.references]),
-                warnings, None if record is None else codec.dumps(record), state.kinds[number],
+                state.warnings[number], None if record is None else codec.dumps(record),
+                state.kinds[number],
                 state.positions[number])
 
     def _long_sections(self, small: dict[str, list[str]]) -> Any:
@@ -500,14 +511,14 @@ class _Update:
         """What reading each record found (read now, or stored), placed in the file."""
         state, problems = self.state, []
         stored = [n for n, flags in enumerate(state.flags)
-                  if flags & PROBLEMS and n not in self.fresh]
+                  if flags & PROBLEMS and n not in self.fresh_problems]
         texts = dict(self._rows("problems", [state.digests[n] for n in stored]))
         for number, flags in enumerate(state.flags):
             if not flags & PROBLEMS:
                 continue
-            result = self.fresh.get(number)
-            if result is not None:
-                problems.extend(result.problems)
+            found = self.fresh_problems.get(number)
+            if found is not None:
+                problems.extend(found)
             else:
                 problems.extend(_moved_line(p, self.first_lines[number] - 1) for p in
                                 problems_from_json(texts[state.digests[number]], self.shown))
@@ -525,23 +536,32 @@ class _Update:
     def _missing_references(self, small: dict[str, list[str]], study_ids: list[str]
                             ) -> list[tuple[str, str, Any, str, str]]:
         """The references (with where they are) of the records that name a missing id: the
-        others can only pass the loader's reference check."""
+        others can only pass the loader's reference check. When the ids are those of last
+        time, only the records read now are looked at (the others keep their MISSING bit)."""
         known = {section: set(values) for section, values in small.items()}
         known["studies"] = set(study_ids)
+        universe = hashlib.sha256("\x1e".join(
+            f"{section}\x1f" + "\x1f".join(values)
+            for section, values in sorted({**small, "studies": study_ids}.items())
+        ).encode("utf-8", "surrogateescape")).hexdigest()
+        same = universe == self.store.meta("universe")
+        self.universe = universe
         state = self.state
         failing: dict[str, bool] = {}
-        wanted = []
         for number, targets in enumerate(state.targets):
-            if not targets:
+            if same and self.record_olds[number] >= 0:
                 continue
-            bad = failing.get(targets)
-            if bad is None:
-                bad = failing[targets] = any(
-                    value not in known.get(section, ())
-                    for section, _, value in (item.partition(_UNIT)
-                                              for item in targets.split(_RECORD)))
-            if bad:
-                wanted.append(number)
+            bad = False
+            if targets:
+                bad = failing.get(targets)  # type: ignore[assignment]
+                if bad is None:
+                    bad = failing[targets] = any(
+                        value not in known.get(section, ())
+                        for section, _, value in (item.partition(_UNIT)
+                                                  for item in targets.split(_RECORD)))
+            state.flags[number] = state.flags[number] | MISSING if bad \
+                else state.flags[number] & ~MISSING
+        wanted = [n for n, flags in enumerate(state.flags) if flags & MISSING]
         texts = dict(self._rows("refs", [state.digests[n] for n in wanted]))
         references: list[tuple[str, str, Any, str, str]] = []
         for number in wanted:
@@ -622,6 +642,7 @@ class _Update:
         save_layout(self.store, layout)
         save_state(self.store, state)
         put("latest_year", latest)
+        put("universe", self.universe)  # the ids the MISSING bits were found against
         put("problems", problems_json(problems))
         put("signature", None)
         for kind, section in enumerate(SECTIONS):
@@ -631,10 +652,15 @@ class _Update:
             put(f"column:{name}", codec.dumps(values))
         if corpus is None:
             put("corpus", 0)
+            put("grading", None)  # its record numbers are those of the last corpus
             return
         put("small", codec.dumps([corpus.info, corpus.conditions, corpus.mechanisms,
                                   corpus.substances, corpus.sources, corpus.outcomes]))
         levels, curation = self._grade(corpus, skeleton_digest)
+        inputs, found = self.grading
+        put("grading", codec.dumps([self.kept[1], [key.hex() for key in inputs],
+                                    [found[key] for key in inputs]]))
+        put("skeleton", skeleton_digest)
         put("levels", json.dumps([[int(c), v] for c, v in levels]))
         dose = self._dose_warnings()
         put("curation_warnings", problems_json(curation))
@@ -644,14 +670,19 @@ class _Update:
 
     def _grade(self, corpus: Corpus, skeleton_digest: bytes
                ) -> tuple[list[tuple[Certainty, str]], list[Problem]]:
-        """Each claim's certainty, verdict and curation warnings: from the index when what
-        they depend on is unchanged, else computed now (and stored)."""
+        """Each claim's certainty, verdict and curation warnings: as last time when what
+        they depend on is unchanged, else from the grades table, else computed now."""
         from painlit.grading import claim_warnings, grade_claim
 
-        state = self.state
+        state, kept = self.state, self.kept[1]
         study_digest = {state.record_ids[n]: state.digests[n] for n in self.kept[0]}
-        inputs = []
-        for number in self.kept[1]:
+        old = self._old_grading(skeleton_digest)
+        inputs: list[bytes] = []
+        for number in kept:
+            known = old.get(self.record_olds[number])
+            if known is not None:
+                inputs.append(known)
+                continue
             digest = hashlib.sha256(skeleton_digest + state.digests[number])
             targets = state.targets[number]
             for item in targets.split(_RECORD) if targets else ():
@@ -659,14 +690,7 @@ class _Update:
                 if section == "studies":
                     digest.update(study_digest.get(value, b"?"))
             inputs.append(digest.digest()[:DIGEST_SIZE])
-        found: dict[bytes, tuple[int, str, str]] = {}
-        unique = list(dict.fromkeys(inputs))
-        for chunk in range(0, len(unique), 10_000):
-            batch = unique[chunk:chunk + 10_000]
-            for key, certainty, verdict, warnings in self.store.db.execute(
-                    "SELECT inputs, certainty, verdict, warnings FROM grades WHERE inputs IN "
-                    f"({','.join('?' * len(batch))})", batch):
-                found[key] = (certainty, verdict, warnings)
+        found = self._grades_stored(inputs)
         new = []
         for position, key in enumerate(inputs):
             if key not in found:
@@ -677,22 +701,65 @@ class _Update:
                 found[key] = (int(grade.certainty), grade.verdict.value, warnings)
                 new.append((key, *found[key]))
         self.store.db.executemany("INSERT OR REPLACE INTO grades VALUES (?, ?, ?, ?)", new)
-        levels = [(Certainty(found[key][0]), found[key][1]) for key in inputs]
+        self.grading = (inputs, found)
+        certainties = {int(c): c for c in Certainty}
+        levels = [(certainties[found[key][0]], found[key][1]) for key in inputs]
         set_levels(corpus, levels)
         curation = []
-        for number, line, key in zip(self.kept[1], self.kept_lines[1], inputs, strict=True):
-            for field, message, hint in json.loads(found[key][2]):
-                curation.append(Problem(self.shown, line, 1, cast(str, state.record_ids[number]),
-                                        field, message, hint, Severity.WARNING))
+        for number, line, key in zip(kept, self.kept_lines[1], inputs, strict=True):
+            if found[key][2] != "[]":
+                for field, message, hint in json.loads(found[key][2]):
+                    curation.append(Problem(self.shown, line, 1,
+                                            cast(str, state.record_ids[number]), field,
+                                            message, hint, Severity.WARNING))
         return levels, curation
+
+    def _old_grading(self, skeleton_digest: bytes) -> dict[int, bytes]:
+        """Last time's inputs digest of each claim (by old record number) whose inputs are
+        unchanged: the skeleton is the same, and none of the studies it cites changed."""
+        stored = self.store.meta("grading")
+        self.old_found: dict[bytes, tuple[int, str, str]] = {}
+        if stored is None or self.store.meta("skeleton") != skeleton_digest:
+            return {}
+        old_numbers, old_inputs, old_grades = json.loads(stored)
+        self.old_found = {bytes.fromhex(key): tuple(grade)  # type: ignore[misc]
+                          for key, grade in zip(old_inputs, old_grades, strict=True)}
+        state = self.state
+        changed = {state.record_ids[n] for n in self.fresh_made[0]} | self.gone_studies
+        marks = [f"studies{_UNIT}{study_id}{_RECORD}" for study_id in changed]
+        moved = {old: n for n, old in enumerate(self.record_olds) if old >= 0}
+        result = {}
+        for old, key in zip(old_numbers, old_inputs, strict=True):
+            number = moved.get(old)
+            if number is None:
+                continue
+            targets = state.targets[number] + _RECORD
+            if not any(mark in targets for mark in marks):
+                result[old] = bytes.fromhex(key)
+        return result
+
+    def _grades_stored(self, inputs: list[bytes]) -> dict[bytes, tuple[int, str, str]]:
+        old = self.old_found
+        found: dict[bytes, tuple[int, str, str]] = {}
+        wanted = []
+        for key in dict.fromkeys(inputs):
+            if key in old:
+                found[key] = old[key]
+            else:
+                wanted.append(key)
+        for chunk in range(0, len(wanted), 10_000):
+            batch = wanted[chunk:chunk + 10_000]
+            for key, certainty, verdict, warnings in self.store.db.execute(
+                    "SELECT inputs, certainty, verdict, warnings FROM grades WHERE inputs IN "
+                    f"({','.join('?' * len(batch))})", batch):
+                found[key] = (certainty, verdict, warnings)
+        return found
 
     def _dose_warnings(self) -> list[Problem]:
         state = self.state
-        stored = dict(self.store.db.execute(
-            "SELECT digest, warnings FROM records WHERE warnings IS NOT NULL"))
         dose = []
         for number, line in zip(self.kept[0], self.kept_lines[0], strict=True):
-            text = stored.get(state.digests[number])
+            text = state.warnings[number]
             if text is not None:
                 for field, message, hint in json.loads(text):
                     dose.append(Problem(self.shown, line, 1, cast(str, state.record_ids[number]),
