@@ -242,7 +242,7 @@ class Store:
         corpus = Corpus(info=info, conditions=conditions, mechanisms=mechanisms,
                         substances=substances, sources=sources, studies=studies,
                         claims=claims, path=shown, outcomes=outcomes,
-                        prebuilt_index=index or self.index(len(studies), len(claims), studies))
+                        prebuilt_index=index or self.index(studies, claims))
         levels = json.loads(self.meta("levels"))
         set_levels(corpus, [(Certainty(level), verdict) for level, verdict in levels])
         for name in ("curation_warnings", "dose_warnings"):
@@ -253,7 +253,7 @@ class Store:
         kept = self.meta(f"kept:{section}") or b""
         return StoredRecords(self, cls, digests(kept), json.loads(self.meta(f"lines:{section}")))
 
-    def index(self, study_count: int, claim_count: int, studies: Sequence[Study],
+    def index(self, studies: Sequence[Study], claims: Sequence[Claim],
               columns: dict[str, Sequence[Any]] | None = None) -> CorpusIndex:
         """The index columns, each loaded when first used (`columns`: some already at hand)."""
         values: dict[str, Sequence[Any]] = {}
@@ -261,8 +261,9 @@ class Store:
             if name in LAZY_COLUMNS:
                 values[name] = _Effects(studies)
             else:
-                length = study_count if name.startswith("study_") else claim_count
-                values[name] = Column(self, name, length, (columns or {}).get(name))
+                records = studies if name.startswith("study_") else claims
+                values[name] = Column(self, name, len(records), (columns or {}).get(name),
+                                      records)
         return CorpusIndex(**values)  # type: ignore[arg-type]
 
     def body(self, digest: bytes) -> str:
@@ -421,18 +422,40 @@ def column_reader(name: str) -> Callable[[list[Any]], Sequence[Any]]:
 
         return shared_tuples
     read = codec.decoder(kind)
-    return lambda values: tuple(map(read, values))
+    return lambda values: _Decoded(values, read)
+
+
+class _Decoded(LazySequence[Any]):
+    """JSON values decoded one by one when used (records such as a trial's registration)."""
+
+    __slots__ = ("_made", "_read", "_values")
+
+    def __init__(self, values: list[Any], read: Callable[[Any], Any]) -> None:
+        self._values, self._read = values, read
+        self._made: dict[int, Any] = {}
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def _item(self, index: int) -> Any:
+        if index not in self._made:
+            self._made[index] = self._read(self._values[index])
+        return self._made[index]
 
 
 class Column(Sequence[Any]):
-    """One index column, read from the index (`column:NAME`, a JSON array) when first used."""
+    """One index column, read from the index (`column:NAME`, a JSON array) when first used.
 
-    __slots__ = ("_length", "_name", "_store", "_values")
+    A few values are taken from their records instead (grading reads the columns of the few
+    studies a claim cites): the whole column is read on the POINT_READS-th."""
 
-    def __init__(self, store: Store, name: str, length: int,
-                 values: Sequence[Any] | None = None) -> None:
+    POINT_READS = 64
+    __slots__ = ("_length", "_name", "_points", "_records", "_store", "_values")
+
+    def __init__(self, store: Store, name: str, length: int, values: Sequence[Any] | None,
+                 records: Sequence[Any]) -> None:
         self._store, self._name, self._length = store, name, length
-        self._values = values
+        self._values, self._records, self._points = values, records, 0
 
     @property
     def values(self) -> Sequence[Any]:
@@ -451,6 +474,12 @@ class Column(Sequence[Any]):
     @overload
     def __getitem__(self, index: slice) -> Sequence[Any]: ...
     def __getitem__(self, index: int | slice) -> Any:
+        if self._values is None and isinstance(index, int) and self._points < self.POINT_READS:
+            self._points += 1
+            record = self._records[index]
+            one = (CorpusIndex.of((record,), ()) if isinstance(record, Study)
+                   else CorpusIndex.of((), (record,)))
+            return getattr(one, self._name)[0]
         return self.values[index]
 
     def __iter__(self) -> Iterator[Any]:

@@ -254,18 +254,40 @@ class State:
                      for values in (getattr(old, name) for name in cls.FIELDS)))
 
 
+_NONE = -(2 ** 62)  # None in the state's number arrays
+_NUMBERS = ("kinds", "positions", "flags", "years")
+_TEXTS = ("raw_ids", "record_ids", "targets", "warnings")
+
+
 def save_state(store: Store, state: State) -> None:
-    store.put("state", codec.dumps([state.kinds, [d.hex() for d in state.digests],
-                                    state.positions, state.raw_ids, state.record_ids,
-                                    state.places, state.flags, state.years, state.targets,
-                                    state.warnings]))
+    for name in _NUMBERS:
+        store.put(f"state:{name}", array.array(
+            "q", (_NONE if v is None else v for v in getattr(state, name))).tobytes())
+    places = array.array("q")
+    for place in state.places:
+        places.extend(place or (_NONE,) * 4)
+    store.put("state:places", places.tobytes())
+    store.put("state:digests", b"".join(state.digests))
+    for name in _TEXTS:
+        store.put(f"state:{name}", codec.dumps(getattr(state, name)))
 
 
 def load_state(store: Store) -> State | None:
     try:
-        values = json.loads(store.meta("state"))
-        values[1] = [bytes.fromhex(d) for d in values[1]]
-        state = State(*values)
+        values: dict[str, Any] = {}
+        for name in _NUMBERS:
+            numbers = array.array("q")
+            numbers.frombytes(store.meta(f"state:{name}"))
+            values[name] = [None if v == _NONE else v for v in numbers] if name == "years" \
+                else numbers.tolist()
+        places = array.array("q")
+        places.frombytes(store.meta("state:places"))
+        values["places"] = [None if places[i] == _NONE else places[i:i + 4].tolist()
+                            for i in range(0, len(places), 4)]
+        values["digests"] = digests(store.meta("state:digests"))
+        for name in _TEXTS:
+            values[name] = json.loads(store.meta(f"state:{name}"))
+        state = State(**values)
         if len({len(getattr(state, name)) for name in State.FIELDS}) != 1:
             return None
         return state
@@ -291,6 +313,7 @@ class _Update:
         #: The index columns of the records made now, in file order, and their numbers.
         self.fresh_columns: dict[str, list[Any]] = {name: [] for name in STORED_COLUMNS}
         self.fresh_made: list[list[int]] = [[] for _ in SECTIONS]
+        self.columns_stored: dict[str, Sequence[Any]] = {}  # to write: JSON values or records
 
     def run(self, path: Path) -> tuple[Corpus | None, list[Problem]] | None:
         from painlit import loader, parts
@@ -503,7 +526,7 @@ class _Update:
                                lines[1], self.fresh_claims)
         long.records = {"studies": studies, "claims": claims}
         self.columns = self._columns()
-        index = self.store.index(len(studies), len(claims), studies, self.columns)
+        index = self.store.index(studies, claims, self.columns)
         long.indexes = {"studies": index, "claims": index}
         return long
 
@@ -581,6 +604,7 @@ class _Update:
             stored = [name for name in names if name in STORED_COLUMNS]
             if len(fresh) == len(chosen):  # all read now
                 columns.update({name: self.fresh_columns[name] for name in stored})
+                self.columns_stored.update({name: self.fresh_columns[name] for name in stored})
                 continue
             old_kept = digests(self.store.meta(f"kept:{SECTIONS[kind]}"))
             fresh_place = {number: place for place, number in enumerate(fresh)}
@@ -593,6 +617,7 @@ class _Update:
                 new = json.loads(codec.dumps(self.fresh_columns[name]))
                 values = [new[fresh_place[n]] if n in fresh_place
                           else old[places[state.digests[n]]] for n in chosen]
+                self.columns_stored[name] = values
                 columns[name] = column_reader(name)(values)
         return columns
 
@@ -648,7 +673,7 @@ class _Update:
         for kind, section in enumerate(SECTIONS):
             put(f"kept:{section}", b"".join(state.digests[n] for n in self.kept[kind]))
             put(f"lines:{section}", json.dumps(self.kept_lines[kind]))
-        for name, values in self.columns.items():
+        for name, values in self.columns_stored.items():
             put(f"column:{name}", codec.dumps(values))
         if corpus is None:
             put("corpus", 0)
