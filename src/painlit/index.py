@@ -57,7 +57,7 @@ from painlit.yamlfile import read_bytes
 T = TypeVar("T")
 
 #: Changes whenever what the index stores changes shape.
-FORMAT = 1
+FORMAT = 2
 #: SQLite's application id for painlit's index files ("PLIX").
 APPLICATION_ID = 0x504C4958
 #: Seconds within which a file's timestamps cannot tell two writes apart on every file
@@ -81,8 +81,15 @@ CREATE TABLE IF NOT EXISTS records (
     warnings TEXT,            -- JSON: a study's dose warnings
     body TEXT,                -- JSON: the record (painlit.codec); null when none was made
     section INTEGER NOT NULL, -- 0 studies, 1 claims
-    position INTEGER NOT NULL -- its place in its list when read
+    position INTEGER NOT NULL,-- its place in its list when read
+    targets TEXT NOT NULL     -- the ids it names: section US id RS section US id ...
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS cited (  -- which claims cite which study ids
+    study TEXT NOT NULL,
+    claim BLOB NOT NULL,      -- the claim's digest
+    PRIMARY KEY (study, claim)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS cited_by_claim ON cited (claim);
 CREATE TABLE IF NOT EXISTS grades (
     inputs BLOB PRIMARY KEY,  -- digest of the claim's, its studies' and the skeleton's bytes
     certainty INTEGER NOT NULL,
@@ -159,6 +166,7 @@ class Store:
 
     def __init__(self, connection: sqlite3.Connection) -> None:
         self.db = connection
+        self._read: dict[str, Any] = {}  # meta values read in this run
 
     @classmethod
     def open(cls, folder: Path, path: Path) -> Store | None:
@@ -181,10 +189,17 @@ class Store:
         return None
 
     def meta(self, key: str) -> Any:
+        if key in self._read:
+            return self._read[key]
         row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        return None if row is None else row[0]
+        value = self._read[key] = None if row is None else row[0]
+        return value
 
     def put(self, key: str, value: object) -> None:
+        """Store a meta value (not written again when it is the value read)."""
+        if key in self._read and self._read[key] == value:
+            return
+        self._read[key] = value
         self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
 
     def check(self, path: Path, shown: str) -> tuple[Corpus | None, list[Problem]]:
@@ -203,8 +218,9 @@ class Store:
         try:
             result = update(self, path, shown)
             if result is None:  # a layout only a whole reading is sure of: keep nothing
-                for table in ("meta", "records", "grades"):
+                for table in ("meta", "records", "grades", "cited"):
                     self.db.execute(f"DELETE FROM {table}")  # noqa: S608 (fixed names)
+                self._read.clear()
                 self.put("code", code_stamp())
                 result = check_whole(read_bytes(path), shown)
             elif signature is not None and _signature(path) == signature \
@@ -310,7 +326,7 @@ def _connect(target: Path) -> sqlite3.Connection:
         stamp = db.execute("SELECT value FROM meta WHERE key = 'code'").fetchone()
         if stamp is None or stamp[0] != code_stamp():  # other code: start afresh
             db.execute("BEGIN IMMEDIATE")
-            for table in ("meta", "records", "grades"):
+            for table in ("meta", "records", "grades", "cited"):
                 db.execute(f"DELETE FROM {table}")  # noqa: S608 (fixed names)
             db.execute("INSERT INTO meta VALUES ('code', ?)", (code_stamp(),))
             db.execute("COMMIT")

@@ -235,11 +235,10 @@ class State:
     places: list[list[int] | None]  # [where line, column, id line, column], lines relative
     flags: list[int]  # MADE, PROBLEMS
     years: list[int | None]
-    targets: list[str]  # the ids it names (see _UNIT, _RECORD)
     warnings: list[str | None]  # a study's dose warnings (JSON)
 
     FIELDS = ("kinds", "digests", "positions", "raw_ids", "record_ids", "places", "flags",
-              "years", "targets", "warnings")
+              "years", "warnings")
 
     @classmethod
     def empty(cls) -> State:
@@ -256,7 +255,7 @@ class State:
 
 _NONE = -(2 ** 62)  # None in the state's number arrays
 _NUMBERS = ("kinds", "positions", "flags", "years")
-_TEXTS = ("raw_ids", "record_ids", "targets", "warnings")
+_TEXTS = ("raw_ids", "record_ids", "warnings")
 
 
 def save_state(store: Store, state: State) -> None:
@@ -309,6 +308,7 @@ class _Update:
         self.store, self.shown = store, shown
         self.state = State.empty()
         self.fresh_problems: dict[int, list[Problem]] = {}  # record number -> found reading it
+        self.fresh_targets: dict[int, str] = {}  # record number -> the ids it names
         self.fresh_claims: dict[bytes, Claim] = {}
         #: The index columns of the records made now, in file order, and their numbers.
         self.fresh_columns: dict[str, list[Any]] = {name: [] for name in STORED_COLUMNS}
@@ -456,7 +456,12 @@ class _Update:
                 if name in self.fresh_columns:
                     self.fresh_columns[name].extend(getattr(index, name))
         self.store.db.executemany(
-            "INSERT OR REPLACE INTO records VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+            "INSERT OR REPLACE INTO records VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        if section == "claims":
+            self.store.db.executemany("INSERT OR IGNORE INTO cited VALUES (?, ?)", (
+                (value, row[0]) for row in rows for section_name, _, value in (
+                    item.partition(_UNIT) for item in row[-1].split(_RECORD) if row[-1])
+                if section_name == "studies"))
         return True
 
     def _keep(self, number: int, result: Any, dose_warnings: Any) -> tuple[Any, ...]:
@@ -471,8 +476,8 @@ class _Update:
             read.where[0] - base, read.where[1], read.id_where[0] - base, read.id_where[1]]
         state.flags[number] = (MADE if made else 0) | (PROBLEMS if result.problems else 0)
         state.years[number] = record.year if isinstance(record, Study) else None
-        state.targets[number] = _RECORD.join(f"{section}{_UNIT}{value}"
-                                             for section, value, *_ in result.references)
+        targets = self.fresh_targets[number] = _RECORD.join(
+            f"{section}{_UNIT}{value}" for section, value, *_ in result.references)
         state.warnings[number] = None
         if result.problems:
             self.fresh_problems[number] = result.problems
@@ -490,8 +495,7 @@ class _Update:
                 codec.dumps([[section, value, [where[0] - base, where[1]], name, field]
                              for section, value, where, name, field in result.references]),
                 state.warnings[number], None if record is None else codec.dumps(record),
-                state.kinds[number],
-                state.positions[number])
+                state.kinds[number], state.positions[number], targets)
 
     def _long_sections(self, small: dict[str, list[str]]) -> Any:
         """The studies and claims as the loader's cross-record checks take them."""
@@ -571,9 +575,14 @@ class _Update:
         self.universe = universe
         state = self.state
         failing: dict[str, bool] = {}
-        for number, targets in enumerate(state.targets):
-            if same and self.record_olds[number] >= 0:
-                continue
+        if same:
+            to_check = self.fresh_targets
+        else:
+            stored = dict(self._rows("targets", [state.digests[n] for n in range(len(
+                state.digests)) if n not in self.fresh_targets]))
+            to_check = {n: self.fresh_targets[n] if n in self.fresh_targets
+                        else stored[state.digests[n]] for n in range(len(state.digests))}
+        for number, targets in to_check.items():
             bad = False
             if targets:
                 bad = failing.get(targets)  # type: ignore[assignment]
@@ -662,8 +671,9 @@ class _Update:
             gone = [d for d in old_state.digests if d not in current]
             for chunk in range(0, len(gone), 10_000):
                 batch = gone[chunk:chunk + 10_000]
-                self.store.db.execute("DELETE FROM records WHERE digest IN "
-                                      f"({','.join('?' * len(batch))})", batch)
+                marks = ",".join("?" * len(batch))
+                self.store.db.execute(f"DELETE FROM records WHERE digest IN ({marks})", batch)
+                self.store.db.execute(f"DELETE FROM cited WHERE claim IN ({marks})", batch)
         save_layout(self.store, layout)
         save_state(self.store, state)
         put("latest_year", latest)
@@ -709,7 +719,9 @@ class _Update:
                 inputs.append(known)
                 continue
             digest = hashlib.sha256(skeleton_digest + state.digests[number])
-            targets = state.targets[number]
+            targets = self.fresh_targets.get(number)
+            if targets is None:
+                targets = self._rows("targets", [state.digests[number]])[0][1]
             for item in targets.split(_RECORD) if targets else ():
                 section, _, value = item.partition(_UNIT)
                 if section == "studies":
@@ -750,16 +762,18 @@ class _Update:
         self.old_found = {bytes.fromhex(key): tuple(grade)  # type: ignore[misc]
                           for key, grade in zip(old_inputs, old_grades, strict=True)}
         state = self.state
-        changed = {state.record_ids[n] for n in self.fresh_made[0]} | self.gone_studies
-        marks = [f"studies{_UNIT}{study_id}{_RECORD}" for study_id in changed]
+        changed = list({state.record_ids[n] for n in self.fresh_made[0]} | self.gone_studies)
+        citing = set()
+        for chunk in range(0, len(changed), 10_000):
+            batch = changed[chunk:chunk + 10_000]
+            citing.update(claim for (claim,) in self.store.db.execute(
+                f"SELECT claim FROM cited WHERE study IN ({','.join('?' * len(batch))})",
+                batch))
         moved = {old: n for n, old in enumerate(self.record_olds) if old >= 0}
         result = {}
         for old, key in zip(old_numbers, old_inputs, strict=True):
             number = moved.get(old)
-            if number is None:
-                continue
-            targets = state.targets[number] + _RECORD
-            if not any(mark in targets for mark in marks):
+            if number is not None and state.digests[number] not in citing:
                 result[old] = bytes.fromhex(key)
         return result
 
