@@ -498,41 +498,60 @@ class _Update:
                 state.kinds[number], state.positions[number], targets)
 
     def _long_sections(self, small: dict[str, list[str]]) -> Any:
-        """The studies and claims as the loader's cross-record checks take them."""
-        from painlit.loader import LongSections, _Read
+        """The studies and claims as the loader's cross-record checks take them. In the
+        usual case (every item a record, each id once) the loader needs no item as read, only
+        where each record is, which it asks for when it reports a problem."""
+        from painlit.loader import LongSections
 
         state = self.state
         long = LongSections()
-        kept: list[list[int]] = [[] for _ in SECTIONS]  # record numbers of the records made
-        lines: list[list[int]] = [[] for _ in SECTIONS]
-        for section in SECTIONS:
-            long.reads[section], long.ids[section] = [], []
-        reads = [long.reads[section] for section in SECTIONS]
-        ids = [long.ids[section] for section in SECTIONS]
-        for number, (kind, raw_id, record_id, place, flags, base) in enumerate(zip(
-                state.kinds, state.raw_ids, state.record_ids, state.places, state.flags,
-                self.first_lines, strict=True)):
-            ids[kind].append(raw_id)
-            if place is None:
-                continue
-            made = flags & MADE
-            reads[kind].append(_Read(record_id, len(kept[kind]) if made else None,
-                                     (place[0] + base, place[1]), (place[2] + base, place[3])))
-            if made:
-                kept[kind].append(number)
-                lines[kind].append(place[0] + base)
+        numbers = [[n for n, kind in enumerate(state.kinds) if kind == k]
+                   for k in range(len(SECTIONS))]
+        self.kept, self.kept_lines = [], []
+        for kind, section in enumerate(SECTIONS):
+            mine = numbers[kind]
+            long.ids[section] = [state.raw_ids[n] for n in mine]
+            places = [state.places[n] for n in mine]
+            record_ids = [state.record_ids[n] for n in mine]
+            plain = (None not in places and None not in record_ids
+                     and all(state.flags[n] & MADE for n in mine)
+                     and len(set(record_ids)) == len(record_ids))
+            if plain:
+                kept = mine
+                long.wheres[section] = _Wheres(places, [self.first_lines[n] for n in mine])
+            else:
+                kept = [n for n in mine if state.flags[n] & MADE and state.places[n] is not None]
+                long.reads[section] = self._reads(mine)
+            self.kept.append(kept)
+            self.kept_lines.append([cast(list[int], state.places[n])[0] + self.first_lines[n]
+                                    for n in kept])
         long.problems = self._own_problems()
         long.references = self._missing_references(small, long.ids["studies"])
-        self.kept, self.kept_lines = kept, lines
-        studies = StoredRecords(self.store, Study, [state.digests[n] for n in kept[0]],
-                                lines[0])
-        claims = StoredRecords(self.store, Claim, [state.digests[n] for n in kept[1]],
-                               lines[1], self.fresh_claims)
+        studies = StoredRecords(self.store, Study, [state.digests[n] for n in self.kept[0]],
+                                self.kept_lines[0])
+        claims = StoredRecords(self.store, Claim, [state.digests[n] for n in self.kept[1]],
+                               self.kept_lines[1], self.fresh_claims)
         long.records = {"studies": studies, "claims": claims}
         self.columns = self._columns()
         index = self.store.index(studies, claims, self.columns)
         long.indexes = {"studies": index, "claims": index}
         return long
+
+    def _reads(self, numbers: list[int]) -> list[Any]:
+        """Each item of a section as read (painlit.loader), its record by its place among
+        the records made."""
+        from painlit.loader import _Read
+
+        state, reads, made = self.state, [], 0
+        for number in numbers:
+            place, base = state.places[number], self.first_lines[number]
+            if place is None:
+                continue
+            is_made = state.flags[number] & MADE
+            reads.append(_Read(state.record_ids[number], made if is_made else None,
+                               (place[0] + base, place[1]), (place[2] + base, place[3])))
+            made += bool(is_made)
+        return reads
 
     def _own_problems(self) -> list[Problem]:
         """What reading each record found (read now, or stored), placed in the file."""
@@ -804,6 +823,22 @@ class _Update:
                     dose.append(Problem(self.shown, line, 1, cast(str, state.record_ids[number]),
                                         field, message, hint, Severity.WARNING))
         return dose
+
+
+class _Wheres(Sequence[tuple[int, int]]):
+    """Where each record is (line, column), made when asked for."""
+
+    def __init__(self, places: list[Any], first_lines: list[int]) -> None:
+        self._places, self._first_lines = places, first_lines
+
+    def __len__(self) -> int:
+        return len(self._places)
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        place = self._places[index]
+        return (place[0] + self._first_lines[index], place[1])
 
 
 def _row(record: Study | Claim) -> list[Any]:

@@ -1129,21 +1129,20 @@ def _check_condition_tree(ctx: _Context, conditions: list[tuple[Condition, Posit
             current = parents[current]
 
 
-def _check_unique_identifiers(ctx: _Context,
-                              studies: Iterable[tuple[str, tuple[str | None, ...], Position]]
-                              ) -> None:
+def _check_unique_identifiers(ctx: _Context, ids: Sequence[str],
+                              identifiers: Sequence[tuple[str | None, str | None, str | None]],
+                              places: Sequence[Position]) -> None:
     """Each DOI and PMID (from a study's (doi, pmid, registry)) used by one study only."""
-    studies = list(studies)
     for place in (0, 1):  # the usual case, all different, told at C speed
-        values = [identifiers[place].lower() for _, identifiers, _ in studies
-                  if identifiers[place] is not None]
+        values = [found[place].lower() for found in identifiers if found[place] is not None]
         if len(set(values)) != len(values):
             break
     else:
         return
     first: tuple[dict[str, str], dict[str, str]] = ({}, {})
-    for study_id, identifiers, where in studies:
-        for key, value, seen in zip(("doi", "pmid"), identifiers, first):  # noqa: B905
+    for study_id, found, where in zip(ids, identifiers, places, strict=True):
+        identifiers_of = found
+        for key, value, seen in zip(("doi", "pmid"), identifiers_of, first):  # noqa: B905
             if value is None:
                 continue
             folded = value.lower()
@@ -1273,6 +1272,9 @@ class LongSections:
     in the whole file)."""
 
     reads: dict[str, list[_Read[int]]] = dataclass_field(default_factory=dict)
+    #: For a section whose items are all records, each id once (so `reads` is not given):
+    #: where each record is.
+    wheres: dict[str, Sequence[Position]] = dataclass_field(default_factory=dict)
     ids: dict[str, list[str]] = dataclass_field(default_factory=dict)
     records: dict[str, Sequence[Study | Claim]] = dataclass_field(default_factory=dict)
     indexes: dict[str, CorpusIndex] = dataclass_field(default_factory=dict)
@@ -1350,8 +1352,8 @@ def _check_root(root_node: yaml.Node, shown: str, parts: LongSections | None
     }
     _check_references(ctx, all_ids)
     _check_condition_tree(ctx, conditions)
-    _check_unique_identifiers(ctx, zip(study_index.study_ids, study_index.study_identifiers,
-                                       study_places, strict=True))
+    _check_unique_identifiers(ctx, study_index.study_ids, study_index.study_identifiers,
+                              study_places)
 
     ctx.problems.sort(key=lambda p: (p.line, p.column))
     if info is None or any(p.severity is Severity.ERROR for p in ctx.problems):
@@ -1373,9 +1375,12 @@ def _check_root(root_node: yaml.Node, shown: str, parts: LongSections | None
 
 def _long_section(ctx: _Context, root: _Fields, parts: LongSections | None, section: str,
                   allowed: tuple[str, ...], read: Callable[[_Fields, str], R | None]
-                  ) -> tuple[Sequence[R], CorpusIndex, list[Position]]:
+                  ) -> tuple[Sequence[R], CorpusIndex, Sequence[Position]]:
     """The records of `studies` or `claims` in order (each id once), their index, and where
     each is; read from the tree, or taken from the parts (still pickled)."""
+    if parts is not None and section in parts.wheres:
+        return (cast(Sequence[R], parts.records[section]), parts.indexes[section],
+                parts.wheres[section])
     if parts is not None and section in parts.reads:
         kept = _keep_unique(ctx, parts.reads[section])
         records = cast(Sequence[R], parts.records[section])
