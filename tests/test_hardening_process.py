@@ -30,7 +30,7 @@ from typing import IO, Any
 import pytest
 from typer.testing import CliRunner, Result
 
-import painlit.cache
+import painlit.indexing
 import painlit.loader
 import painlit.yamlfile
 from painlit.cli import app
@@ -497,11 +497,11 @@ def test_a_corpus_rewritten_while_read_is_reported_as_read(
             Path(path).write_bytes(after)
         return raw
 
-    for module in (painlit.yamlfile, painlit.cache, painlit.loader):
+    for module in (painlit.yamlfile, painlit.indexing, painlit.loader):
         monkeypatch.setattr(module, "read_bytes", read_then_rewrite, raising=False)
     assert _title(_invoke(query)) == OLD_TITLE  # what was read, consistently
     assert rewrites == [corpus] and corpus.read_bytes() == after
-    for module in (painlit.yamlfile, painlit.cache, painlit.loader):
+    for module in (painlit.yamlfile, painlit.indexing, painlit.loader):
         monkeypatch.setattr(module, "read_bytes", original, raising=False)
     # What was stored is keyed by the bytes parsed: the new content reads as the new content,
     # and the old content (written back) as the old, from the cache or not.

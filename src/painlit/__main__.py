@@ -19,9 +19,6 @@ def main() -> None:
 
     gc.disable()
     try:
-        from painlit import prefetch
-
-        prefetch.start(sys.argv[1:])  # a large corpus not cached yet: start reading it now
         from painlit.cli import main as run
     except KeyboardInterrupt:
         sys.stderr.write("painlit: interrupted\n")

@@ -60,7 +60,7 @@ def loads(cls: type[T], text: str | bytes) -> T:
     """The record of class `cls` in `text` (CodecError when it does not fit)."""
     try:
         data = json.loads(text)
-        return typing.cast(T, decoder(cls)(data))
+        return typing.cast(T, decoder(typing.cast(Any, cls))(data))
     except CodecError:
         raise
     except (ValueError, TypeError, KeyError, IndexError) as error:

@@ -57,7 +57,6 @@ from painlit.model import (
     RiskOfBias,
     Stance,
     StudyDesign,
-    fast_pickling,
 )
 
 # --- painlit's own conventions (each stands in for a GRADE judgement; docs/grading.md) --------
@@ -216,7 +215,6 @@ class Grade:
         return f"{self.certainty.symbols} {self.certainty.label}"
 
 
-fast_pickling(Verdict)  # stored in the cache with each claim's certainty
 
 
 class _Facts:
@@ -1136,53 +1134,16 @@ class GradeTable(ById[Grade]):
         return self._levels[self._positions[claim_id]][0]
 
 
-#: Corpora with at least this many claims are graded in worker processes (painlit.parallel),
-#: in this many slices (enough to keep two workers evenly busy), of at least GRADE_SLICE claims.
-GRADE_APART_FROM = 2000
-GRADE_SLICES = 16
-GRADE_SLICE = 250
-
-
 def grade_all(corpus: Corpus) -> GradeTable:
     """Every claim's grade (computed once per corpus; the certainty columns may come from
     the cache)."""
     grades = corpus.memo.get("grades")
     if grades is None:
-        if len(corpus.claims) >= GRADE_APART_FROM:
-            grades = GradeTable(corpus.claim_position, LazyGrades(corpus), _levels_apart(corpus))
-        else:
-            grades = GradeTable(corpus.claim_position,
-                                tuple(grade_claim(claim, corpus) for claim in corpus.claims))
+        grades = GradeTable(corpus.claim_position,
+                            tuple(grade_claim(claim, corpus) for claim in corpus.claims))
         corpus.memo["grades"] = grades
     assert isinstance(grades, GradeTable)
     return grades
-
-
-def _levels_apart(corpus: Corpus) -> tuple[tuple[Certainty, Verdict], ...]:
-    """The certainty and verdict of every claim of a large corpus, computed a slice of
-    claims at a time in worker processes that share the corpus."""
-    from painlit.parallel import fork_map
-
-    total = len(corpus.claims)
-    size = max(GRADE_SLICE, -(-total // GRADE_SLICES))
-    slices = [(start, min(start + size, total)) for start in range(0, total, size)]
-    levels: list[tuple[Certainty, Verdict]] = []
-    for slice_levels in fork_map(_slice_levels, slices, corpus):
-        levels.extend(slice_levels)
-    return tuple(levels)
-
-
-def _slice_levels(bounds: tuple[int, int]) -> list[tuple[Certainty, Verdict]]:
-    """The certainty and verdict of claims start..stop of the shared corpus."""
-    from painlit.parallel import shared
-
-    corpus = shared()
-    assert isinstance(corpus, Corpus)
-    levels = []
-    for i in range(*bounds):
-        grade = grade_claim(corpus.claims[i], corpus)
-        levels.append((grade.certainty, grade.verdict))
-    return levels
 
 
 def curation_warnings(corpus: Corpus) -> list[Problem]:

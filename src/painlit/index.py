@@ -219,7 +219,7 @@ class Store:
             result = update(self, path, shown)
             if result is None:  # a layout only a whole reading is sure of: keep nothing
                 for table in ("meta", "records", "grades", "cited"):
-                    self.db.execute(f"DELETE FROM {table}")  # noqa: S608 (fixed names)
+                    self.db.execute(f"DELETE FROM {table}")
                 self._read.clear()
                 self.put("code", code_stamp())
                 result = check_whole(read_bytes(path), shown)
@@ -318,16 +318,16 @@ def _connect(target: Path) -> sqlite3.Connection:
             (version,) = db.execute("PRAGMA user_version").fetchone()
             if application != APPLICATION_ID or version != FORMAT:
                 raise sqlite3.DatabaseError("not an index of this painlit")
-        db.execute("PRAGMA journal_mode = WAL")
-        db.execute("PRAGMA synchronous = NORMAL")
-        if new:
+        if new:  # before WAL, so that painlit's id is in the file's own header
             db.executescript(f"BEGIN IMMEDIATE; {SCHEMA}; PRAGMA application_id = "
                              f"{APPLICATION_ID}; PRAGMA user_version = {FORMAT}; COMMIT;")
+        db.execute("PRAGMA journal_mode = WAL")
+        db.execute("PRAGMA synchronous = NORMAL")
         stamp = db.execute("SELECT value FROM meta WHERE key = 'code'").fetchone()
         if stamp is None or stamp[0] != code_stamp():  # other code: start afresh
             db.execute("BEGIN IMMEDIATE")
             for table in ("meta", "records", "grades", "cited"):
-                db.execute(f"DELETE FROM {table}")  # noqa: S608 (fixed names)
+                db.execute(f"DELETE FROM {table}")
             db.execute("INSERT INTO meta VALUES ('code', ?)", (code_stamp(),))
             db.execute("COMMIT")
     except BaseException:
@@ -342,13 +342,25 @@ def _prune(folder: Path) -> None:
         if (folder / TAG).read_bytes() != TAG_TEXT:
             return
         found = sorted((p for p in folder.glob("*.sqlite") if len(p.stem) == 32
-                        and not p.is_symlink()), key=lambda p: p.stat().st_mtime, reverse=True)
+                        and not p.is_symlink() and _own(p)),
+                       key=lambda p: p.stat().st_mtime, reverse=True)
     except OSError:
         return
     for old in found[KEEP:]:
         for suffix in ("", "-wal", "-shm"):
             with contextlib.suppress(OSError):
                 Path(str(old) + suffix).unlink()
+
+
+def _own(path: Path) -> bool:
+    """Whether a file is one of painlit's index files (SQLite's header, painlit's id)."""
+    try:
+        with path.open("rb") as stream:
+            head = stream.read(72)
+    except OSError:
+        return False
+    return head[:16] == b"SQLite format 3\x00" and head[68:72] == APPLICATION_ID.to_bytes(4,
+                                                                                       "big")
 
 
 def _signature(path: Path) -> str | None:
@@ -366,7 +378,7 @@ def _racy(signature: str) -> bool:
     tick could keep its size and times (git's "racily clean" rule): then the signature is not
     stored, and the next run hashes the records again."""
     *_, mtime, ctime = json.loads(signature)
-    return time.time_ns() - max(mtime, ctime) < RACY_SECONDS * 1_000_000_000
+    return bool(time.time_ns() - max(mtime, ctime) < RACY_SECONDS * 1_000_000_000)
 
 
 def digests(blob: bytes | None) -> list[bytes]:
@@ -462,16 +474,19 @@ class _Decoded(LazySequence[Any]):
 class Column(Sequence[Any]):
     """One index column, read from the index (`column:NAME`, a JSON array) when first used.
 
-    A few values are taken from their records instead (grading reads the columns of the few
-    studies a claim cites): the whole column is read on the POINT_READS-th."""
+    In a large column, a few values are taken from their records instead (grading reads the
+    columns of the few studies a claim cites): the whole column is read on the
+    POINT_READS-th."""
 
     POINT_READS = 64
+    POINT_READS_FROM = 10_000
     __slots__ = ("_length", "_name", "_points", "_records", "_store", "_values")
 
     def __init__(self, store: Store, name: str, length: int, values: Sequence[Any] | None,
                  records: Sequence[Any]) -> None:
         self._store, self._name, self._length = store, name, length
-        self._values, self._records, self._points = values, records, 0
+        self._values, self._records = values, records
+        self._points = 0 if length >= self.POINT_READS_FROM else self.POINT_READS
 
     @property
     def values(self) -> Sequence[Any]:

@@ -247,10 +247,10 @@ class State:
     @classmethod
     def taken(cls, old: State | None, olds: list[int]) -> State:
         """The entries of `old` by number (-1: an empty entry, to be filled)."""
-        if old is None:
-            return cls(*([None] * len(olds) for _ in cls.FIELDS))
-        return cls(*([values[o] if o >= 0 else None for o in olds]
-                     for values in (getattr(old, name) for name in cls.FIELDS)))
+        columns: list[Any] = ([[None] * len(olds) for _ in cls.FIELDS] if old is None else [
+            [values[o] if o >= 0 else None for o in olds]
+            for values in (getattr(old, name) for name in cls.FIELDS)])
+        return cls(*columns)
 
 
 _NONE = -(2 ** 62)  # None in the state's number arrays
@@ -316,7 +316,7 @@ class _Update:
         self.columns_stored: dict[str, Sequence[Any]] = {}  # to write: JSON values or records
 
     def run(self, path: Path) -> tuple[Corpus | None, list[Problem]] | None:
-        from painlit import loader, parts
+        from painlit import loader
 
         raw = read_bytes(path)
         old_layout, old_state = load_layout(self.store), load_state(self.store)
@@ -488,7 +488,7 @@ class _Update:
                 state.warnings[number] = codec.dumps(
                     [[p.field, p.message, p.hint] for p in found]) if found else None
             elif len(self.fresh_claims) < 5000:  # graded below without decoding it again
-                self.fresh_claims[state.digests[number]] = record
+                self.fresh_claims[state.digests[number]] = cast(Claim, record)
         return (state.digests[number],
                 problems_json([_moved_line(p, 1 - base) for p in result.problems])
                 if result.problems else None,
@@ -575,7 +575,7 @@ class _Update:
         for chunk in range(0, len(wanted), 10_000):  # SQLite's limit on bound values
             batch = list(wanted[chunk:chunk + 10_000])
             found.extend(self.store.db.execute(
-                f"SELECT digest, {column} FROM records WHERE digest IN "  # noqa: S608
+                f"SELECT digest, {column} FROM records WHERE digest IN "
                 f"({','.join('?' * len(batch))})", batch))
         return found
 
@@ -778,11 +778,11 @@ class _Update:
         if stored is None or self.store.meta("skeleton") != skeleton_digest:
             return {}
         old_numbers, old_inputs, old_grades = json.loads(stored)
-        self.old_found = {bytes.fromhex(key): tuple(grade)  # type: ignore[misc]
+        self.old_found = {bytes.fromhex(key): (grade[0], grade[1], grade[2])
                           for key, grade in zip(old_inputs, old_grades, strict=True)}
         state = self.state
         changed = list({state.record_ids[n] for n in self.fresh_made[0]} | self.gone_studies)
-        citing = set()
+        citing: set[bytes] = set()
         for chunk in range(0, len(changed), 10_000):
             batch = changed[chunk:chunk + 10_000]
             citing.update(claim for (claim,) in self.store.db.execute(

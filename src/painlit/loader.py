@@ -1134,7 +1134,7 @@ def _check_unique_identifiers(ctx: _Context, ids: Sequence[str],
                               places: Sequence[Position]) -> None:
     """Each DOI and PMID (from a study's (doi, pmid, registry)) used by one study only."""
     for place in (0, 1):  # the usual case, all different, told at C speed
-        values = [found[place].lower() for found in identifiers if found[place] is not None]
+        values = [value.lower() for found in identifiers if (value := found[place]) is not None]
         if len(set(values)) != len(values):
             break
     else:
@@ -1377,7 +1377,7 @@ def _long_section(ctx: _Context, root: _Fields, parts: LongSections | None, sect
                   allowed: tuple[str, ...], read: Callable[[_Fields, str], R | None]
                   ) -> tuple[Sequence[R], CorpusIndex, Sequence[Position]]:
     """The records of `studies` or `claims` in order (each id once), their index, and where
-    each is; read from the tree, or taken from the parts (still pickled)."""
+    each is; read from the tree, or taken from the index (painlit.index)."""
     if parts is not None and section in parts.wheres:
         return (cast(Sequence[R], parts.records[section]), parts.indexes[section],
                 parts.wheres[section])

@@ -7,16 +7,11 @@ The closed vocabularies are string enums whose values are exactly what the YAML 
 
 from __future__ import annotations
 
-import itertools
-import operator
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import InitVar, dataclass, field, fields
 from datetime import date
-from enum import Enum, IntEnum, StrEnum
-from typing import TYPE_CHECKING, TypeVar, cast, overload
-
-if TYPE_CHECKING:
-    from _typeshed import DataclassInstance
+from enum import IntEnum, StrEnum
+from typing import TypeVar, overload
 
 T = TypeVar("T")
 
@@ -545,7 +540,7 @@ class Claim:
 class CorpusIndex:
     """The fields that queries filter and sort on, and that grading reads, as columns: entry i
     belongs to study (or claim) i. Queries and grading use these instead of the records, so a
-    corpus read from the cache decodes only the records a command shows (painlit.cache), and
+    corpus read from the index decodes only the records a command shows (painlit.index), and
     grading decodes no study at all."""
 
     study_ids: tuple[str, ...]
@@ -713,7 +708,7 @@ def same_items(sequence: Sequence[object], other: object) -> bool:
 @dataclass(frozen=True)
 class Corpus:
     """The whole corpus. `studies` and `claims` are tuples when read from YAML; from the cache
-    they are sequences that decode each record when it is first used (painlit.cache)."""
+    they are sequences that decode each record when it is first used (painlit.index)."""
 
     info: CorpusInfo
     conditions: tuple[Condition, ...]
@@ -762,52 +757,6 @@ class Corpus:
 
     def claims_at(self, positions: Sequence[int]) -> Sequence[Claim]:
         return Picked(self.claims, positions)
-
-
-def fast_pickling(*classes: type) -> None:
-    """Give slots dataclasses a quicker `__getstate__`/`__setstate__` for the corpus cache.
-
-    The ones `dataclasses` adds look the fields up again for every object and set each through
-    `object.__setattr__`; these set each slot through its descriptor, which reads a
-    100,000-study cache back in about two thirds of the time.
-
-    Enum members are pickled by name (`StudyDesign.RCT`), found again with one look-up,
-    rather than by value, which calls the enum class (several Python calls) for each field.
-    """
-    for cls in classes:
-        if issubclass(cls, Enum):
-            setattr(cls, "__reduce_ex__", _member_by_name)  # noqa: B010
-            continue
-        names = tuple(f.name for f in fields(cast("type[DataclassInstance]", cls)))
-        setters = tuple(getattr(cls, name).__set__ for name in names)
-
-        assert len(names) > 1, "attrgetter gives a tuple only for two or more names"
-        get_all = operator.attrgetter(*names)  # the tuple of values, built in C
-
-        def getstate(self: object, _get: Callable[[object], tuple[object, ...]] = get_all
-                     ) -> tuple[object, ...]:
-            return _get(self)
-
-        def setstate(self: object, state: tuple[object, ...],
-                     _setters: tuple[Callable[[object, object], None], ...] = setters) -> None:
-            if len(state) != len(_setters):
-                raise ValueError("cache entry does not fit this version of painlit")
-            for set_slot, value in zip(_setters, state):  # noqa: B905 (lengths checked)
-                set_slot(self, value)
-
-        setattr(cls, "__getstate__", getstate)  # noqa: B010 (replacing a method)
-        setattr(cls, "__setstate__", setstate)  # noqa: B010
-
-
-def _member_by_name(member: Enum, protocol: int) -> str:
-    return f"{type(member).__qualname__}.{member.name}"
-
-
-fast_pickling(CorpusInfo, Condition, Mechanism, Substance, Source, Outcome, Effect, Dose,
-              Registration, Study, Evidence, Judgement, ClaimScope, ClaimOutcome, Claim,
-              CorpusIndex, StudyDesign, Population, DoseCategory, PainModel, Direction,
-              RiskOfBias, PublicationStatus, Stance, ClaimTopic, Domain, Certainty, Regimen,
-              CoIntervention, Importance, Better, Result, Measure)
 
 
 # --- the screening log's vocabulary (painlit.screening) -------------------------------------

@@ -1,0 +1,334 @@
+"""The index file (painlit.index): same results as reading the file, any change seen, never
+trusted blindly, shared safely, and pruned only where painlit may."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from painlit import index as index_module
+from painlit.errors import CorpusError
+from painlit.grading import grade_all
+from painlit.index import check_indexed, index_directory, index_file, load_corpus_indexed
+from painlit.loader import load_corpus
+from painlit.paths import default_corpus_path
+
+FIXTURES = Path(__file__).parent / "fixtures" / "corpus"
+REAL = default_corpus_path()
+
+
+@pytest.fixture(autouse=True)
+def _files_written_long_ago(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests write their corpus a moment before reading it: the racily-clean rule
+    (no signature kept for a file changed within RACY_SECONDS) is off here and tested on its
+    own."""
+    monkeypatch.setattr(index_module, "RACY_SECONDS", 0)
+
+
+@pytest.fixture
+def corpus_file(tmp_path: Path) -> Path:
+    target = tmp_path / "corpus.yaml"
+    target.write_bytes(REAL.read_bytes())
+    return target
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    return tmp_path / "index"
+
+
+def _same_as_read(corpus_file: Path, folder: Path) -> None:
+    fresh = load_corpus(corpus_file)
+    indexed = load_corpus_indexed(corpus_file, directory=folder)
+    assert indexed == fresh
+    assert list(indexed.index.study_ids) == list(fresh.index.study_ids)
+    assert tuple(grade_all(indexed).levels) == tuple(grade_all(fresh).levels)
+
+
+def test_an_indexed_load_equals_a_fresh_load(corpus_file: Path, folder: Path) -> None:
+    fresh = load_corpus(corpus_file)
+    first = load_corpus_indexed(corpus_file, directory=folder)  # builds the index
+    assert len(list(folder.glob("*.sqlite"))) == 1
+    second = load_corpus_indexed(corpus_file, directory=folder)  # reads it back
+    assert first == fresh and second == fresh
+    assert second.path == str(corpus_file)
+    assert dict(grade_all(second)) == dict(grade_all(fresh))
+    assert second.study_by_id.keys() == fresh.study_by_id.keys()
+
+
+@pytest.mark.parametrize("edit", [
+    lambda text: text.replace("version: \"2026.11.24\"", "version: \"2026.11.25\""),
+    lambda text: text + "\n# a comment changes the bytes\n",
+    lambda text: text.replace("n: 5\n", "n: 6\n", 1),
+])
+def test_any_change_to_the_file_is_seen(corpus_file: Path, folder: Path, edit: object) -> None:
+    load_corpus_indexed(corpus_file, directory=folder)
+    text = corpus_file.read_text(encoding="utf-8")
+    changed = edit(text)  # type: ignore[operator]
+    assert changed != text
+    corpus_file.write_text(changed, encoding="utf-8")
+    _same_as_read(corpus_file, folder)
+
+
+def test_a_change_that_keeps_size_and_time_is_still_seen(corpus_file: Path, folder: Path
+                                                         ) -> None:
+    before = corpus_file.stat()
+    load_corpus_indexed(corpus_file, directory=folder)
+    text = corpus_file.read_text(encoding="utf-8")
+    corpus_file.write_text(text.replace("n: 5\n", "n: 6\n", 1), encoding="utf-8")
+    os.utime(corpus_file, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert corpus_file.stat().st_size == before.st_size
+    assert any(s.n == 6 for s in load_corpus_indexed(corpus_file, directory=folder).studies)
+
+
+@pytest.mark.parametrize("damage", [
+    lambda data: data[: len(data) // 2],  # truncated
+    lambda data: b"",  # empty
+    lambda data: b"not an index at all",
+    lambda data: data[:100] + b"\x00" * 4096 + data[4196:],  # pages overwritten
+])
+def test_a_damaged_index_is_rebuilt(corpus_file: Path, folder: Path, damage: object) -> None:
+    load_corpus_indexed(corpus_file, directory=folder)
+    [target] = folder.glob("*.sqlite")
+    target.write_bytes(damage(target.read_bytes()))  # type: ignore[operator]
+    (folder / (target.name + "-wal")).unlink(missing_ok=True)
+    _same_as_read(corpus_file, folder)
+    _same_as_read(corpus_file, folder)
+
+
+def test_a_foreign_database_in_its_place_is_replaced(corpus_file: Path, folder: Path) -> None:
+    folder.mkdir()
+    target = index_file(folder, corpus_file)
+    foreign = sqlite3.connect(target)
+    foreign.execute("CREATE TABLE meta (key TEXT, value BLOB)")
+    foreign.execute("INSERT INTO meta VALUES ('corpus', 1)")
+    foreign.commit()
+    foreign.close()
+    _same_as_read(corpus_file, folder)
+    check = sqlite3.connect(target)
+    assert check.execute("PRAGMA application_id").fetchone()[0] == index_module.APPLICATION_ID
+
+
+def test_stored_values_that_do_not_fit_are_never_used(corpus_file: Path, folder: Path) -> None:
+    """An index of the right kind whose stored corpus was tampered with: the record bodies
+    are read by field type, so nothing but painlit's records can come out, and a body that
+    does not fit is an error (the CodecError), never a wrong record."""
+    from painlit.codec import CodecError
+
+    load_corpus_indexed(corpus_file, directory=folder)
+    [target] = folder.glob("*.sqlite")
+    db = sqlite3.connect(target)
+    db.execute("UPDATE records SET body = '[\"__import__(\\\"os\\\")\"]'")
+    db.commit()
+    db.close()
+    corpus = load_corpus_indexed(corpus_file, directory=folder)
+    with pytest.raises(CodecError):
+        corpus.studies[0]
+
+
+def test_an_unwritable_index_folder_is_not_an_error(corpus_file: Path, tmp_path: Path) -> None:
+    blocker = tmp_path / "file-not-directory"
+    blocker.write_text("x", encoding="utf-8")
+    assert load_corpus_indexed(corpus_file, directory=blocker / "index") == load_corpus(
+        corpus_file)
+
+
+def test_an_invalid_corpus_is_reported_the_same_twice(folder: Path) -> None:
+    bad = FIXTURES / "missing_study_ref.yaml"
+    with pytest.raises(CorpusError) as first:
+        load_corpus_indexed(bad, directory=folder)
+    with pytest.raises(CorpusError) as second:
+        load_corpus_indexed(bad, directory=folder)
+    assert first.value.problems == second.value.problems
+    assert list(check_indexed(bad, directory=folder)[1]) == list(first.value.problems)
+
+
+def test_the_index_folder_follows_the_environment(monkeypatch: pytest.MonkeyPatch,
+                                                  tmp_path: Path) -> None:
+    monkeypatch.delenv("PAINLIT_CACHE_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert index_directory() == tmp_path / "xdg" / "painlit" / "index"
+    monkeypatch.setenv("PAINLIT_CACHE_DIR", str(tmp_path / "own"))
+    assert index_directory() == tmp_path / "own"
+    monkeypatch.setenv("PAINLIT_NO_CACHE", "1")
+    assert index_directory() is None
+
+
+def test_an_indexed_run_imports_neither_yaml_nor_httpx(tmp_path: Path) -> None:
+    env = {**os.environ, "PAINLIT_CACHE_DIR": str(tmp_path / "index")}
+    script = ("import sys; from painlit.cli import main; sys.argv = ['painlit', 'condition', "
+              "'fibromyalgia']\ntry:\n    main()\nexcept SystemExit:\n    pass\n"
+              "print('LOADED', sorted(m for m in ('yaml', 'httpx', 'painlit.loader') "
+              "if m in sys.modules), file=sys.stderr)")
+    for expected in ("['painlit.loader', 'yaml']", "[]"):  # first run builds, second reads
+        done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
+                              text=True, check=True, timeout=120)
+        assert f"LOADED {expected}" in done.stderr
+        assert "Fibromyalgia" in done.stdout
+
+
+def test_an_unchanged_file_is_not_even_read(corpus_file: Path, folder: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    expected = load_corpus_indexed(corpus_file, directory=folder)
+
+    def refuse(*_: object, **__: object) -> bytes:
+        raise AssertionError("the file was read again")
+
+    monkeypatch.setattr("painlit.index.read_bytes", refuse)
+    monkeypatch.setattr("painlit.indexing.read_bytes", refuse)
+    assert load_corpus_indexed(corpus_file, directory=folder) == expected
+
+
+def test_a_same_size_edit_in_the_same_second_is_seen_on_coarse_timestamps(
+        corpus_file: Path, folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file system that keeps whole seconds (ext3, FAT, several network file systems):
+    an edit that keeps the size, made in the same second as the run before, has the same
+    stat signature. The racily-clean rule sees it anyway."""
+    import json
+
+    monkeypatch.setattr(index_module, "RACY_SECONDS", 2)
+    real_signature = index_module._signature
+
+    def whole_seconds(path: Path) -> str | None:
+        found = real_signature(path)
+        if found is None:
+            return None
+        dev, ino, size, mtime, ctime = json.loads(found)
+        second = 1_000_000_000
+        return json.dumps([dev, ino, size, mtime // second * second, ctime // second * second])
+
+    monkeypatch.setattr(index_module, "_signature", whole_seconds)
+    text = corpus_file.read_text(encoding="utf-8")
+    assert "  n: 5\n" in text  # aday-2025
+    first = load_corpus_indexed(corpus_file, directory=folder)
+    assert first.study_by_id["aday-2025"].n == 5
+    edited = text.replace("  n: 5\n", "  n: 6\n", 1)
+    assert len(edited) == len(text)
+    corpus_file.write_text(edited, encoding="utf-8")
+    if whole_seconds(corpus_file) != whole_seconds(corpus_file):  # pragma: no cover
+        pytest.skip("the clock moved on")
+    assert load_corpus_indexed(corpus_file, directory=folder).study_by_id["aday-2025"].n == 6
+    # Without the rule (the signature kept at once), the edit would be served stale.
+    monkeypatch.setattr(index_module, "RACY_SECONDS", 0)
+    other = folder / "other"
+    corpus_file.write_text(text, encoding="utf-8")
+    assert load_corpus_indexed(corpus_file, directory=other).study_by_id["aday-2025"].n == 5
+    before = whole_seconds(corpus_file)
+    corpus_file.write_text(edited, encoding="utf-8")
+    if whole_seconds(corpus_file) == before:  # the same tick: the old record comes back
+        assert load_corpus_indexed(corpus_file, directory=other).study_by_id[
+            "aday-2025"].n == 5
+
+
+def test_a_file_changed_while_read_is_not_remembered_by_its_old_signature(
+        corpus_file: Path, folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import painlit.yamlfile
+
+    original = painlit.yamlfile.read_bytes
+
+    def read_then_change(path: Path, max_bytes: int | None = None) -> bytes:
+        raw = original(path, max_bytes)
+        path.write_bytes(raw + b"\n# changed while being read\n")
+        return raw
+
+    monkeypatch.setattr("painlit.indexing.read_bytes", read_then_change)
+    first = load_corpus_indexed(corpus_file, directory=folder)
+    monkeypatch.setattr("painlit.indexing.read_bytes", original)
+    [target] = folder.glob("*.sqlite")
+    stored = sqlite3.connect(target).execute(
+        "SELECT value FROM meta WHERE key = 'signature'").fetchone()
+    assert stored is None or stored[0] is None  # no signature that no longer holds
+    assert load_corpus_indexed(corpus_file, directory=folder) == first
+
+
+def test_an_indexed_corpus_decodes_only_the_records_used(corpus_file: Path, folder: Path
+                                                         ) -> None:
+    from painlit.index import StoredRecords
+    from painlit.query import StudyFilter, filter_studies, resolve_condition
+    from painlit.summary import summarise_condition
+
+    load_corpus_indexed(corpus_file, directory=folder)
+    corpus = load_corpus_indexed(corpus_file, directory=folder)
+    assert isinstance(corpus.studies, StoredRecords)
+    assert isinstance(corpus.claims, StoredRecords)
+    summary = summarise_condition(corpus, resolve_condition(corpus, "fibromyalgia"),
+                                  grade_all(corpus))
+    found = filter_studies(corpus, StudyFilter(randomised=True))
+    assert len(found) > 2 and len(summary.studies) >= 1
+    assert len(corpus.studies._made) == 0  # counting and sorting used the index alone
+    assert found[0] == load_corpus(corpus_file).study_by_id[found[0].id]
+    assert len(corpus.studies._made) == 1
+
+
+def test_queries_give_the_same_on_an_indexed_and_a_fresh_corpus(corpus_file: Path,
+                                                                folder: Path) -> None:
+    from painlit.query import ClaimFilter, StudyFilter, filter_claims, filter_studies
+    from painlit.summary import summarise_condition, summarise_mechanism
+
+    fresh = load_corpus(corpus_file)
+    load_corpus_indexed(corpus_file, directory=folder)
+    indexed = load_corpus_indexed(corpus_file, directory=folder)
+    assert indexed.index == fresh.index
+    for condition in fresh.conditions:
+        assert (summarise_condition(indexed, condition, grade_all(indexed))
+                == summarise_condition(fresh, condition, grade_all(fresh)))
+    for mechanism in fresh.mechanisms:
+        assert (summarise_mechanism(indexed, mechanism, grade_all(indexed))
+                == summarise_mechanism(fresh, mechanism, grade_all(fresh)))
+    wanted = StudyFilter(randomised=True, text="placebo")
+    assert list(filter_studies(indexed, wanted)) == list(filter_studies(fresh, wanted))
+    claims = ClaimFilter(condition="chronic-pain")
+    assert (list(filter_claims(indexed, grade_all(indexed), claims))
+            == list(filter_claims(fresh, grade_all(fresh), claims)))
+
+
+def test_a_copy_with_other_studies_gets_its_own_index(corpus_file: Path) -> None:
+    import dataclasses
+
+    corpus = load_corpus(corpus_file)
+    fewer = dataclasses.replace(corpus, studies=tuple(corpus.studies[:3]))
+    assert fewer.index.study_ids == tuple(s.id for s in corpus.studies[:3])
+    assert set(fewer.study_by_id) == {s.id for s in corpus.studies[:3]}
+
+
+def test_a_folder_painlit_did_not_create_is_never_pruned(tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """PAINLIT_CACHE_DIR pointing at the user's own folder: nothing of theirs is deleted, not
+    even files named like painlit's index files."""
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    theirs = [mine / f"model{i}.sqlite" for i in range(12)]
+    theirs += [mine / f"{i:032x}.sqlite" for i in range(12)]
+    for path in theirs:
+        path.write_bytes(b"the user's own data")
+    monkeypatch.setenv("PAINLIT_CACHE_DIR", str(mine))
+    monkeypatch.delenv("PAINLIT_NO_CACHE", raising=False)
+    for number in range(index_module.KEEP + 3):  # more corpora than are kept
+        corpus = tmp_path / f"corpus{number}.yaml"
+        corpus.write_bytes(REAL.read_bytes())
+        load_corpus_indexed(corpus)
+    assert all(path.read_bytes() == b"the user's own data" for path in theirs)
+    assert not (mine / index_module.TAG).exists()
+
+
+def test_a_folder_painlit_created_keeps_only_its_newest_index_files(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    made = tmp_path / "made" / "index"
+    monkeypatch.setenv("PAINLIT_CACHE_DIR", str(made))
+    monkeypatch.delenv("PAINLIT_NO_CACHE", raising=False)
+    load_corpus_indexed(REAL)
+    assert (made / index_module.TAG).read_bytes() == index_module.TAG_TEXT
+    stranger = made / f"{'a' * 32}.sqlite"  # named like an index file, not one
+    stranger.write_bytes(b"not a painlit index")
+    for number in range(index_module.KEEP + 3):
+        corpus = tmp_path / f"corpus{number}.yaml"
+        corpus.write_bytes(REAL.read_bytes())
+        load_corpus_indexed(corpus)
+    files = [p for p in made.glob("*.sqlite") if p != stranger]
+    assert len(files) == index_module.KEEP + 1  # the newest KEEP, and the one now in use
+    assert stranger.exists()
