@@ -513,7 +513,7 @@ def test_a_corpus_rewritten_while_read_is_reported_as_read(
     assert _title(_invoke(query)) == NEW_TITLE
 
 
-def test_a_damaged_entry_that_still_unpickles_is_not_served(
+def test_a_damaged_index_that_still_reads_is_not_served(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     corpus = tmp_path / "studies.yaml"
     corpus.write_bytes(SMALL.read_bytes())
@@ -522,7 +522,7 @@ def test_a_damaged_entry_that_still_unpickles_is_not_served(
     query = ["--data", str(corpus), "--json", "study", "example-2021"]
     assert _title(_invoke(query)) == OLD_TITLE
     damaged = 0
-    for entry in folder.glob("*.pickle"):  # bit rot: one letter of the title changes
+    for entry in folder.glob("*.sqlite"):  # bit rot: one letter of the title changes
         data = entry.read_bytes()
         if OLD_TITLE.encode() in data:
             entry.write_bytes(data.replace(OLD_TITLE.encode(), OLD_TITLE[:-1].encode() + b"F"))

@@ -116,9 +116,10 @@ def test_a_foreign_database_in_its_place_is_replaced(corpus_file: Path, folder: 
 
 def test_stored_values_that_do_not_fit_are_never_used(corpus_file: Path, folder: Path) -> None:
     """An index of the right kind whose stored corpus was tampered with: the record bodies
-    are read by field type, so nothing but painlit's records can come out, and a body that
-    does not fit is an error (the CodecError), never a wrong record."""
-    from painlit.codec import CodecError
+    are sealed with a checksum and read by field type, so nothing but painlit's records can
+    come out, and a body that does not check out is IndexDamaged (the command then runs
+    again from the file: painlit.cli), never a wrong record."""
+    from painlit.index import IndexDamaged
 
     load_corpus_indexed(corpus_file, directory=folder)
     [target] = folder.glob("*.sqlite")
@@ -127,7 +128,7 @@ def test_stored_values_that_do_not_fit_are_never_used(corpus_file: Path, folder:
     db.commit()
     db.close()
     corpus = load_corpus_indexed(corpus_file, directory=folder)
-    with pytest.raises(CodecError):
+    with pytest.raises(IndexDamaged):
         corpus.studies[0]
 
 

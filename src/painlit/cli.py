@@ -36,6 +36,7 @@ from painlit.errors import (
     UnknownNameError,
 )
 from painlit.grading import Grade, Verdict, curation_warnings, grade_all, grade_claim
+from painlit.index import IndexDamaged
 from painlit.model import Certainty, Corpus, DoseCategory, Population, Study, StudyDesign
 from painlit.paths import default_corpus_path
 
@@ -191,7 +192,14 @@ def command(function: Callable[P, R]) -> Callable[P, R]:
         gc.freeze()
         gc.enable()
         with _errors():
-            return function(*args, **kwargs)
+            try:
+                return function(*args, **kwargs)
+            except IndexDamaged as damaged:  # found while the command used it
+                from painlit.index import forget
+
+                forget(damaged.path)
+                state.cache = False  # and once more from the file itself
+                return function(*args, **kwargs)
 
     app.command()(wrapper)
     return wrapper

@@ -30,6 +30,7 @@ import json
 import os
 import sqlite3
 import time
+import zlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import fields, replace
 from pathlib import Path
@@ -127,7 +128,12 @@ def check_indexed(path: str | Path, *, directory: Path | None = None
     store = Store.open(folder, path) if folder is not None else None
     if store is None:
         return check_whole(read_bytes(path), str(path))
-    return store.check(path, str(path))
+    try:
+        return store.check(path, str(path))
+    except (sqlite3.DatabaseError, IndexDamaged):  # damaged: start again without it
+        store.db.close()
+        _remove(index_file(cast(Path, folder), path))
+        return check_whole(read_bytes(path), str(path))
 
 
 def check_whole(raw: bytes, shown: str) -> tuple[Corpus | None, list[Problem]]:
@@ -181,9 +187,7 @@ class Store:
             try:
                 return cls(_connect(target))
             except sqlite3.DatabaseError:  # damaged, foreign, another version: rebuild
-                for suffix in ("", "-wal", "-shm", "-journal"):
-                    with contextlib.suppress(OSError):
-                        Path(str(target) + suffix).unlink()
+                _remove(target)
             except OSError:
                 return None
         return None
@@ -253,23 +257,25 @@ class Store:
             tuple(codec.decoder(kind)(item) for item in items)
             for kind, items in zip(kinds, small[1:], strict=True))
         if records is None:
-            records = (self.records("studies", Study), self.records("claims", Claim))
+            records = (self.records("studies", Study, shown),
+                       self.records("claims", Claim, shown))
         studies, claims = records
         corpus = Corpus(info=info, conditions=conditions, mechanisms=mechanisms,
                         substances=substances, sources=sources, studies=studies,
                         claims=claims, path=shown, outcomes=outcomes,
-                        prebuilt_index=index or self.index(studies, claims))
+                        prebuilt_index=index or self.index(studies, claims, shown))
         levels = json.loads(self.meta("levels"))
         set_levels(corpus, [(Certainty(level), verdict) for level, verdict in levels])
         for name in ("curation_warnings", "dose_warnings"):
             corpus.memo[name] = problems_from_json(self.meta(name), shown)
         return corpus
 
-    def records(self, section: str, cls: type[T]) -> StoredRecords[T]:
+    def records(self, section: str, cls: type[T], shown: str) -> StoredRecords[T]:
         kept = self.meta(f"kept:{section}") or b""
-        return StoredRecords(self, cls, digests(kept), json.loads(self.meta(f"lines:{section}")))
+        return StoredRecords(self, cls, digests(kept), json.loads(self.meta(f"lines:{section}")),
+                             shown)
 
-    def index(self, studies: Sequence[Study], claims: Sequence[Claim],
+    def index(self, studies: Sequence[Study], claims: Sequence[Claim], shown: str,
               columns: dict[str, Sequence[Any]] | None = None) -> CorpusIndex:
         """The index columns, each loaded when first used (`columns`: some already at hand)."""
         values: dict[str, Sequence[Any]] = {}
@@ -279,14 +285,47 @@ class Store:
             else:
                 records = studies if name.startswith("study_") else claims
                 values[name] = Column(self, name, len(records), (columns or {}).get(name),
-                                      records)
+                                      records, shown)
         return CorpusIndex(**values)  # type: ignore[arg-type]
 
-    def body(self, digest: bytes) -> str:
-        row = self.db.execute("SELECT body FROM records WHERE digest = ?", (digest,)).fetchone()
-        if row is None or row[0] is None:
-            raise codec.CodecError("record missing from the index")
-        return cast(str, row[0])
+    def body(self, digest: bytes, shown: str) -> str:
+        """A record's JSON (IndexDamaged when missing or damaged)."""
+        try:
+            row = self.db.execute("SELECT body FROM records WHERE digest = ?",
+                                  (digest,)).fetchone()
+        except sqlite3.DatabaseError:
+            raise IndexDamaged(shown) from None
+        if row is None:
+            raise IndexDamaged(shown)
+        return unsealed(row[0], shown)
+
+
+class IndexDamaged(Exception):
+    """Something the index gave does not check out (found while a command uses it): the
+    index file is removed, and the command runs again without it (painlit.cli)."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(f"the index of {path} is damaged")
+        self.path = path
+
+
+def sealed(text: str) -> str:
+    """A stored text with its CRC-32 in front, so that damage is told, not decoded."""
+    return f"{zlib.crc32(text.encode('utf-8', 'surrogatepass')):08x}{text}"
+
+
+def unsealed(text: object, path: str) -> str:
+    """The text `sealed` stored (IndexDamaged when it does not check out)."""
+    if not isinstance(text, str) or text[:8] != sealed(text[8:])[:8]:
+        raise IndexDamaged(path)
+    return text[8:]
+
+
+def forget(path: str) -> None:
+    """Remove the index of the corpus at `path` (it was found damaged)."""
+    folder = index_directory()
+    if folder is not None:
+        _remove(index_file(folder, Path(path)))
 
 
 def problems_from_json(text: str, shown: str) -> list[Problem]:
@@ -297,6 +336,12 @@ def problems_from_json(text: str, shown: str) -> list[Problem]:
 def problems_json(problems: Sequence[Problem]) -> str:
     return codec.dumps([[p.line, p.column, p.record, p.field, p.message, p.hint,
                          p.severity.value] for p in problems])
+
+
+def _remove(target: Path) -> None:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        with contextlib.suppress(OSError):
+            Path(str(target) + suffix).unlink()
 
 
 def _prepare(folder: Path) -> None:
@@ -318,10 +363,12 @@ def _connect(target: Path) -> sqlite3.Connection:
             (version,) = db.execute("PRAGMA user_version").fetchone()
             if application != APPLICATION_ID or version != FORMAT:
                 raise sqlite3.DatabaseError("not an index of this painlit")
-        if new:  # before WAL, so that painlit's id is in the file's own header
+        if new:
             db.executescript(f"BEGIN IMMEDIATE; {SCHEMA}; PRAGMA application_id = "
                              f"{APPLICATION_ID}; PRAGMA user_version = {FORMAT}; COMMIT;")
-        db.execute("PRAGMA journal_mode = WAL")
+        # The rollback journal, not WAL: WAL maps a shared-memory file, and a damaged one
+        # would stop the process with SIGBUS rather than raise an error.
+        db.execute("PRAGMA journal_mode = DELETE")
         db.execute("PRAGMA synchronous = NORMAL")
         stamp = db.execute("SELECT value FROM meta WHERE key = 'code'").fetchone()
         if stamp is None or stamp[0] != code_stamp():  # other code: start afresh
@@ -390,11 +437,13 @@ class StoredRecords(LazySequence[T]):
     """The records of a section in the index, each decoded from its JSON when first used;
     its `line` is where it is in the file now."""
 
-    __slots__ = ("_cls", "_digests", "_fresh", "_lines", "_made", "_store")
+    __slots__ = ("_cls", "_digests", "_fresh", "_lines", "_made", "_shown", "_store")
 
     def __init__(self, store: Store, cls: type[T], record_digests: list[bytes],
-                 lines: Sequence[int], fresh: dict[bytes, Any] | None = None) -> None:
+                 lines: Sequence[int], shown: str, fresh: dict[bytes, Any] | None = None
+                 ) -> None:
         self._store, self._cls, self._digests, self._lines = store, cls, record_digests, lines
+        self._shown = shown
         self._fresh = fresh or {}  # records just read, by digest: no need to decode them
         self._made: dict[int, T] = {}
 
@@ -407,7 +456,10 @@ class StoredRecords(LazySequence[T]):
             digest = self._digests[index]
             record: Any = self._fresh.get(digest)
             if record is None:
-                record = codec.loads(self._cls, self._store.body(digest))
+                try:
+                    record = codec.loads(self._cls, self._store.body(digest, self._shown))
+                except codec.CodecError:
+                    raise IndexDamaged(self._shown) from None
             if record.line != self._lines[index]:
                 record = replace(record, line=self._lines[index])
             made = self._made[index] = record
@@ -480,21 +532,25 @@ class Column(Sequence[Any]):
 
     POINT_READS = 64
     POINT_READS_FROM = 10_000
-    __slots__ = ("_length", "_name", "_points", "_records", "_store", "_values")
+    __slots__ = ("_length", "_name", "_points", "_records", "_shown", "_store", "_values")
 
     def __init__(self, store: Store, name: str, length: int, values: Sequence[Any] | None,
-                 records: Sequence[Any]) -> None:
-        self._store, self._name, self._length = store, name, length
+                 records: Sequence[Any], shown: str) -> None:
+        self._store, self._name, self._length, self._shown = store, name, length, shown
         self._values, self._records = values, records
         self._points = 0 if length >= self.POINT_READS_FROM else self.POINT_READS
 
     @property
     def values(self) -> Sequence[Any]:
         if self._values is None:
-            raw = json.loads(self._store.meta(f"column:{self._name}"))
-            if len(raw) != self._length:
-                raise codec.CodecError(f"index column {self._name} has the wrong length")
-            self._values = column_reader(self._name)(raw)
+            shown = self._shown
+            try:
+                raw = json.loads(unsealed(self._store.meta(f"column:{self._name}"), shown))
+                if len(raw) != self._length:
+                    raise IndexDamaged(shown)
+                self._values = column_reader(self._name)(raw)
+            except (ValueError, KeyError, TypeError, sqlite3.DatabaseError):
+                raise IndexDamaged(shown) from None
         return self._values
 
     def __len__(self) -> int:

@@ -49,7 +49,9 @@ from painlit.index import (
     digests,
     problems_from_json,
     problems_json,
+    sealed,
     set_levels,
+    unsealed,
 )
 from painlit.model import Certainty, Claim, Corpus, CorpusIndex, Study
 from painlit.parts import RecordList
@@ -494,7 +496,7 @@ class _Update:
                 if result.problems else None,
                 codec.dumps([[section, value, [where[0] - base, where[1]], name, field]
                              for section, value, where, name, field in result.references]),
-                state.warnings[number], None if record is None else codec.dumps(record),
+                state.warnings[number], None if record is None else sealed(codec.dumps(record)),
                 state.kinds[number], state.positions[number], targets)
 
     def _long_sections(self, small: dict[str, list[str]]) -> Any:
@@ -528,12 +530,12 @@ class _Update:
         long.problems = self._own_problems()
         long.references = self._missing_references(small, long.ids["studies"])
         studies = StoredRecords(self.store, Study, [state.digests[n] for n in self.kept[0]],
-                                self.kept_lines[0])
+                                self.kept_lines[0], self.shown)
         claims = StoredRecords(self.store, Claim, [state.digests[n] for n in self.kept[1]],
-                               self.kept_lines[1], self.fresh_claims)
+                               self.kept_lines[1], self.shown, self.fresh_claims)
         long.records = {"studies": studies, "claims": claims}
         self.columns = self._columns()
-        index = self.store.index(studies, claims, self.columns)
+        index = self.store.index(studies, claims, self.shown, self.columns)
         long.indexes = {"studies": index, "claims": index}
         return long
 
@@ -641,7 +643,7 @@ class _Update:
             for name in stored:
                 if name in unchanged:
                     continue
-                old = json.loads(self.store.meta(f"column:{name}"))
+                old = json.loads(unsealed(self.store.meta(f"column:{name}"), self.shown))
                 new = json.loads(codec.dumps(self.fresh_columns[name]))
                 values = [new[fresh_place[n]] if n in fresh_place
                           else old[places[state.digests[n]]] for n in chosen]
@@ -670,7 +672,7 @@ class _Update:
         for old, _ in replaced:
             if bodies.get(old) is None:
                 return set()
-            old_rows[old] = _row(codec.loads(cls, bodies[old]))
+            old_rows[old] = _row(codec.loads(cls, unsealed(bodies[old], self.shown)))
         unchanged = set()
         for column, name in enumerate(names):
             if name not in STORED_COLUMNS:
@@ -703,7 +705,7 @@ class _Update:
             put(f"kept:{section}", b"".join(state.digests[n] for n in self.kept[kind]))
             put(f"lines:{section}", json.dumps(self.kept_lines[kind]))
         for name, values in self.columns_stored.items():
-            put(f"column:{name}", codec.dumps(values))
+            put(f"column:{name}", sealed(codec.dumps(values)))
         if corpus is None:
             put("corpus", 0)
             put("grading", None)  # its record numbers are those of the last corpus
