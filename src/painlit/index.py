@@ -437,6 +437,7 @@ class StoredRecords(LazySequence[T]):
     """The records of a section in the index, each decoded from its JSON when first used;
     its `line` is where it is in the file now."""
 
+    KEEP = 5000  # records kept once decoded
     __slots__ = ("_cls", "_digests", "_fresh", "_lines", "_made", "_shown", "_store")
 
     def __init__(self, store: Store, cls: type[T], record_digests: list[bytes],
@@ -462,6 +463,8 @@ class StoredRecords(LazySequence[T]):
                     raise IndexDamaged(self._shown) from None
             if record.line != self._lines[index]:
                 record = replace(record, line=self._lines[index])
+            if len(self._made) >= self.KEEP:  # grading a large corpus reads every study once
+                self._made.clear()
             made = self._made[index] = record
         return made
 
