@@ -36,7 +36,9 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 @pytest.fixture(autouse=True)
 def small_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Runs of a few records, and records read again from the file (as a large file's are)."""
     monkeypatch.setattr(indexing, "RUN_BYTES", 3000)
+    monkeypatch.setattr(indexing, "KEEP_BYTES", 0)
     monkeypatch.setattr(index_module, "RACY_SECONDS", 0)
 
 
@@ -297,3 +299,25 @@ def test_problems_keep_their_lines(generated: str, tmp_path: Path) -> None:
     _, problems = index_module.check_indexed(path, directory=tmp_path / "index")
     [problem] = [p for p in problems if p.field == "n"]
     assert generated.splitlines()[problem.line - 1].strip() == "n: 5"
+
+
+def test_a_file_changed_while_its_records_are_read_is_read_whole(
+        generated: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Records read again from the file are checked against the digests they were cut with:
+    another program saving the file meanwhile (here: a claim, read after every study) means
+    a whole reading, never a mixed index."""
+    path = tmp_path / "corpus.yaml"
+    path.write_text(generated, encoding="utf-8")
+    original = loader.read_records
+    edited = EDITS["unknown study in a claim"](generated)
+
+    def save_meanwhile(*arguments: object) -> object:
+        path.write_text(edited, encoding="utf-8")
+        return original(*arguments)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(loader, "read_records", save_meanwhile)
+    reads = _reads(monkeypatch)
+    assert _indexed(path, tmp_path / "index") == _whole(path)
+    assert reads == [-1]
+    monkeypatch.setattr(loader, "read_records", original)
+    assert _same(path, tmp_path / "index") == _whole(path)

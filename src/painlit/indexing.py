@@ -30,10 +30,11 @@ import array
 import hashlib
 import itertools
 import json
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, BinaryIO, cast
 
 from painlit import codec
 from painlit.errors import Problem, Severity
@@ -57,14 +58,29 @@ from painlit.model import Certainty, Claim, Corpus, CorpusIndex, Study
 from painlit.parts import RecordList
 from painlit.yamlfile import read_bytes, refuse_dense
 
-#: Changed records are parsed in runs of at most about this many bytes.
-RUN_BYTES = 2_000_000
+#: Changed records are parsed in runs of at most about this many bytes (the YAML nodes of a
+#: run take some 30 times its size).
+RUN_BYTES = 500_000
+#: A file larger than this is not held whole while many of its records are read.
+KEEP_BYTES = 32_000_000
 _GAP = -1
 #: Separators of a record's `targets`: section US id RS section US id ...
 _UNIT, _RECORD = "\x1f", "\x1e"
 #: Bits of a record's flags: a record was made of it; reading it found problems; it names
 #: an id that was missing when last checked.
 MADE, PROBLEMS, MISSING = 1, 2, 4
+
+
+class _Source:
+    """The file's bytes: held, or read from the open file a span at a time."""
+
+    def __init__(self, raw: bytes | None, stream: BinaryIO) -> None:
+        self.raw, self.stream, self.reread = raw or b"", stream, raw is None
+
+    def span(self, start: int, end: int) -> bytes:
+        if not self.reread:
+            return self.raw[start:end]
+        return os.pread(self.stream.fileno(), end - start, start)
 
 
 def _digest(data: bytes | memoryview) -> bytes:
@@ -318,9 +334,17 @@ class _Update:
         self.columns_stored: dict[str, Sequence[Any]] = {}  # to write: JSON values or records
 
     def run(self, path: Path) -> tuple[Corpus | None, list[Problem]] | None:
-        from painlit import loader
 
         raw = read_bytes(path)
+        try:
+            with path.open("rb") as stream:
+                return self._run(raw, stream)
+        except OSError:
+            return None
+
+    def _run(self, raw: bytes, stream: BinaryIO) -> tuple[Corpus | None, list[Problem]] | None:
+        from painlit import loader
+
         old_layout, old_state = load_layout(self.store), load_state(self.store)
         cut = cut_changed(raw, old_layout) if old_layout and old_state else None
         layout = cut[0] if cut is not None else cut_whole(raw)
@@ -334,9 +358,18 @@ class _Update:
         olds = self._olds(layout, cut, old_layout, old_state)
         self._take(layout, first_lines, olds, old_state, latest,
                    self.store.meta("latest_year"))
-        if not self._read_changed(layout, raw, latest):
-            return None
+        if len(raw) > KEEP_BYTES and self.todo:
+            # Much to read (a first run): the records are read again from the file a run at
+            # a time, so that the file is not held whole meanwhile (each run's bytes are
+            # checked against the digests they were cut with: a file changed meanwhile is
+            # then read whole).
+            source = _Source(None, stream)
+        else:
+            source = _Source(raw, stream)
         del raw  # a large file's worth: free it before checking and grading
+        if not self._read_changed(layout, source, latest):
+            return None
+        del source
         long = self._long_sections(loader.small_ids(root))
         corpus, problems = loader.check_with_sections(root, self.shown, long)
         self._save(layout, old_state, latest, corpus, problems, _digest(skeleton))
@@ -417,7 +450,7 @@ class _Update:
             old_state.record_ids[n] for n in range(len(old_state.kinds))
             if old_state.kinds[n] == 0 and n not in kept_old}
 
-    def _read_changed(self, layout: Layout, raw: bytes, latest: int) -> bool:
+    def _read_changed(self, layout: Layout, raw: _Source, latest: int) -> bool:
         """Parse the records the index cannot give, in runs; False: read the file whole."""
         run: list[int] = []
         for number in self.todo:
@@ -430,7 +463,7 @@ class _Update:
             run.append(number)
         return self._read_run(run, layout, raw, latest)
 
-    def _read_run(self, run: list[int], layout: Layout, raw: bytes, latest: int) -> bool:
+    def _read_run(self, run: list[int], layout: Layout, source: _Source, latest: int) -> bool:
         from painlit import loader
         from painlit.dosing import study_dose_warnings
         from painlit.parts import Part
@@ -440,9 +473,15 @@ class _Update:
         state = self.state
         section = SECTIONS[state.kinds[run[0]]]
         start, end = layout.starts[self.segment_of[run[0]]], layout.ends[self.segment_of[run[-1]]]
+        raw = source.span(start, end)
+        if source.reread and any(
+                _digest(raw[layout.starts[self.segment_of[n]] - start:
+                            layout.ends[self.segment_of[n]] - start]) != state.digests[n]
+                for n in run):
+            return False  # the file changed while it was read
         part = Part(section, self.first_lines[run[0]] - 1, state.positions[run[0]], len(run),
-                    start, end)
-        refuse_dense(raw[start:end], self.shown)  # before parsing what it cannot
+                    0, end - start)
+        refuse_dense(raw, self.shown)  # before parsing what it cannot
         with loader.collector_paused():
             results = loader.read_records(self.shown, part, latest, raw,
                                           [self.first_lines[number] for number in run[1:]])
