@@ -52,7 +52,7 @@ def test_dev_stdout_means_standard_output() -> None:
 _WRITER = """
 import os, signal, sys
 from pathlib import Path
-from painlit.cli import handle_termination, _errors
+from painlit.commands.shared import _errors, handle_termination
 from painlit.atomic import write_atomic
 
 handle_termination()

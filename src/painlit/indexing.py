@@ -335,16 +335,17 @@ class _Update:
 
     def run(self, path: Path) -> tuple[Corpus | None, list[Problem]] | None:
 
-        raw = read_bytes(path)
         try:
             with path.open("rb") as stream:
-                return self._run(raw, stream)
+                return self._run(path, stream)
         except OSError:
             return None
 
-    def _run(self, raw: bytes, stream: BinaryIO) -> tuple[Corpus | None, list[Problem]] | None:
+    def _run(self, path: Path, stream: BinaryIO
+             ) -> tuple[Corpus | None, list[Problem]] | None:
         from painlit import loader
 
+        raw = read_bytes(path)
         old_layout, old_state = load_layout(self.store), load_state(self.store)
         cut = cut_changed(raw, old_layout) if old_layout and old_state else None
         layout = cut[0] if cut is not None else cut_whole(raw)

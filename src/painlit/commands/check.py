@@ -13,7 +13,14 @@ from typing import Annotated
 
 import typer
 
-from painlit.cli import (
+from painlit.commands.session import (
+    BudgetOption,
+    DeadlineOption,
+    NoCacheOption,
+    RefreshOption,
+    online_session,
+)
+from painlit.commands.shared import (
     JsonOption,
     LimitOption,
     command,
@@ -22,13 +29,6 @@ from painlit.cli import (
     show,
     state,
     write_document,
-)
-from painlit.commands.session import (
-    BudgetOption,
-    DeadlineOption,
-    NoCacheOption,
-    RefreshOption,
-    online_session,
 )
 from painlit.errors import ArticleError, ChangesFound
 from painlit.grading import grade_all

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from painlit.cli import (
+from painlit.commands.shared import (
     ConditionOption,
     DesignOption,
     DoseOption,

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.text import Text
 
-from painlit.cli import EXIT_PROBLEMS, JsonOption, command, emit, out, state
+from painlit.commands.shared import EXIT_PROBLEMS, JsonOption, command, emit, out, state
 from painlit.console import clean
 from painlit.errors import ChangesFound
 

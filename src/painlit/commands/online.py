@@ -23,7 +23,15 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from painlit.cli import (
+from painlit.commands.session import (
+    BudgetOption,
+    DeadlineOption,
+    NoCacheOption,
+    RefreshOption,
+    notice,
+    online_session,
+)
+from painlit.commands.shared import (
     JsonOption,
     LogOption,
     command,
@@ -33,14 +41,6 @@ from painlit.cli import (
     err,
     out,
     state,
-)
-from painlit.commands.session import (
-    BudgetOption,
-    DeadlineOption,
-    NoCacheOption,
-    RefreshOption,
-    notice,
-    online_session,
 )
 from painlit.console import line_text, one_line
 from painlit.errors import ChangesFound, OutputError, ServiceError
@@ -190,7 +190,7 @@ def draft(
                 _message(str(problem))
             raise
     if _json(json_output):
-        from painlit.cli import jsondata
+        from painlit.commands.shared import jsondata
 
         sys.stdout.write(jsondata.dumps(jsondata.document("draft", {"records": records})) + "\n")
     else:
@@ -296,7 +296,7 @@ def verify(
             _message(f"note: {note}")
     written = _write_registrations(corpus, report.trials, write, dry_run, as_json)
     if as_json:
-        from painlit.cli import jsondata
+        from painlit.commands.shared import jsondata
 
         sys.stdout.write(jsondata.dumps(jsondata.document("verify", {
             "path": path, "studies": report.studies, "identifiers": report.identifiers,
@@ -446,7 +446,7 @@ def _candidate(hit: Any) -> dict[str, Any]:
 
 def _update_document(search: Any, added: Any, log_file: str, rows: list[dict[str, Any]],
                      already: int, warnings: list[str], moved: bool) -> dict[str, Any]:
-    from painlit.cli import jsondata
+    from painlit.commands.shared import jsondata
 
     document: dict[str, Any] = jsondata.document("update", {
         "query": search.query, "since": search.since.isoformat(),
@@ -544,7 +544,7 @@ def trials(
     if record:
         written.update(_record_trials(corpus, rows, condition_query, intervention, log))
     if as_json:
-        from painlit.cli import jsondata
+        from painlit.commands.shared import jsondata
 
         sys.stdout.write(jsondata.dumps({**_trials_document(
             found_condition.id, condition_query, intervention, rows, in_corpus),
@@ -581,7 +581,7 @@ def _record_trials(corpus: Any, rows: list[Trial], condition_query: str, interve
 
 def _trials_document(condition_id: str, name: str, intervention: str, rows: list[Trial],
                      in_corpus: dict[str, list[str]]) -> dict[str, Any]:
-    from painlit.cli import jsondata
+    from painlit.commands.shared import jsondata
 
     document: dict[str, Any] = jsondata.document("trials", {
         "condition": condition_id, "query": {"cond": name, "intr": intervention},

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from painlit.cli import (
+from painlit.commands.shared import (
     ConditionOption,
     JsonOption,
     LogOption,

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from painlit.cli import (
+from painlit.commands.shared import (
     JsonOption,
     LogOption,
     command,
@@ -124,7 +124,7 @@ def _decision_words(record: Screened) -> str:
 
 
 def _pending_document(log_file: ScreeningLog) -> dict[str, Any]:
-    from painlit.cli import jsondata
+    from painlit.commands.shared import jsondata
 
     document: dict[str, Any] = jsondata.document("screen", {
         "log": log_file.path, "pending": [_record_dict(r) for r in log_file.pending]})
@@ -272,7 +272,7 @@ def prisma(
     flow = screening.flow(log_file)
     missing = screening.not_logged(log_file, corpus)
     if chosen == "json":
-        from painlit.cli import jsondata
+        from painlit.commands.shared import jsondata
 
         text = jsondata.dumps(jsondata.document("prisma", {
             "log": str(path), **flow.as_dict(), "corpus_studies_not_in_log": missing,

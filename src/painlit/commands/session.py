@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from painlit.cli import err, state
+from painlit.commands.shared import err, state
 from painlit.console import one_line
 
 if TYPE_CHECKING:
