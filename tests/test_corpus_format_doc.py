@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 import yaml
 
-from painlit import loader, model
+from painlit import fields, loader, model, records
 from painlit.dosing import dose_warnings
 from painlit.errors import Problem
 from painlit.grading import curation_warnings
@@ -71,13 +71,13 @@ def _code(cell: str) -> str:
 
 #: The loader's key tuples (and SECTIONS, the top-level keys), by name.
 KEY_TUPLES: dict[str, tuple[str, ...]] = {
-    name: value for name, value in vars(loader).items()
+    name: value for name, value in vars(records).items()
     if re.fullmatch(r"_[A-Z_]+_KEYS", name)
-} | {"SECTIONS": loader.SECTIONS}
+} | {"SECTIONS": fields.SECTIONS}
 
 #: The model's vocabularies the loader reads fields into.
 ENUMS: dict[str, type[Enum]] = {
-    name: value for name, value in vars(loader).items()
+    name: value for name, value in vars(records).items()
     if isinstance(value, type) and issubclass(value, Enum) and value.__module__ == model.__name__
 }
 #: Vocabularies that are not an enum: the loader's own list, checked through its messages.
@@ -142,7 +142,7 @@ def test_the_domain_table_gives_the_levels_each_domain_allows() -> None:
     for row in TABLES[("values", "Domain")]:
         domain = model.Domain(_code(row[0]))
         levels = tuple(int(level) for level in re.findall(r"`(-?\d+)`", row[1]))
-        assert levels == loader.JUDGEMENT_LEVELS[domain], domain
+        assert levels == fields.JUDGEMENT_LEVELS[domain], domain
 
 
 def test_the_constants_are_the_loader_constants() -> None:
@@ -158,7 +158,7 @@ def test_the_constants_are_the_loader_constants() -> None:
 def test_the_registry_patterns_are_the_loader_patterns() -> None:
     documented = {_code(row[0]): _code(row[1]) for row in TABLES[("registries", "")]}
     assert documented == {name: pattern.pattern
-                          for name, pattern in loader.REGISTRY_PATTERNS.items()}
+                          for name, pattern in fields.REGISTRY_PATTERNS.items()}
 
 
 # --- the example corpus, and what the loader does with it edited ------------------------------
@@ -182,7 +182,7 @@ def _problems(raw: bytes) -> list[Problem]:
 
 def test_the_examples_are_one_block_per_section_and_cover_every_section() -> None:
     sections = [next(iter(yaml.safe_load(block))) for block in _example_blocks()]
-    assert sorted(sections) == sorted(loader.SECTIONS)
+    assert sorted(sections) == sorted(fields.SECTIONS)
     for block in _example_blocks():
         assert len(yaml.safe_load(block)) == 1, "one section per ```yaml block"
 

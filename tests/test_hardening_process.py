@@ -247,22 +247,23 @@ def test_the_collector_is_off_while_starting_up_and_on_again_for_the_command(
 
     from painlit import __main__ as entry
     from painlit import cli
+    from painlit.commands import corpus as corpus_commands
 
     at_start: list[bool] = []
     in_command: list[bool] = []
-    real_corpus = cli.current_corpus
+    real_corpus = corpus_commands.current_corpus  # type: ignore[attr-defined]
 
     def spy_corpus() -> Any:
         in_command.append(gc.isenabled())
         return real_corpus()
 
-    monkeypatch.setattr(cli, "current_corpus", spy_corpus)
+    monkeypatch.setattr(corpus_commands, "current_corpus", spy_corpus)
     monkeypatch.setattr(sys, "argv", ["painlit", "conditions"])
     try:
         monkeypatch.setattr(cli, "main", lambda: at_start.append(gc.isenabled()))
         entry.main()
         monkeypatch.undo()
-        monkeypatch.setattr(cli, "current_corpus", spy_corpus)
+        monkeypatch.setattr(corpus_commands, "current_corpus", spy_corpus)
         monkeypatch.setattr(sys, "argv", ["painlit", "conditions"])
         with pytest.raises(SystemExit) as done:
             entry.main()

@@ -8,7 +8,7 @@ records, marked as such); runs of records are made tiny so that small files have
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
@@ -42,7 +42,7 @@ def small_runs(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(index_module, "RACY_SECONDS", 0)
 
 
-def _outcome(corpus: Corpus | None, problems: list[object]) -> Outcome:
+def _outcome(corpus: Corpus | None, problems: Sequence[object]) -> Outcome:
     """Everything a command can see of a check, in comparable form."""
     shown = sorted(str(p) for p in problems)
     if corpus is None:
@@ -203,6 +203,7 @@ def test_a_valid_corpus_reads_the_same_through_the_index(
     reads = _reads(monkeypatch)
     outcome = _same(path, tmp_path / "index")
     assert isinstance(outcome[0], list) and len(outcome[0]) == 150
+    assert isinstance(outcome[1], list)
     assert reads == [len(outcome[0]) + len(outcome[1])]  # every record read once
     assert _same(path, tmp_path / "index") == outcome
     assert len(reads) == 1  # unchanged: the index alone answers
@@ -210,7 +211,7 @@ def test_a_valid_corpus_reads_the_same_through_the_index(
     assert _same(path, tmp_path / "index") == outcome
     assert reads[-1] == 0  # hashed again, and no record read: the index has them all
     lines = generated.splitlines()
-    assert [lines[s.line - 1] for s in outcome[0]][:3] == [  # type: ignore[index, union-attr]
+    assert [lines[s.line - 1] for s in outcome[0]][:3] == [
         f"- id: bench-{n:06d}" for n in (1, 2, 3)]
 
 

@@ -442,7 +442,7 @@ def test_quicker_tag_resolution_gives_the_tags_pyyaml_gives(text: str) -> None:
 def test_a_flood_of_errors_stops_at_the_cap(tmp_path: Path) -> None:
     """Tens of thousands of empty records: the first MAX_ERRORS errors and a note, not millions
     of problems (a 5 MB file of a million `- {}` once took 297 s and 8.8 GB)."""
-    from painlit.loader import MAX_ERRORS
+    from painlit.nodes import MAX_ERRORS
 
     path = tmp_path / "flood.yaml"
     path.write_text("corpus: {}\nstudies:\n" + "- {}\n" * 20_000, encoding="utf-8")

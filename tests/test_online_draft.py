@@ -17,7 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from painlit.errors import Severity
-from painlit.loader import CURATOR_MARKER, CURATOR_MESSAGE, check_corpus
+from painlit.fields import CURATOR_MARKER, CURATOR_MESSAGE
+from painlit.loader import check_corpus
 from painlit.online import draft as drafting
 from painlit.paths import default_corpus_path
 from test_online_support import (

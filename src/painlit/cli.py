@@ -13,6 +13,8 @@ import typer
 from painlit import __version__
 from painlit.commands.shared import DEFAULT_LIMIT, EXIT_INTERRUPTED, app, state
 
+__all__ = ["EXIT_INTERRUPTED", "app", "main"]
+
 
 def _version(value: bool) -> None:
     if value:

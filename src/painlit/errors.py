@@ -1,7 +1,8 @@
 """The library's exception hierarchy and the located problem record.
 
 The library raises only these; the CLI maps each class to a message and an exit code in one
-place (`painlit.cli._fail`). Every error carries a hint where one helps the user recover.
+place (`painlit.commands.shared._fail`). Every error carries a hint where one helps the user
+recover.
 """
 
 from __future__ import annotations

@@ -302,7 +302,7 @@ class Store:
 
 class IndexDamaged(Exception):
     """Something the index gave does not check out (found while a command uses it): the
-    index file is removed, and the command runs again without it (painlit.cli)."""
+    index file is removed, and the command runs again without it (painlit.commands.shared)."""
 
     def __init__(self, path: str) -> None:
         super().__init__(f"the index of {path} is damaged")

@@ -582,7 +582,7 @@ class _Update:
     def _reads(self, numbers: list[int]) -> list[Any]:
         """Each item of a section as read (painlit.loader), its record by its place among
         the records made."""
-        from painlit.loader import _Read
+        from painlit.records import _Read
 
         state, reads, made = self.state, [], 0
         for number in numbers:

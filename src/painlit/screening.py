@@ -33,8 +33,9 @@ from painlit.model import Decision, Reason, SearchSource
 if TYPE_CHECKING:
     import yaml
 
-    from painlit.loader import _Context, _Fields
+    from painlit.fields import _Fields
     from painlit.model import Corpus
+    from painlit.nodes import _Context
 
 # The YAML reader, the field checks and the text editor are imported where they are used:
 # every command imports this module for its vocabulary (`Reason` in `screen`'s options).
@@ -134,7 +135,7 @@ _RECORD_KEYS = ("pmid", "doi", "nct", "ref", "title", "year", "journal", "abstra
 
 
 def _read_search(fields: _Fields, index: int, ctx: _Context) -> Search | None:
-    from painlit.loader import ID_PATTERN
+    from painlit.fields import ID_PATTERN
 
     fields.record = f"searches[{index}]"
     search_id = fields.text("id", required=True, line=True)
@@ -163,7 +164,7 @@ def _read_search(fields: _Fields, index: int, ctx: _Context) -> Search | None:
 
 def _read_record(fields: _Fields, index: int, ctx: _Context, search_ids: set[str],
                  corpus: Corpus | None) -> Screened | None:
-    from painlit.loader import DOI_PATTERN, PMID_PATTERN
+    from painlit.fields import DOI_PATTERN, PMID_PATTERN
 
     fields.record = f"records[{index}]"
     pmid, doi = fields.identifier("pmid"), fields.text("doi", line=True)
@@ -238,7 +239,9 @@ def check_log_bytes(raw: bytes, shown: str, corpus: Corpus | None = None
     makes it unusable). With `corpus`, included records must name its studies."""
     import yaml
 
-    from painlit.loader import _Context, _Fields, as_validated
+    from painlit.fields import _Fields
+    from painlit.loader import as_validated
+    from painlit.nodes import _Context
     from painlit.yamlfile import decode, document_node, refuse_dense
 
     ctx = _Context(shown)  # years up to next year: a log holds hits newer than the corpus

@@ -1,1 +1,1 @@
-"""Command groups kept out of `painlit.cli` to keep it short; each registers on `cli.app`."""
+"""The commands, by group; each module registers its commands on the app (`shared.app`)."""

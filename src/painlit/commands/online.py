@@ -121,7 +121,7 @@ def _write_registrations(corpus: Any, trials: dict[str, Any], write: bool, dry_r
 def _classify(value: str) -> tuple[str, str]:
     import re
 
-    from painlit.loader import DOI_PATTERN, PMID_PATTERN
+    from painlit.fields import DOI_PATTERN, PMID_PATTERN
     from painlit.online.clinicaltrials import NCT_PATTERN
     from painlit.online.crossref import bare_doi
 

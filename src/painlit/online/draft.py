@@ -34,10 +34,8 @@ import yaml
 
 from painlit import yamledit
 from painlit.errors import CorpusError, OutputError, Problem, Severity
+from painlit.fields import CURATOR_MARKER, CURATOR_MESSAGE, ID_PATTERN
 from painlit.loader import (
-    CURATOR_MARKER,
-    CURATOR_MESSAGE,
-    ID_PATTERN,
     as_validated,
     check_bytes,
 )
