@@ -304,7 +304,7 @@ def test_a_folder_painlit_did_not_create_is_never_pruned(tmp_path: Path,
     mine = tmp_path / "mine"
     mine.mkdir()
     theirs = [mine / f"model{i}.sqlite" for i in range(12)]
-    theirs += [mine / f"{i:032x}.sqlite" for i in range(12)]
+    theirs += [mine / f"{i:016x}.sqlite" for i in range(12)]
     for path in theirs:
         path.write_bytes(b"the user's own data")
     monkeypatch.setenv("PAINLIT_CACHE_DIR", str(mine))
@@ -324,7 +324,7 @@ def test_a_folder_painlit_created_keeps_only_its_newest_index_files(
     monkeypatch.delenv("PAINLIT_NO_CACHE", raising=False)
     load_corpus_indexed(REAL)
     assert (made / index_module.TAG).read_bytes() == index_module.TAG_TEXT
-    stranger = made / f"{'a' * 32}.sqlite"  # named like an index file, not one
+    stranger = made / f"{'a' * 16}.sqlite"  # named like an index file, not one
     stranger.write_bytes(b"not a painlit index")
     for number in range(index_module.KEEP + 3):
         corpus = tmp_path / f"corpus{number}.yaml"

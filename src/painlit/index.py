@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import hashlib
 import json
 import os
 import sqlite3
@@ -58,7 +57,7 @@ from painlit.yamlfile import read_bytes
 T = TypeVar("T")
 
 #: Changes whenever what the index stores changes shape.
-FORMAT = 2
+FORMAT = 3
 #: SQLite's application id for painlit's index files ("PLIX").
 APPLICATION_ID = 0x504C4958
 #: Seconds within which a file's timestamps cannot tell two writes apart on every file
@@ -95,7 +94,8 @@ CREATE TABLE IF NOT EXISTS grades (
     inputs BLOB PRIMARY KEY,  -- digest of the claim's, its studies' and the skeleton's bytes
     certainty INTEGER NOT NULL,
     verdict TEXT NOT NULL,
-    warnings TEXT NOT NULL    -- JSON: the claim's curation warnings
+    warnings TEXT NOT NULL,   -- JSON: the claim's curation warnings
+    grade TEXT NOT NULL       -- JSON: the full grade, every step (painlit.codec)
 ) WITHOUT ROWID;
 """
 
@@ -150,7 +150,9 @@ def check_whole(raw: bytes, shown: str) -> tuple[Corpus | None, list[Problem]]:
 def index_file(folder: Path, path: Path) -> Path:
     """The index file of the corpus at `path`: one per absolute path."""
     name = os.path.abspath(path).encode("utf-8", "surrogateescape")
-    return folder / f"{hashlib.sha256(name).hexdigest()[:32]}.sqlite"
+    # zlib's checksums rather than hashlib (a tenth of start-up time on this path): two paths
+    # that share a name only share a file, whose digests then tell their records apart.
+    return folder / f"{zlib.crc32(name):08x}{zlib.adler32(name):08x}.sqlite"
 
 
 @functools.cache
@@ -208,13 +210,12 @@ class Store:
 
     def check(self, path: Path, shown: str) -> tuple[Corpus | None, list[Problem]]:
         """The corpus and problems of the file at `path`, bringing the index up to date."""
-        from painlit.indexing import update
-
         signature = _signature(path)
         if signature is not None and self.meta("signature") == signature:
             stored = self.stored(shown)
             if stored is not None:
                 return stored
+        from painlit.indexing import update
         try:
             self.db.execute("BEGIN IMMEDIATE")  # one writer at a time; others wait here
         except sqlite3.OperationalError:  # locked for longer than LOCK_SECONDS: do without
@@ -265,7 +266,9 @@ class Store:
                         claims=claims, path=shown, outcomes=outcomes,
                         prebuilt_index=index or self.index(studies, claims, shown))
         levels = json.loads(self.meta("levels"))
-        set_levels(corpus, [(Certainty(level), verdict) for level, verdict in levels])
+        inputs = [bytes.fromhex(key) for key in json.loads(self.meta("grading"))[1]]
+        set_levels(corpus, [(Certainty(level), verdict) for level, verdict in levels],
+                   StoredGrades(self, corpus, inputs, shown))
         for name in ("curation_warnings", "dose_warnings"):
             corpus.memo[name] = problems_from_json(self.meta(name), shown)
         return corpus
@@ -388,7 +391,7 @@ def _prune(folder: Path) -> None:
     try:
         if (folder / TAG).read_bytes() != TAG_TEXT:
             return
-        found = sorted((p for p in folder.glob("*.sqlite") if len(p.stem) == 32
+        found = sorted((p for p in folder.glob("*.sqlite") if len(p.stem) == 16
                         and not p.is_symlink() and _own(p)),
                        key=lambda p: p.stat().st_mtime, reverse=True)
     except OSError:
@@ -483,14 +486,22 @@ STORED_COLUMNS = tuple(name for name in COLUMNS if name not in LAZY_COLUMNS)
 
 
 @functools.cache
+def _index_hints() -> dict[str, Any]:
+    import typing
+
+    from painlit import model
+
+    return typing.get_type_hints(CorpusIndex, vars(model))
+
+
+@functools.cache
 def column_reader(name: str) -> Callable[[list[Any]], Sequence[Any]]:
     """A reader of a whole column's JSON values (one C-level pass for the usual kinds)."""
     import enum
     import typing
 
-    from painlit import model
 
-    kind = typing.get_args(typing.get_type_hints(CorpusIndex, vars(model))[name])[0]
+    kind = typing.get_args(_index_hints()[name])[0]
     if kind in (str, int) or kind == (int | None):
         return tuple
     if isinstance(kind, type) and issubclass(kind, enum.Enum):
@@ -596,9 +607,42 @@ class _Effects(LazySequence[Any]):
         return self._studies[index].outcomes
 
 
-def set_levels(corpus: Corpus, levels: Sequence[tuple[Certainty, Any]]) -> None:
-    """Give a corpus its claims' certainty and verdict (the full grades made when used)."""
-    from painlit.grading import GradeTable, LazyGrades, Verdict
+def set_levels(corpus: Corpus, levels: Sequence[tuple[Certainty, Any]],
+               grades: Sequence[Any]) -> None:
+    """Give a corpus its claims' certainty and verdict, and their full grades (decoded when
+    used)."""
+    from painlit.grading import GradeTable, Verdict
 
-    corpus.memo["grades"] = GradeTable(corpus.claim_position, LazyGrades(corpus),
-                                       [(c, Verdict(v)) for c, v in levels])
+    verdicts = {verdict.value: verdict for verdict in Verdict}
+    corpus.memo["grades"] = GradeTable(corpus.claim_position, grades,
+                                       [(c, verdicts[v]) for c, v in levels])
+
+
+class StoredGrades(LazySequence[Any]):
+    """Each claim's full grade, from the grades table by the digest of what it was computed
+    from; computed again (painlit.grading) when the table lacks it."""
+
+    __slots__ = ("_corpus", "_inputs", "_made", "_shown", "_store")
+
+    def __init__(self, store: Store, corpus: Corpus, inputs: list[bytes], shown: str) -> None:
+        self._store, self._corpus, self._inputs, self._shown = store, corpus, inputs, shown
+        self._made: dict[int, Any] = {}
+
+    def __len__(self) -> int:
+        return len(self._inputs)
+
+    def _item(self, index: int) -> Any:
+        from painlit.grading import Grade, grade_claim
+
+        if index not in self._made:
+            row = self._store.db.execute("SELECT grade FROM grades WHERE inputs = ?",
+                                         (self._inputs[index],)).fetchone()
+            if row is None:
+                grade = grade_claim(self._corpus.claims[index], self._corpus)
+            else:
+                try:
+                    grade = codec.loads(Grade, unsealed(row[0], self._shown))
+                except codec.CodecError:
+                    raise IndexDamaged(self._shown) from None
+            self._made[index] = grade
+        return self._made[index]

@@ -45,6 +45,7 @@ from painlit.index import (
     STORED_COLUMNS,
     STUDY_COLUMNS,
     Store,
+    StoredGrades,
     StoredRecords,
     column_reader,
     digests,
@@ -756,6 +757,11 @@ class _Update:
         inputs, found = self.grading
         put("grading", codec.dumps([self.kept[1], [key.hex() for key in inputs],
                                     [found[key] for key in inputs]]))
+        unused = list(set(self.old_found) - set(inputs))  # grades no claim has any more
+        for chunk in range(0, len(unused), 10_000):
+            batch = unused[chunk:chunk + 10_000]
+            self.store.db.execute(
+                f"DELETE FROM grades WHERE inputs IN ({','.join('?' * len(batch))})", batch)
         put("skeleton", skeleton_digest)
         put("levels", json.dumps([[int(c), v] for c, v in levels]))
         dose = self._dose_warnings()
@@ -797,12 +803,12 @@ class _Update:
                 warnings = codec.dumps([[p.field, p.message, p.hint]
                                         for p in claim_warnings(claim, corpus)])
                 found[key] = (int(grade.certainty), grade.verdict.value, warnings)
-                new.append((key, *found[key]))
-        self.store.db.executemany("INSERT OR REPLACE INTO grades VALUES (?, ?, ?, ?)", new)
+                new.append((key, *found[key], sealed(codec.dumps(grade))))
+        self.store.db.executemany("INSERT OR REPLACE INTO grades VALUES (?, ?, ?, ?, ?)", new)
         self.grading = (inputs, found)
         certainties = {int(c): c for c in Certainty}
         levels = [(certainties[found[key][0]], found[key][1]) for key in inputs]
-        set_levels(corpus, levels)
+        set_levels(corpus, levels, StoredGrades(self.store, corpus, inputs, self.shown))
         curation = []
         for number, line, key in zip(kept, self.kept_lines[1], inputs, strict=True):
             if found[key][2] != "[]":
