@@ -54,6 +54,7 @@ from painlit.commands import (  # noqa: E402, F401
     cite,
     corpus,
     diff,
+    export,
     online,
     report,
     review,

@@ -183,6 +183,14 @@ def handle_termination() -> None:
 
 def command(function: Callable[P, R]) -> Callable[P, R]:
     """Register a command whose library errors are mapped by `_errors`."""
+    wrapper = run_safely(function)
+    app.command()(wrapper)
+    return wrapper
+
+
+def run_safely(function: Callable[P, R]) -> Callable[P, R]:
+    """A command's body, with library errors mapped by `_errors` (for commands registered on
+    a group of their own: `group.command(name)(run_safely(function))`)."""
 
     @functools.wraps(function)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
@@ -202,7 +210,6 @@ def command(function: Callable[P, R]) -> Callable[P, R]:
                 state.cache = False  # and once more from the file itself
                 return function(*args, **kwargs)
 
-    app.command()(wrapper)
     return wrapper
 
 
