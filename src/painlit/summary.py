@@ -61,25 +61,23 @@ class Summary:
     reviews: Sequence[Study]
     registrations: Sequence[Study]  # registered trials without published results
     gaps: tuple[str, ...]
+    overview: Overview
 
     def bottom_line(self) -> str:
         """One short paragraph a patient can read first: what was studied, the best
         certainty of a claim about it and what that means, and what is missing."""
         name = self.name if self.kind == "mechanism" else self.name.lower()
-        studies = list(self.studies)
-        if studies:
-            designs = Counter(study.design.value for study in studies)
-            kinds = ", ".join(f"{count} {design}" for design, count in designs.most_common())
-            patients = sum(study.population is Population.PATIENTS for study in studies)
-            micro = sum(study.dose.category is DoseCategory.MICRO for study in studies)
-            studied = (f"The corpus holds {_count(len(studies), 'study')} of {name} ({kinds}): "
-                       f"{patients} {_be(patients)} in patients, {micro} {_be(micro)} of "
-                       "microdoses.")
+        overview = self.overview
+        if overview.designs:
+            kinds = ", ".join(f"{count} {design}" for design, count in overview.designs)
+            patients, micro = overview.patients, overview.micro
+            studied = (f"The corpus holds {_count(len(self.studies), 'study')} of {name} "
+                       f"({kinds}): {patients} {_be(patients)} in patients, {micro} "
+                       f"{_be(micro)} of microdoses.")
         else:
             studied = f"The corpus holds no study of {name}."
-        graded = [item for item in self.claims if item.grade.verdict is not Verdict.NOT_GRADED]
-        if graded:
-            best = max(item.grade.certainty for item in graded)
+        best = overview.best
+        if best is not None:
             known = (f"The best certainty of any claim about it is {best.label} "
                      f"({best.symbols}). {CERTAINTY_MEANING[best]}"
                      if best is not Certainty.NO_EVIDENCE else
@@ -131,6 +129,31 @@ def _graded(corpus: Corpus, grades: GradeTable, positions: Iterable[int]) -> Gra
     levels, ids = grades.levels, corpus.index.claim_ids
     ordered = sorted(positions, key=lambda i: (-levels[i][0], ids[i]))
     return GradedClaims(corpus, grades, ordered)
+
+
+@dataclass(frozen=True, slots=True)
+class Overview:
+    """What the bottom line counts, from the index columns and the claims' certainty (no
+    record is decoded for it): the primary studies' designs (most common first), how many
+    are in patients and of microdoses, and the best certainty of a graded claim (None: no
+    graded claim)."""
+
+    designs: tuple[tuple[str, int], ...]
+    patients: int
+    micro: int
+    best: Certainty | None
+
+
+def _overview(corpus: Corpus, grades: GradeTable, primary: list[int],
+              claims: GradedClaims) -> Overview:
+    index, levels = corpus.index, grades.levels
+    designs = Counter(index.study_designs[i].value for i in primary)
+    graded = [levels[i][0] for i in claims.positions if levels[i][1] is not Verdict.NOT_GRADED]
+    return Overview(
+        designs=tuple(designs.most_common()),
+        patients=sum(index.study_populations[i] is Population.PATIENTS for i in primary),
+        micro=sum(index.study_doses[i] is DoseCategory.MICRO for i in primary),
+        best=max(graded) if graded else None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,6 +250,7 @@ def summarise_condition(corpus: Corpus, condition: Condition, grades: GradeTable
         studies=corpus.studies_at(split.primary), reviews=corpus.studies_at(split.reviews),
         registrations=corpus.studies_at(registrations),
         gaps=tuple(_gaps(corpus, condition.name.lower(), split.primary, graded, grades)),
+        overview=_overview(corpus, grades, split.primary, graded),
     )
 
 
@@ -248,12 +272,14 @@ def summarise_mechanism(corpus: Corpus, mechanism: Mechanism, grades: GradeTable
         gaps.append(f"No human study tested {name} at microdoses.")
     if not [i for i in primary if index.study_populations[i] is Population.PATIENTS]:
         gaps.append("No study linked this mechanism to pain relief in patients.")
+    graded = _graded(corpus, grades, claims)
     return Summary(
         kind="mechanism", id=mechanism.id, name=mechanism.name,
-        description=mechanism.description, includes=(), claims=_graded(corpus, grades, claims),
+        description=mechanism.description, includes=(), claims=graded,
         broader_claims=(), safety=(), studies=corpus.studies_at(primary),
         reviews=corpus.studies_at(split.reviews),
         registrations=corpus.studies_at(split.registrations), gaps=tuple(gaps),
+        overview=_overview(corpus, grades, primary, graded),
     )
 
 
