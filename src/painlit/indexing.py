@@ -277,17 +277,25 @@ _NUMBERS = ("kinds", "positions", "flags", "years")
 _TEXTS = ("raw_ids", "record_ids", "warnings")
 
 
-def save_state(store: Store, state: State) -> None:
+def save_state(store: Store, state: State, old: State | None) -> None:
+    """Store the state; a field equal to last time's is not written again (after a one-record
+    edit most are)."""
+    def changed(name: str) -> bool:
+        return old is None or getattr(state, name) != getattr(old, name)
+
     for name in _NUMBERS:
-        store.put(f"state:{name}", array.array(
-            "q", (_NONE if v is None else v for v in getattr(state, name))).tobytes())
-    places = array.array("q")
-    for place in state.places:
-        places.extend(place or (_NONE,) * 4)
-    store.put("state:places", places.tobytes())
+        if changed(name):
+            store.put(f"state:{name}", array.array(
+                "q", (_NONE if v is None else v for v in getattr(state, name))).tobytes())
+    if changed("places"):
+        places = array.array("q")
+        for place in state.places:
+            places.extend(place or (_NONE,) * 4)
+        store.put("state:places", places.tobytes())
     store.put("state:digests", b"".join(state.digests))
     for name in _TEXTS:
-        store.put(f"state:{name}", codec.dumps(getattr(state, name)))
+        if changed(name):
+            store.put(f"state:{name}", codec.dumps(getattr(state, name)))
 
 
 def load_state(store: Store) -> State | None:
@@ -737,7 +745,7 @@ class _Update:
                 self.store.db.execute(f"DELETE FROM records WHERE digest IN ({marks})", batch)
                 self.store.db.execute(f"DELETE FROM cited WHERE claim IN ({marks})", batch)
         save_layout(self.store, layout)
-        save_state(self.store, state)
+        save_state(self.store, state, old_state)
         put("latest_year", latest)
         put("universe", self.universe)  # the ids the MISSING bits were found against
         put("problems", problems_json(problems))
