@@ -1,8 +1,11 @@
 """Load a corpus file into typed records, collecting every problem with its line and column.
 
 One entry point, `check_corpus`, reads the YAML node tree section by section. Each record is
-read field by field through `_Fields`, which knows where every value sits in the file, so a
-problem is reported as `path:line:column: record.field: message (hint)`. Nothing stops at the
+read (painlit.records) field by field through `_Fields` (painlit.fields), which knows where
+every value sits in the file (painlit.nodes), so a problem is reported as
+`path:line:column: record.field: message (hint)`. This module assembles the corpus and runs
+the checks across records (ids unique, references, identifiers, the condition tree); the
+index (painlit.index) runs the same ones over records read apart. Nothing stops at the
 first problem: the whole file is checked and all problems come back together. `load_corpus`
 is the strict form that raises `CorpusError` unless the file is clean of errors.
 
