@@ -361,6 +361,11 @@ class _Update:
         if layout is None:
             return None
         skeleton, first_lines = self._skeleton(layout, raw)
+        # A large file is not held while the rest is done: the records to read are read
+        # again from the file a run at a time, each run's bytes checked against the digests
+        # they were cut with (a file changed meanwhile is then read whole).
+        source = _Source(None, stream) if len(raw) > KEEP_BYTES else _Source(raw, stream)
+        del raw
         root = loader.check_skeleton(skeleton, self.shown)
         if root is None:
             return None
@@ -368,15 +373,6 @@ class _Update:
         olds = self._olds(layout, cut, old_layout, old_state)
         self._take(layout, first_lines, olds, old_state, latest,
                    self.store.meta("latest_year"))
-        if len(raw) > KEEP_BYTES and self.todo:
-            # Much to read (a first run): the records are read again from the file a run at
-            # a time, so that the file is not held whole meanwhile (each run's bytes are
-            # checked against the digests they were cut with: a file changed meanwhile is
-            # then read whole).
-            source = _Source(None, stream)
-        else:
-            source = _Source(raw, stream)
-        del raw  # a large file's worth: free it before checking and grading
         if not self._read_changed(layout, source, latest):
             return None
         del source
