@@ -808,7 +808,9 @@ class _Update:
                                         for p in claim_warnings(claim, corpus)])
                 found[key] = (int(grade.certainty), grade.verdict.value, warnings)
                 new.append((key, *found[key], sealed(codec.dumps(grade))))
-        self.store.db.executemany("INSERT OR REPLACE INTO grades VALUES (?, ?, ?, ?, ?)", new)
+                if len(new) >= 1000:  # written as they come: each full grade is some kB
+                    self._store_grades(new)
+        self._store_grades(new)
         self.grading = (inputs, found)
         certainties = {int(c): c for c in Certainty}
         levels = [(certainties[found[key][0]], found[key][1]) for key in inputs]
@@ -821,6 +823,10 @@ class _Update:
                                             cast(str, state.record_ids[number]), field,
                                             message, hint, Severity.WARNING))
         return levels, curation
+
+    def _store_grades(self, new: list[tuple[Any, ...]]) -> None:
+        self.store.db.executemany("INSERT OR REPLACE INTO grades VALUES (?, ?, ?, ?, ?)", new)
+        new.clear()
 
     def _old_grading(self, skeleton_digest: bytes) -> dict[int, bytes]:
         """Last time's inputs digest of each claim (by old record number) whose inputs are
