@@ -440,7 +440,7 @@ class StoredRecords(LazySequence[T]):
     """The records of a section in the index, each decoded from its JSON when first used;
     its `line` is where it is in the file now."""
 
-    KEEP = 5000  # records kept once decoded
+    KEEP = 1000  # records kept once decoded
     __slots__ = ("_cls", "_digests", "_fresh", "_lines", "_made", "_shown", "_store")
 
     def __init__(self, store: Store, cls: type[T], record_digests: list[bytes],

@@ -534,7 +534,7 @@ class _Update:
                 found = dose_warnings(record, self.shown)
                 state.warnings[number] = codec.dumps(
                     [[p.field, p.message, p.hint] for p in found]) if found else None
-            elif len(self.fresh_claims) < 5000:  # graded below without decoding it again
+            elif len(self.fresh_claims) < 1000:  # graded below without decoding it again
                 self.fresh_claims[state.digests[number]] = cast(Claim, record)
         return (state.digests[number],
                 problems_json([_moved_line(p, 1 - base) for p in result.problems])
