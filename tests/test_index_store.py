@@ -12,11 +12,13 @@ from pathlib import Path
 import pytest
 
 from painlit import index as index_module
+from painlit import store as store_module
 from painlit.errors import CorpusError
 from painlit.grading import grade_all
-from painlit.index import check_indexed, index_directory, index_file, load_corpus_indexed
+from painlit.index import check_indexed, index_directory, load_corpus_indexed
 from painlit.loader import load_corpus
 from painlit.paths import default_corpus_path
+from painlit.store import index_file
 
 FIXTURES = Path(__file__).parent / "fixtures" / "corpus"
 REAL = default_corpus_path()
@@ -111,7 +113,7 @@ def test_a_foreign_database_in_its_place_is_replaced(corpus_file: Path, folder: 
     foreign.close()
     _same_as_read(corpus_file, folder)
     check = sqlite3.connect(target)
-    assert check.execute("PRAGMA application_id").fetchone()[0] == index_module.APPLICATION_ID
+    assert check.execute("PRAGMA application_id").fetchone()[0] == store_module.APPLICATION_ID
 
 
 def test_stored_values_that_do_not_fit_are_never_used(corpus_file: Path, folder: Path) -> None:
@@ -119,7 +121,7 @@ def test_stored_values_that_do_not_fit_are_never_used(corpus_file: Path, folder:
     are sealed with a checksum and read by field type, so nothing but painlit's records can
     come out, and a body that does not check out is IndexDamaged (the command then runs
     again from the file: painlit.cli), never a wrong record."""
-    from painlit.index import IndexDamaged
+    from painlit.store import IndexDamaged
 
     load_corpus_indexed(corpus_file, directory=folder)
     [target] = folder.glob("*.sqlite")
@@ -249,8 +251,8 @@ def test_a_file_changed_while_read_is_not_remembered_by_its_old_signature(
 
 def test_an_indexed_corpus_decodes_only_the_records_used(corpus_file: Path, folder: Path
                                                          ) -> None:
-    from painlit.index import StoredRecords
     from painlit.query import StudyFilter, filter_studies, resolve_condition
+    from painlit.store import StoredRecords
     from painlit.summary import summarise_condition
 
     load_corpus_indexed(corpus_file, directory=folder)
@@ -309,12 +311,12 @@ def test_a_folder_painlit_did_not_create_is_never_pruned(tmp_path: Path,
         path.write_bytes(b"the user's own data")
     monkeypatch.setenv("PAINLIT_CACHE_DIR", str(mine))
     monkeypatch.delenv("PAINLIT_NO_CACHE", raising=False)
-    for number in range(index_module.KEEP + 3):  # more corpora than are kept
+    for number in range(store_module.KEEP + 3):  # more corpora than are kept
         corpus = tmp_path / f"corpus{number}.yaml"
         corpus.write_bytes(REAL.read_bytes())
         load_corpus_indexed(corpus)
     assert all(path.read_bytes() == b"the user's own data" for path in theirs)
-    assert not (mine / index_module.TAG).exists()
+    assert not (mine / store_module.TAG).exists()
 
 
 def test_a_folder_painlit_created_keeps_only_its_newest_index_files(
@@ -323,13 +325,25 @@ def test_a_folder_painlit_created_keeps_only_its_newest_index_files(
     monkeypatch.setenv("PAINLIT_CACHE_DIR", str(made))
     monkeypatch.delenv("PAINLIT_NO_CACHE", raising=False)
     load_corpus_indexed(REAL)
-    assert (made / index_module.TAG).read_bytes() == index_module.TAG_TEXT
+    assert (made / store_module.TAG).read_bytes() == store_module.TAG_TEXT
     stranger = made / f"{'a' * 16}.sqlite"  # named like an index file, not one
     stranger.write_bytes(b"not a painlit index")
-    for number in range(index_module.KEEP + 3):
+    for number in range(store_module.KEEP + 3):
         corpus = tmp_path / f"corpus{number}.yaml"
         corpus.write_bytes(REAL.read_bytes())
         load_corpus_indexed(corpus)
     files = [p for p in made.glob("*.sqlite") if p != stranger]
-    assert len(files) == index_module.KEEP + 1  # the newest KEEP, and the one now in use
+    assert len(files) == store_module.KEEP + 1  # the newest KEEP, and the one now in use
     assert stranger.exists()
+
+
+def test_the_code_stamp_covers_every_module_that_decides_what_is_stored() -> None:
+    """Any change to how records are read, checked, indexed or graded must make a new index:
+    every painlit module those import is in the stamp."""
+    script = ("import sys, painlit.index, painlit.indexing, painlit.loader, painlit.grading, "
+              "painlit.dosing; print(' '.join(sorted(m for m in sys.modules "
+              "if m.startswith('painlit.'))))")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          check=True, timeout=60)
+    loaded = {name.split(".", 1)[1] + ".py" for name in done.stdout.split()}
+    assert loaded - set(store_module.STAMPED) == set()

@@ -38,7 +38,9 @@ from typing import Any, BinaryIO, cast
 
 from painlit import codec
 from painlit.errors import Problem, Severity
-from painlit.index import (
+from painlit.model import Certainty, Claim, Corpus, CorpusIndex, Study
+from painlit.parts import RecordList
+from painlit.store import (
     CLAIM_COLUMNS,
     DIGEST_SIZE,
     SECTIONS,
@@ -55,8 +57,6 @@ from painlit.index import (
     set_levels,
     unsealed,
 )
-from painlit.model import Certainty, Claim, Corpus, CorpusIndex, Study
-from painlit.parts import RecordList
 from painlit.yamlfile import read_bytes, refuse_dense
 
 #: Changed records are parsed in runs of at most about this many bytes (the YAML nodes of a

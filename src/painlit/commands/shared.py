@@ -37,9 +37,9 @@ from painlit.errors import (
     Severity,
     UnknownNameError,
 )
-from painlit.index import IndexDamaged
 from painlit.model import Corpus, DoseCategory, Population, Study, StudyDesign
 from painlit.paths import default_corpus_path
+from painlit.store import IndexDamaged
 
 if TYPE_CHECKING:
     from types import ModuleType
