@@ -347,3 +347,21 @@ def test_the_code_stamp_covers_every_module_that_decides_what_is_stored() -> Non
                           check=True, timeout=60)
     loaded = {name.split(".", 1)[1] + ".py" for name in done.stdout.split()}
     assert loaded - set(store_module.STAMPED) == set()
+
+
+@pytest.mark.parametrize("text", ["cold pressor", "PLACEBO", "psilocybin microdos", "nct0",
+                                  "10.", "a", "é", "ö", "\"", "\\", "'", "(n", "pain; mood",
+                                  "fibromyalgia survey", "no-such-word-anywhere"])
+def test_search_through_the_index_finds_what_a_whole_reading_finds(
+        corpus_file: Path, folder: Path, text: str) -> None:
+    """The index looks for the words in the records' stored JSON first (decoding only those
+    records); what it finds must be exactly what checking every record finds."""
+    from painlit.query import search
+
+    load_corpus_indexed(corpus_file, directory=folder)
+    indexed = load_corpus_indexed(corpus_file, directory=folder)
+    assert "candidates" in indexed.memo
+    fresh = load_corpus(corpus_file)
+    found, expected = search(indexed, text), search(fresh, text)
+    assert [s.id for s in found.studies] == [s.id for s in expected.studies]
+    assert [c.id for c in found.claims] == [c.id for c in expected.claims]

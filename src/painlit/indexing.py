@@ -772,6 +772,7 @@ class _Update:
         put("curation_warnings", problems_json(curation))
         put("dose_warnings", problems_json(dose))
         corpus.memo["curation_warnings"], corpus.memo["dose_warnings"] = curation, dose
+        self.store.attach_search(corpus, self.shown)
         put("corpus", 1)
 
     def _grade(self, corpus: Corpus, skeleton_digest: bytes

@@ -240,6 +240,22 @@ class SearchHits:
 def search(corpus: Corpus, text: str) -> SearchHits:
     """Studies and claims whose text contains every word of `text` (case-insensitive)."""
     words = text.lower().split()
-    studies = tuple(s for s in corpus.studies if all(w in study_text(s) for w in words))
-    claims = tuple(c for c in corpus.claims if all(w in claim_text(c) for w in words))
+    candidates = corpus.memo.get("candidates")
+    if callable(candidates) and words and not any(
+            char in word for word in words for char in _ESCAPED_IN_JSON):
+        # From the index: only the records whose stored JSON holds every word (a superset:
+        # a word in a field is in the field's JSON string, which escapes none of its
+        # characters) are decoded, then checked exactly as below.
+        study_places, claim_places = candidates(words)
+        pool: tuple[Iterable[Study], Iterable[Claim]] = (
+            corpus.studies_at(study_places), corpus.claims_at(claim_places))
+    else:
+        pool = (corpus.studies, corpus.claims)
+    studies = tuple(s for s in pool[0] if all(w in study_text(s) for w in words))
+    claims = tuple(c for c in pool[1] if all(w in claim_text(c) for w in words))
     return SearchHits(studies, claims)
+
+
+#: What JSON writes as an escape (`"`, `\`, the C0 controls): a word holding one is not
+#: looked for in the stored JSON.
+_ESCAPED_IN_JSON = frozenset('"\\' + "".join(map(chr, range(32))))

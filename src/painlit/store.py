@@ -181,7 +181,32 @@ class Store:
                    StoredGrades(self, corpus, inputs, shown))
         for name in ("curation_warnings", "dose_warnings"):
             corpus.memo[name] = problems_from_json(self.meta(name), shown)
+        self.attach_search(corpus, shown)
         return corpus
+
+    def attach_search(self, corpus: Corpus, shown: str) -> None:
+        """Give a corpus the index's search (painlit.query.search): the records whose stored
+        JSON holds every word, to be checked exactly, rather than every record decoded."""
+        def candidates(words: list[str]) -> tuple[list[int], list[int]]:
+            found: tuple[list[int], list[int]] = ([], [])
+            for section, records in enumerate((corpus.studies, corpus.claims)):
+                places = {digest: i for i, digest in enumerate(
+                    getattr(records, "_digests", ()))}
+                try:
+                    rows = self.db.execute("SELECT digest, body FROM records WHERE section = ?",
+                                           (section,))
+                    for digest, body in rows:
+                        place = places.get(digest)
+                        if place is not None and body is not None:
+                            text = body[8:].lower()
+                            if all(word in text for word in words):
+                                found[section].append(place)
+                except sqlite3.DatabaseError:
+                    raise IndexDamaged(shown) from None
+                found[section].sort()
+            return found
+
+        corpus.memo["candidates"] = candidates
 
     def records(self, section: str, cls: type[T], shown: str) -> StoredRecords[T]:
         kept = self.meta(f"kept:{section}") or b""
