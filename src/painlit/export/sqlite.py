@@ -1,6 +1,7 @@
 """The corpus as a documented SQLite database (`painlit export sqlite PATH`), for Datasette,
 DuckDB or any SQL tool: one table per kind of record, join tables for lists, and each claim's
-grade with every step. docs/sqlite.md describes every table and column.
+grade with every step, overall and per outcome. docs/sqlite.md describes every table and
+column.
 
 Values are bound as parameters, never written into SQL; enum members are stored as their
 values. The tables are made in a new database file; writing it where the user asked is the
@@ -54,21 +55,21 @@ CREATE TABLE study_authors (
     PRIMARY KEY (study, position));
 CREATE TABLE study_conditions (
     study TEXT NOT NULL REFERENCES studies (id),
-    condition TEXT NOT NULL REFERENCES conditions (id));
+    condition TEXT NOT NULL REFERENCES conditions (id), PRIMARY KEY (study, condition));
 CREATE TABLE study_mechanisms (
     study TEXT NOT NULL REFERENCES studies (id),
-    mechanism TEXT NOT NULL REFERENCES mechanisms (id));
+    mechanism TEXT NOT NULL REFERENCES mechanisms (id), PRIMARY KEY (study, mechanism));
 CREATE TABLE study_substances (
     study TEXT NOT NULL REFERENCES studies (id),
-    substance TEXT NOT NULL REFERENCES substances (id));
+    substance TEXT NOT NULL REFERENCES substances (id), PRIMARY KEY (study, substance));
 CREATE TABLE study_unverified (
     study TEXT NOT NULL REFERENCES studies (id), position INTEGER NOT NULL,
     note TEXT NOT NULL, PRIMARY KEY (study, position));
 CREATE TABLE effects (
     study TEXT NOT NULL REFERENCES studies (id), position INTEGER NOT NULL,
-    outcome TEXT NOT NULL, measured TEXT NOT NULL, comparator TEXT, time_point TEXT,
-    measure TEXT, value REAL, ci_low REAL, ci_high REAL, p TEXT, better TEXT, n INTEGER,
-    mid REAL, result TEXT, note TEXT, PRIMARY KEY (study, position));
+    outcome TEXT NOT NULL REFERENCES outcomes (id), measured TEXT NOT NULL, comparator TEXT,
+    time_point TEXT, measure TEXT, value REAL, ci_low REAL, ci_high REAL, p TEXT, better TEXT,
+    n INTEGER, mid REAL, result TEXT, note TEXT, PRIMARY KEY (study, position));
 CREATE TABLE claims (
     id TEXT PRIMARY KEY, statement TEXT NOT NULL, intervention TEXT NOT NULL,
     effect TEXT NOT NULL, outcome TEXT NOT NULL, topic TEXT NOT NULL, quote TEXT,
@@ -78,30 +79,58 @@ CREATE TABLE claims (
     line INTEGER NOT NULL);
 CREATE TABLE claim_conditions (
     claim TEXT NOT NULL REFERENCES claims (id),
-    condition TEXT NOT NULL REFERENCES conditions (id));
+    condition TEXT NOT NULL REFERENCES conditions (id), PRIMARY KEY (claim, condition));
 CREATE TABLE claim_mechanisms (
     claim TEXT NOT NULL REFERENCES claims (id),
-    mechanism TEXT NOT NULL REFERENCES mechanisms (id));
+    mechanism TEXT NOT NULL REFERENCES mechanisms (id), PRIMARY KEY (claim, mechanism));
 CREATE TABLE claim_sources (
-    claim TEXT NOT NULL REFERENCES claims (id), source TEXT NOT NULL REFERENCES sources (id));
+    claim TEXT NOT NULL REFERENCES claims (id), source TEXT NOT NULL REFERENCES sources (id),
+    PRIMARY KEY (claim, source));
 CREATE TABLE claim_scope_substances (
     claim TEXT NOT NULL REFERENCES claims (id),
-    substance TEXT NOT NULL REFERENCES substances (id));
+    substance TEXT NOT NULL REFERENCES substances (id), PRIMARY KEY (claim, substance));
+CREATE TABLE claim_outcomes (
+    claim TEXT NOT NULL REFERENCES claims (id), position INTEGER NOT NULL,
+    outcome TEXT NOT NULL REFERENCES outcomes (id), importance TEXT NOT NULL,
+    PRIMARY KEY (claim, position), UNIQUE (claim, outcome));
 CREATE TABLE claim_notes (
     claim TEXT NOT NULL REFERENCES claims (id), position INTEGER NOT NULL,
     note TEXT NOT NULL, PRIMARY KEY (claim, position));
 CREATE TABLE evidence (
     claim TEXT NOT NULL REFERENCES claims (id), position INTEGER NOT NULL,
     study TEXT NOT NULL REFERENCES studies (id), stance TEXT NOT NULL, outcome TEXT,
-    note TEXT NOT NULL, PRIMARY KEY (claim, position));
+    note TEXT NOT NULL, PRIMARY KEY (claim, position),
+    FOREIGN KEY (claim, outcome) REFERENCES claim_outcomes (claim, outcome));
 CREATE TABLE grade_steps (
     claim TEXT NOT NULL REFERENCES claims (id), position INTEGER NOT NULL, domain TEXT,
     change INTEGER NOT NULL, certainty INTEGER NOT NULL, reason TEXT NOT NULL,
     curated INTEGER NOT NULL, PRIMARY KEY (claim, position));
+CREATE TABLE outcome_grades (
+    claim TEXT NOT NULL REFERENCES claims (id), position INTEGER NOT NULL, outcome TEXT,
+    name TEXT NOT NULL, importance TEXT NOT NULL, certainty INTEGER NOT NULL,
+    certainty_label TEXT NOT NULL, verdict TEXT NOT NULL, hedged_statement TEXT NOT NULL,
+    participants INTEGER NOT NULL, studies INTEGER NOT NULL, PRIMARY KEY (claim, position),
+    FOREIGN KEY (claim, outcome) REFERENCES claim_outcomes (claim, outcome));
+CREATE TABLE outcome_grade_steps (
+    claim TEXT NOT NULL, outcome_position INTEGER NOT NULL, position INTEGER NOT NULL,
+    domain TEXT, change INTEGER NOT NULL, certainty INTEGER NOT NULL, reason TEXT NOT NULL,
+    curated INTEGER NOT NULL, PRIMARY KEY (claim, outcome_position, position),
+    FOREIGN KEY (claim, outcome_position) REFERENCES outcome_grades (claim, position));
+CREATE INDEX conditions_by_parent ON conditions (parent);
+CREATE INDEX condition_aliases_by_condition ON condition_aliases (condition);
+CREATE INDEX mechanism_aliases_by_mechanism ON mechanism_aliases (mechanism);
+CREATE INDEX substance_aliases_by_substance ON substance_aliases (substance);
 CREATE INDEX study_conditions_by_condition ON study_conditions (condition);
+CREATE INDEX study_mechanisms_by_mechanism ON study_mechanisms (mechanism);
 CREATE INDEX study_substances_by_substance ON study_substances (substance);
+CREATE INDEX effects_by_outcome ON effects (outcome);
 CREATE INDEX claim_conditions_by_condition ON claim_conditions (condition);
+CREATE INDEX claim_mechanisms_by_mechanism ON claim_mechanisms (mechanism);
+CREATE INDEX claim_sources_by_source ON claim_sources (source);
+CREATE INDEX claim_scope_substances_by_substance ON claim_scope_substances (substance);
+CREATE INDEX claim_outcomes_by_outcome ON claim_outcomes (outcome);
 CREATE INDEX evidence_by_study ON evidence (study);
+CREATE INDEX outcome_grades_by_outcome ON outcome_grades (outcome);
 """
 
 
@@ -169,6 +198,8 @@ def _fill(db: sqlite3.Connection, corpus: Corpus, grades: GradeTable) -> None:
         _insert(db, "claim_mechanisms", [(claim.id, m) for m in claim.mechanisms])
         _insert(db, "claim_sources", [(claim.id, s) for s in claim.sources])
         _insert(db, "claim_scope_substances", [(claim.id, s) for s in scope.substances])
+        _insert(db, "claim_outcomes", [(claim.id, position, o.outcome, o.importance.value)
+                                       for position, o in enumerate(claim.outcomes)])
         _insert(db, "claim_notes", _numbered(claim.id, claim.notes))
         _insert(db, "evidence", [(claim.id, position, link.study, link.stance.value,
                                   link.outcome, link.note)
@@ -176,6 +207,15 @@ def _fill(db: sqlite3.Connection, corpus: Corpus, grades: GradeTable) -> None:
         _insert(db, "grade_steps", [(
             claim.id, position, _value(step.domain), step.change, int(step.level), step.reason,
             int(step.curated)) for position, step in enumerate(grade.steps)])
+        for row_position, row in enumerate(grade.outcomes):
+            _insert(db, "outcome_grades", [(
+                claim.id, row_position, row.outcome, row.name, row.importance.value,
+                int(row.certainty), row.certainty.label, row.verdict.value, row.statement,
+                row.participants, len(row.counted))])
+            _insert(db, "outcome_grade_steps", [(
+                claim.id, row_position, position, _value(step.domain), step.change,
+                int(step.level), step.reason, int(step.curated))
+                for position, step in enumerate(row.steps)])
 
 
 def _value(member: Any) -> Any:
