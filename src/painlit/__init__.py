@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from painlit.paths import default_corpus_path
 
 # The public names are imported on first use, so `import painlit.cli` (every command) does
-# not pay for PyYAML and the loader when the corpus comes from the cache.
+# not pay for PyYAML and the loader when the corpus comes from the index.
 _HOME = {
     "CorpusError": "errors", "PainlitError": "errors", "Problem": "errors",
     "UnknownNameError": "errors", "Grade": "grading", "Verdict": "grading",

@@ -1,10 +1,10 @@
 """Writing files so that a reader never sees half of one.
 
-Every file painlit writes (reports, citations, an appended corpus, the cache) goes through
-`write_atomic`: the bytes go to a temporary file in the target's directory, are flushed to disk,
-and the temporary file is renamed over the target in one step. If anything fails on the way
-(a full disk, a read-only directory, Ctrl-C) the temporary file is removed and the target is
-exactly as it was.
+Every file painlit writes (reports, citations, exports, an appended corpus, the screening
+log, the HTTP cache) goes through `write_atomic`: the bytes go to a temporary file in the
+target's directory, are flushed to disk, and the temporary file is renamed over the target
+in one step. If anything fails on the way (a full disk, a read-only directory, Ctrl-C) the
+temporary file is removed and the target is exactly as it was.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ def write_atomic(
     An existing file is replaced only with `force`. Paths in `protect` (the corpus) are never
     written, whatever `force` says. `mode` sets the permissions of a new file (default: the
     usual 0o666 less the umask); an existing file keeps its own. `durable=False` skips
-    flushing to disk before the rename, for files that can be rebuilt (the cache): after a
+    flushing to disk before the rename, for files that can be rebuilt: after a
     power cut such a file may be empty or short, never half-replaced while painlit runs.
     Raises `OutputError` with the path and a reason; the target is then unchanged.
     """

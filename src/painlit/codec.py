@@ -67,21 +67,6 @@ def loads(cls: type[T], text: str | bytes) -> T:
         raise CodecError(f"stored {cls.__name__} does not fit: {error}") from None
 
 
-def plain(value: object) -> Any:
-    """A record, or any value in one, as JSON values."""
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, str | int | float) or value is None:
-        return value
-    if isinstance(value, tuple | list):
-        return [plain(item) for item in value]
-    if isinstance(value, date):
-        return value.isoformat()
-    if is_dataclass(value) and not isinstance(value, type):
-        return [plain(getattr(value, f.name)) for f in fields(value)]
-    raise CodecError(f"cannot store a {type(value).__name__}")
-
-
 @cache
 def decoder(kind: Any) -> Decoder:
     """A function making a value of type `kind` from its JSON value."""

@@ -47,7 +47,6 @@ from painlit.model import (
     Evidence,
     Importance,
     Judgement,
-    LazySequence,
     PainModel,
     Population,
     PublicationStatus,
@@ -1084,30 +1083,6 @@ def _not_graded(claim: Claim) -> Grade:
     )
 
 
-class LazyGrades(LazySequence[Grade]):
-    """The grade of claim i of a corpus, computed the first time it is used: a command shows
-    a few dozen of a large corpus's claims, so only the certainty columns are kept (and
-    cached); a grade costs tens of microseconds to compute again."""
-
-    __slots__ = ("_corpus", "_made")
-
-    def __init__(self, corpus: Corpus) -> None:
-        self._corpus = corpus
-        self._made: list[Grade | None] = [None] * len(corpus.claims)
-
-    def __len__(self) -> int:
-        return len(self._made)
-
-    def _item(self, index: int) -> Grade:
-        grade = self._made[index]
-        if grade is None:
-            grade = self._made[index] = grade_claim(self._corpus.claims[index], self._corpus)
-        return grade
-
-    def __repr__(self) -> str:
-        return f"LazyGrades({len(self)} claims)"
-
-
 class GradeTable(ById[Grade]):
     """Every claim's grade by claim id, plus each claim's certainty and verdict as columns
     (by claim position), so filtering and sorting by certainty never needs the full grades."""
@@ -1136,7 +1111,7 @@ class GradeTable(ById[Grade]):
 
 def grade_all(corpus: Corpus) -> GradeTable:
     """Every claim's grade (computed once per corpus; the certainty columns may come from
-    the cache)."""
+    the index)."""
     grades = corpus.memo.get("grades")
     if grades is None:
         grades = GradeTable(corpus.claim_position,

@@ -29,7 +29,6 @@ import os
 import sqlite3
 import time
 from pathlib import Path
-from typing import cast
 
 from painlit.errors import CorpusError, Problem
 from painlit.model import (
@@ -39,7 +38,6 @@ from painlit.store import (
     IndexDamaged,
     Store,
     _remove,
-    code_stamp,
     index_file,
 )
 from painlit.yamlfile import read_bytes
@@ -47,6 +45,7 @@ from painlit.yamlfile import read_bytes
 #: Seconds within which a file's timestamps cannot tell two writes apart on every file
 #: system (FAT keeps 2 s; ext2/3, HFS+ and several network file systems 1 s).
 RACY_SECONDS = 2
+
 
 def index_directory() -> Path | None:
     """Where index files live, or None when the index is turned off (PAINLIT_NO_CACHE)."""
@@ -80,7 +79,7 @@ def check_indexed(path: str | Path, *, directory: Path | None = None
         return _check(store, path, str(path))
     except (sqlite3.DatabaseError, IndexDamaged):  # damaged: start again without it
         store.db.close()
-        _remove(index_file(cast(Path, folder), path))
+        forget(str(path), folder)
         return check_whole(read_bytes(path), str(path))
 
 
@@ -93,7 +92,6 @@ def check_whole(raw: bytes, shown: str) -> tuple[Corpus | None, list[Problem]]:
     if corpus is not None:
         grade_all(corpus)
     return corpus, problems
-
 
 
 def _check(store: Store, path: Path, shown: str) -> tuple[Corpus | None, list[Problem]]:
@@ -112,10 +110,7 @@ def _check(store: Store, path: Path, shown: str) -> tuple[Corpus | None, list[Pr
     try:
         result = update(store, path, shown)
         if result is None:  # a layout only a whole reading is sure of: keep nothing
-            for table in ("meta", "records", "grades", "cited"):
-                store.db.execute(f"DELETE FROM {table}")
-            store.forget_read()
-            store.put("code", code_stamp())
+            store.clear()
             result = check_whole(read_bytes(path), shown)
         elif signature is not None and _signature(path) == signature \
                 and not _racy(signature):
@@ -128,9 +123,10 @@ def _check(store: Store, path: Path, shown: str) -> tuple[Corpus | None, list[Pr
     return result
 
 
-def forget(path: str) -> None:
-    """Remove the index of the corpus at `path` (it was found damaged)."""
-    folder = index_directory()
+def forget(path: str, folder: Path | None = None) -> None:
+    """Remove the index of the corpus at `path` (it was found damaged) from `folder`, by
+    default the index folder."""
+    folder = folder if folder is not None else index_directory()
     if folder is not None:
         _remove(index_file(folder, Path(path)))
 

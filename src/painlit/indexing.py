@@ -260,10 +260,6 @@ class State:
               "years", "warnings")
 
     @classmethod
-    def empty(cls) -> State:
-        return cls(*([] for _ in cls.FIELDS))
-
-    @classmethod
     def taken(cls, old: State | None, olds: list[int]) -> State:
         """The entries of `old` by number (-1: an empty entry, to be filled)."""
         columns: list[Any] = ([[None] * len(olds) for _ in cls.FIELDS] if old is None else [
@@ -273,7 +269,8 @@ class State:
 
 
 _NONE = -(2 ** 62)  # None in the state's number arrays
-_NUMBERS = ("kinds", "positions", "flags", "years")
+#: What the state stores (its kinds and digests are those of the layout's records).
+_NUMBERS = ("positions", "flags", "years")
 _TEXTS = ("raw_ids", "record_ids", "warnings")
 
 
@@ -292,15 +289,19 @@ def save_state(store: Store, state: State, old: State | None) -> None:
         for place in state.places:
             places.extend(place or (_NONE,) * 4)
         store.put("state:places", places.tobytes())
-    store.put("state:digests", b"".join(state.digests))
     for name in _TEXTS:
         if changed(name):
             store.put(f"state:{name}", codec.dumps(getattr(state, name)))
 
 
-def load_state(store: Store) -> State | None:
+def load_state(store: Store, layout: Layout | None) -> State | None:
+    """The state stored with `layout` (None when there is none, or it does not fit)."""
+    if layout is None:
+        return None
     try:
-        values: dict[str, Any] = {}
+        records = [i for i, kind in enumerate(layout.kinds) if kind != _GAP]
+        values: dict[str, Any] = {"kinds": [layout.kinds[i] for i in records],
+                                  "digests": [layout.digests[i] for i in records]}
         for name in _NUMBERS:
             numbers = array.array("q")
             numbers.frombytes(store.meta(f"state:{name}"))
@@ -310,7 +311,6 @@ def load_state(store: Store) -> State | None:
         places.frombytes(store.meta("state:places"))
         values["places"] = [None if places[i] == _NONE else places[i:i + 4].tolist()
                             for i in range(0, len(places), 4)]
-        values["digests"] = digests(store.meta("state:digests"))
         for name in _TEXTS:
             values[name] = json.loads(store.meta(f"state:{name}"))
         state = State(**values)
@@ -333,7 +333,7 @@ def update(store: Store, path: Path, shown: str
 class _Update:
     def __init__(self, store: Store, shown: str) -> None:
         self.store, self.shown = store, shown
-        self.state = State.empty()
+        self.state: State  # set by _take
         self.fresh_problems: dict[int, list[Problem]] = {}  # record number -> found reading it
         self.fresh_targets: dict[int, str] = {}  # record number -> the ids it names
         self.fresh_claims: dict[bytes, Claim] = {}
@@ -355,7 +355,8 @@ class _Update:
         from painlit import loader
 
         raw = read_bytes(path)
-        old_layout, old_state = load_layout(self.store), load_state(self.store)
+        old_layout = load_layout(self.store)
+        old_state = load_state(self.store, old_layout)
         cut = cut_changed(raw, old_layout) if old_layout and old_state else None
         layout = cut[0] if cut is not None else cut_whole(raw)
         if layout is None:
@@ -503,7 +504,7 @@ class _Update:
                 if name in self.fresh_columns:
                     self.fresh_columns[name].extend(getattr(index, name))
         self.store.db.executemany(
-            "INSERT OR REPLACE INTO records VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            "INSERT OR REPLACE INTO records VALUES (?, ?, ?, ?, ?, ?)", rows)
         if section == "claims":
             self.store.db.executemany("INSERT OR IGNORE INTO cited VALUES (?, ?)", (
                 (value, row[0]) for row in rows for section_name, _, value in (
@@ -541,8 +542,8 @@ class _Update:
                 if result.problems else None,
                 codec.dumps([[section, value, [where[0] - base, where[1]], name, field]
                              for section, value, where, name, field in result.references]),
-                state.warnings[number], None if record is None else sealed(codec.dumps(record)),
-                state.kinds[number], state.positions[number], targets)
+                None if record is None else sealed(codec.dumps(record)), state.kinds[number],
+                targets)
 
     def _long_sections(self, small: dict[str, list[str]]) -> Any:
         """The studies and claims as the loader's cross-record checks take them. In the

@@ -144,7 +144,7 @@ def check_corpus(path: str | Path, *, max_bytes: int | None = None
 def check_bytes(raw: bytes, shown: str) -> tuple[Corpus | None, list[Problem]]:
     """Check the bytes of a corpus file already read from `shown` (named in problems).
 
-    The same as `check_corpus`; the cache uses it to parse exactly the bytes it hashed.
+    The same as `check_corpus`; the index reads a file whole with it.
     """
     with collector_paused():
         try:

@@ -680,7 +680,7 @@ class LazySequence(Sequence[T]):
 
 class Picked(LazySequence[T]):
     """Some records of a sequence, by position, fetched only when used (`painlit --limit`
-    shows 25 of thousands; a corpus read from the cache decodes just those)."""
+    shows 25 of thousands; a corpus read from the index decodes just those)."""
 
     __slots__ = ("_positions", "_records")
 
@@ -707,7 +707,7 @@ def same_items(sequence: Sequence[object], other: object) -> bool:
 
 @dataclass(frozen=True)
 class Corpus:
-    """The whole corpus. `studies` and `claims` are tuples when read from YAML; from the cache
+    """The whole corpus. `studies` and `claims` are tuples when read from YAML; from the index
     they are sequences that decode each record when it is first used (painlit.index)."""
 
     info: CorpusInfo
@@ -719,7 +719,7 @@ class Corpus:
     claims: Sequence[Claim]
     path: str = ""
     outcomes: tuple[Outcome, ...] = ()
-    #: The index of exactly these studies and claims (the cache has one); when not given, it
+    #: The index of exactly these studies and claims (the index has one); when not given, it
     #: is built from them, as it is for a copy made with `dataclasses.replace`.
     prebuilt_index: InitVar[CorpusIndex | None] = None
     index: CorpusIndex = field(init=False, repr=False, compare=False)
@@ -733,7 +733,7 @@ class Corpus:
     substance_by_id: dict[str, Substance] = field(init=False, repr=False, compare=False)
     source_by_id: dict[str, Source] = field(init=False, repr=False, compare=False)
     outcome_by_id: dict[str, Outcome] = field(init=False, repr=False, compare=False)
-    # Values derived from the corpus alone, computed once (the grades); the cache keeps them.
+    # Values derived from the corpus alone, computed once (the grades); the index keeps them.
     memo: dict[str, object] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self, prebuilt_index: CorpusIndex | None) -> None:

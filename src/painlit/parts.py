@@ -1,24 +1,22 @@
-"""Cut a large corpus file into parts that can be read separately, by lines, without parsing.
+"""Where the records of a corpus file start, found on its bytes without parsing.
 
 A corpus file is a mapping of sections; `studies` and `claims` are long block lists of
 records. Every record of such a list starts on a line of its own with `-` at the list's
 indentation, and nothing else in the list can start that way (a record's own lines are
 indented further), so the lists can be cut between records by looking at lines alone.
 
-`split` returns the *skeleton* (the file with the records of those lists blanked out, every
-other line where it was, so line numbers still hold) and the *parts* (runs of whole records,
-each with the number of the line it starts on). Reading the skeleton and each part, and adding
-each part's starting line to the lines it reports, gives what reading the whole file gives.
-Whenever the file is not laid out plainly enough to be sure of that (document markers,
-directives, flow-style lists, tabs in indentation), `split` returns None and the file is
-read whole: the cut is an optimisation, never a different reading.
+`layout` finds the lists and their records; `skeleton` is the file with the records of those
+lists blanked out, every other line where it was, so line numbers still hold; a `Part` is a
+run of whole records with the number of the line it starts on. Reading the skeleton and each
+part, and adding each part's starting line to the lines it reports, gives what reading the
+whole file gives (painlit.indexing). Whenever the file is not laid out plainly enough to be
+sure of that (document markers, directives, flow-style lists, tabs in indentation), the file
+is read whole: the cut is an optimisation, never a different reading.
 """
 
 from __future__ import annotations
 
-import bisect
 import functools
-import itertools
 import re
 from dataclasses import dataclass
 
@@ -80,10 +78,6 @@ class RecordList:
     starts: list[int]
     indent: int = 0
 
-    @property
-    def size(self) -> int:
-        return self.stop - self.starts[0]
-
     def span(self, index: int) -> tuple[int, int]:
         """Where record `index` starts and ends (its trailing blank and comment lines too)."""
         end = self.starts[index + 1] if index + 1 < len(self.starts) else self.stop
@@ -112,30 +106,6 @@ def skeleton(data: bytes, lists: list[RecordList], list_lines: list[int]) -> byt
         done = found.stop
     pieces.append(data[done:])
     return b"".join(pieces)
-
-
-def split(data: bytes, parts: int = 1) -> tuple[bytes, tuple[Part, ...]] | None:
-    """The skeleton and about `parts` parts of about the same size (at least one for each
-    list), or None when it is safer to read the file whole. Reading the skeleton and each
-    part, and adding each part's starting line to the lines it reports, gives what reading
-    the whole file gives."""
-    lists = layout(data)
-    if lists is None:
-        return None
-    cut: list[Part] = []
-    list_lines = []
-    for found, count in zip(lists, _shares([found.size for found in lists], parts), strict=True):
-        line = data.count(b"\n", 0, found.body)  # the 0-based line `body` starts
-        counted = found.body
-        starts = found.starts
-        for begin_index, end_index in itertools.pairwise(_cuts(found, count)):
-            begin = starts[begin_index]
-            end = starts[end_index] if end_index < len(starts) else found.stop
-            line += data.count(b"\n", counted, begin)
-            counted = begin
-            cut.append(Part(found.name, line, begin_index, end_index - begin_index, begin, end))
-        list_lines.append(data.count(b"\n", found.body, found.stop))
-    return skeleton(data, lists, list_lines), tuple(cut)
 
 
 def _lists(data: bytes, offset: int) -> list[RecordList] | None:
@@ -188,29 +158,3 @@ def record_starts(data: bytes, indent: int, begin: int, end: int) -> list[int]:
 def has_top_level_key(data: bytes, begin: int, end: int) -> bool:
     """Whether a line in data[begin:end] after the first starts with a top-level key."""
     return _NEXT_KEY.search(data, begin, end) is not None
-
-
-def _shares(sizes: list[int], parts: int) -> list[int]:
-    """`parts` parts (at least one for each size) shared out in proportion to the sizes,
-    largest remainders first: for the two long sections, they add up to `parts` exactly."""
-    parts = max(parts, len(sizes))
-    total = sum(sizes) or 1
-    exact = [size * parts / total for size in sizes]
-    shares = [max(1, int(share)) for share in exact]
-    by_remainder = sorted(range(len(sizes)), key=lambda i: exact[i] - int(exact[i]), reverse=True)
-    for i in itertools.islice(itertools.cycle(by_remainder), max(0, parts - sum(shares))):
-        shares[i] += 1
-    return shares
-
-
-def _cuts(found: RecordList, count: int) -> list[int]:
-    """Where to cut a list into `count` parts of about the same size (fewer if the records
-    are fewer): the index of each part's first record, and then the number of records."""
-    starts = found.starts
-    cuts = [0]
-    for number in range(1, count):
-        at = bisect.bisect_left(starts, starts[0] + found.size * number // count)
-        if cuts[-1] < at < len(starts):
-            cuts.append(at)
-    cuts.append(len(starts))
-    return cuts

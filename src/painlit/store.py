@@ -37,7 +37,7 @@ from painlit.model import (
 T = TypeVar("T")
 
 #: Changes whenever what the index stores changes shape.
-FORMAT = 3
+FORMAT = 4
 #: SQLite's application id for painlit's index files ("PLIX").
 APPLICATION_ID = 0x504C4958
 #: How long a run waits for another run that is writing the same index.
@@ -55,10 +55,8 @@ CREATE TABLE IF NOT EXISTS records (
     digest BLOB PRIMARY KEY,  -- of the record's bytes in the file (painlit.indexing)
     problems TEXT,            -- JSON: what reading it found (line 1: its first line)
     refs TEXT NOT NULL,       -- JSON: the ids it names, with where (line 1: its first line)
-    warnings TEXT,            -- JSON: a study's dose warnings
     body TEXT,                -- JSON: the record (painlit.codec); null when none was made
     section INTEGER NOT NULL, -- 0 studies, 1 claims
-    position INTEGER NOT NULL,-- its place in its list when read
     targets TEXT NOT NULL     -- the ids it names: section US id RS section US id ...
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS cited (  -- which claims cite which study ids
@@ -121,6 +119,8 @@ class Store:
         except OSError:
             return None
         target = index_file(folder, path)
+        if not target.exists():  # a new index file: the oldest beyond KEEP go
+            _prune(folder)
         for _attempt in range(2):
             try:
                 return cls(_connect(target))
@@ -137,8 +137,9 @@ class Store:
         value = self._read[key] = None if row is None else row[0]
         return value
 
-    def forget_read(self) -> None:
-        """Forget the meta values read (the index was emptied)."""
+    def clear(self) -> None:
+        """Empty the index (inside the caller's transaction), keeping only the code stamp."""
+        _clear(self.db)
         self._read.clear()
 
     def put(self, key: str, value: object) -> None:
@@ -191,7 +192,7 @@ class Store:
             found: tuple[list[int], list[int]] = ([], [])
             for section, records in enumerate((corpus.studies, corpus.claims)):
                 places = {digest: i for i, digest in enumerate(
-                    getattr(records, "_digests", ()))}
+                    records.digests if isinstance(records, StoredRecords) else ())}
                 try:
                     rows = self.db.execute("SELECT digest, body FROM records WHERE section = ?",
                                            (section,))
@@ -281,7 +282,6 @@ def _prepare(folder: Path) -> None:
                                and not (folder / TAG).exists()):
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         (folder / TAG).write_bytes(TAG_TEXT)
-    _prune(folder)
 
 
 def _connect(target: Path) -> sqlite3.Connection:
@@ -304,14 +304,18 @@ def _connect(target: Path) -> sqlite3.Connection:
         stamp = db.execute("SELECT value FROM meta WHERE key = 'code'").fetchone()
         if stamp is None or stamp[0] != code_stamp():  # other code: start afresh
             db.execute("BEGIN IMMEDIATE")
-            for table in ("meta", "records", "grades", "cited"):
-                db.execute(f"DELETE FROM {table}")
-            db.execute("INSERT INTO meta VALUES ('code', ?)", (code_stamp(),))
+            _clear(db)
             db.execute("COMMIT")
     except BaseException:
         db.close()
         raise
     return db
+
+
+def _clear(db: sqlite3.Connection) -> None:
+    for table in ("meta", "records", "grades", "cited"):
+        db.execute(f"DELETE FROM {table}")
+    db.execute("INSERT INTO meta VALUES ('code', ?)", (code_stamp(),))
 
 
 def _prune(folder: Path) -> None:
@@ -363,6 +367,11 @@ class StoredRecords(LazySequence[T]):
 
     def __len__(self) -> int:
         return len(self._digests)
+
+    @property
+    def digests(self) -> list[bytes]:
+        """Each record's digest, in order."""
+        return self._digests
 
     def _item(self, index: int) -> T:
         made = self._made.get(index)
