@@ -15,10 +15,10 @@ mark it in place.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from enum import StrEnum
 
 from painlit.errors import ArticleError
+from painlit.frozen import frozen
 
 #: Larger inputs are refused: a long feature is about 100 KB of text, a saved page a few MB.
 MAX_ARTICLE_BYTES = 8 * 1024 * 1024
@@ -32,7 +32,7 @@ class ArticleKind(StrEnum):
     HTML = "html"
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Block:
     """A paragraph, list item or heading of the article's readable text."""
 
@@ -41,7 +41,7 @@ class Block:
     heading: bool
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Sentence:
     """One sentence: where it is (block, character offsets in the block) and its text."""
 
@@ -52,7 +52,7 @@ class Sentence:
     text: str
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Article:
     name: str
     kind: ArticleKind

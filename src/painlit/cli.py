@@ -2,7 +2,6 @@
 a module of `painlit.commands`, which registers it on the app (`painlit.commands.shared`);
 importing them here is what makes them commands."""
 
-from __future__ import annotations
 
 import sys
 from pathlib import Path

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from enum import StrEnum
 
+from painlit.frozen import frozen
 from painlit.model import Condition, Corpus, Mechanism, Substance
 
 
@@ -40,7 +40,7 @@ class CueKind(StrEnum):
     OTHER_CONDITION = "other-condition"
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Cue:
     """A word or phrase of a sentence and what painlit read in it."""
 
@@ -237,7 +237,7 @@ _LARGER = (r"(?:full|high|higher|large|larger|heroic|hallucinogenic|psychedelic|
            r"(?:typical |usual )?micro-?doses?")
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class _Layer:
     """Words read in one pass: where two overlap, the longer wins."""
 
@@ -245,7 +245,7 @@ class _Layer:
     groups: tuple[tuple[CueKind, str], ...]  # by group number - 1
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Vocabulary:
     """The cue words of a corpus, in layers: a word can be read once per layer (so "placebo"
     is both a mechanism and an outcome, and "risks" both a harm and a study word's neighbour)."""

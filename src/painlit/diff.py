@@ -20,13 +20,13 @@ import subprocess
 import tempfile
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date
 from enum import Enum
 from pathlib import Path, PurePosixPath
 from typing import Protocol, TypeAlias
 
 from painlit.errors import CorpusError, PainlitError
+from painlit.frozen import frozen
 from painlit.grading import Grade, Step, grade_all
 from painlit.loader import load_corpus
 from painlit.model import Certainty, Claim, Corpus, Domain, Evidence, Judgement
@@ -45,7 +45,7 @@ class _Record(Protocol):
     def id(self) -> str: ...
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class FieldChange:
     """One field whose value differs; `None` means absent in that version."""
 
@@ -54,13 +54,13 @@ class FieldChange:
     new: JSONValue
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class RecordChange:
     id: str
     fields: tuple[FieldChange, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class SectionDiff:
     name: str
     added: tuple[str, ...] = ()
@@ -72,7 +72,7 @@ class SectionDiff:
         return not (self.added or self.removed or self.changed)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class StepChange:
     """A grading step that differs; `None` when the step is absent from that version."""
 
@@ -81,7 +81,7 @@ class StepChange:
     new: Step | None
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class GradeChange:
     """A claim whose certainty or verdict changed (or that was added or removed)."""
 
@@ -97,7 +97,7 @@ class GradeChange:
         return "removed" if self.new is None else "changed"
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class CorpusDiff:
     info: tuple[FieldChange, ...]
     sections: tuple[SectionDiff, ...]
@@ -257,7 +257,7 @@ class CorpusVersionError(PainlitError):
     """A corpus version named for `diff` cannot be read (no such file, git or revision)."""
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class CorpusVersion:
     """Where a version comes from: a file path, or `git:REV` / `git:REV:PATH`."""
 

@@ -8,9 +8,9 @@ recover.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from enum import StrEnum
 
+from painlit.frozen import frozen
 from painlit.text import one_line
 
 
@@ -19,7 +19,7 @@ class Severity(StrEnum):
     WARNING = "warning"
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Problem:
     """One thing wrong with a corpus file, located as precisely as the file allows."""
 

@@ -33,6 +33,7 @@ from enum import StrEnum
 
 from painlit.article import Article, Sentence
 from painlit.cues import YEAR, Cue, CueKind, find_cues, vocabulary
+from painlit.frozen import frozen
 from painlit.grading import Grade, GradeTable, Verdict
 from painlit.model import (
     Certainty,
@@ -59,14 +60,14 @@ class Problem(StrEnum):
     NO_EVIDENCE = "no-evidence"  # no study bears on it at all
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Overstatement:
     problem: Problem
     message: str
     claims: tuple[str, ...] = ()  # the matched claims it was judged against; () for the body
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class ClaimMatch:
     """A corpus claim the sentence corresponds to, with its grade and why it matched."""
 
@@ -79,7 +80,7 @@ class ClaimMatch:
     why: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class EvidenceBody:
     """For a sentence no claim covers: what the corpus holds on the condition it names."""
 
@@ -95,7 +96,7 @@ class EvidenceBody:
                 f"({self.patient_studies} in patients, {self.microdose_studies} at microdoses)")
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Finding:
     """One claim sentence of the article, matched and judged."""
 
@@ -115,7 +116,7 @@ class Finding:
         return bool(self.matches)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class CheckResult:
     article: Article
     findings: tuple[Finding, ...]
@@ -181,7 +182,7 @@ def claim_reason(text: str, cues: Sequence[Cue], carried: str | None,
 # -- matching ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class _Features:
     """What the matcher reads of a sentence's cues."""
 
@@ -264,7 +265,7 @@ def _ancestors(corpus: Corpus, condition_id: str) -> tuple[str, ...]:
     return ancestors
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class _ClaimFacts:
     """What matching reads of a claim, prepared once per corpus."""
 

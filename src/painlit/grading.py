@@ -29,6 +29,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 
 from painlit.errors import Problem, Severity
+from painlit.frozen import frozen
 from painlit.model import (
     Better,
     ById,
@@ -97,7 +98,7 @@ class Verdict(StrEnum):
     NOT_GRADED = "not graded"
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Step:
     """One step of the grading: the start, or a domain's rating (possibly 0)."""
 
@@ -115,7 +116,7 @@ class Step:
         return f"{sign} {self.domain.value}{curated}: {self.reason}"
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class ContextItem:
     """A linked study that does not count towards the grade, and why."""
 
@@ -123,7 +124,7 @@ class ContextItem:
     reason: str
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Estimate:
     """A counted study's result for one outcome: its effect as reported (None when the study
     records none for a claim without outcomes), the participants it weighs, and its stance."""
@@ -138,7 +139,7 @@ class Estimate:
         return self.effect.estimate if self.effect is not None else "effect not recorded"
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class OutcomeGrade:
     """One row of the claim's summary of findings: the certainty of one outcome."""
 
@@ -188,7 +189,7 @@ class OutcomeGrade:
                          if step.change and step.domain is not None)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Grade:
     """A claim's grade: the certainty, verdict, statement and steps of its deciding outcome
     (the critical outcome of lowest certainty), and every outcome's row."""
@@ -293,7 +294,7 @@ class _Linked:
 
 # --- effects on a common footing ---------------------------------------------------------------
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class _Scale:
     """Where an effect measure puts no effect and appreciable benefit and harm (raw values),
     and which way favours the intervention."""
@@ -398,7 +399,7 @@ def third_person(verb: str) -> str:
     return head + "s" + tail
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class _Verb:
     """The forms of a claim's verb phrase that hedged wording needs."""
 
@@ -577,7 +578,7 @@ _PAIN_WORDS = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class _Facet:
     name: str
     differs: list[_Linked]
@@ -836,7 +837,7 @@ def _curated(judgements: Iterable[Judgement], domain: Domain) -> Judgement | Non
     return next((j for j in judgements if j.domain is domain), None)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class _Sorted:
     """A claim's links sorted once: evidence by outcome, and what never counts."""
 

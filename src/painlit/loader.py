@@ -33,6 +33,7 @@ import yaml
 
 from painlit.errors import CorpusError, Problem, Severity
 from painlit.fields import CONTROL_HINT, CONTROL_MESSAGE, SECTIONS, SMALL_SECTIONS, _Fields
+from painlit.frozen import frozen
 from painlit.model import (
     Claim,
     Condition,
@@ -180,7 +181,7 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class RecordRead:
     """One item of `studies` or `claims` read on its own (painlit.index stores these): its
     id as written (`raw_id`, "" when it has none), the record (None when it cannot be

@@ -13,6 +13,8 @@ from datetime import date
 from enum import IntEnum, StrEnum
 from typing import TypeVar, overload
 
+from painlit.frozen import frozen
+
 T = TypeVar("T")
 
 
@@ -262,7 +264,7 @@ _CERTAINTY_LABELS = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class CorpusInfo:
     title: str
     version: str
@@ -270,7 +272,7 @@ class CorpusInfo:
     search_query: str
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Condition:
     id: str
     name: str
@@ -280,7 +282,7 @@ class Condition:
     description: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Mechanism:
     id: str
     name: str
@@ -288,14 +290,14 @@ class Mechanism:
     aliases: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Substance:
     id: str
     name: str
     aliases: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Source:
     id: str
     title: str
@@ -305,7 +307,7 @@ class Source:
     note: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Outcome:
     """An outcome a claim can be about and a study can measure (pain, sleep, seizures...)."""
 
@@ -315,7 +317,7 @@ class Outcome:
     description: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Effect:
     """One outcome a study measured, with its effect exactly as the paper reports it; a field
     left None was not reported."""
@@ -359,13 +361,13 @@ def number(value: float) -> str:
     return f"{value:g}" if abs(value) < 1e6 else f"{value:.6g}"
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Dose:
     category: DoseCategory
     reported: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Registration:
     """What a trial registry shows for a registered trial (never the published n)."""
 
@@ -389,7 +391,7 @@ class Registration:
         return f"{self.status}, as read {self.status_read.isoformat()}"
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Study:
     id: str
     title: str
@@ -470,7 +472,7 @@ def trial_key(trial: str | None, registry: str | None, study_id: str) -> str:
     return trial or registry or study_id
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Evidence:
     study: str
     stance: Stance
@@ -479,7 +481,7 @@ class Evidence:
     outcome: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Judgement:
     """A curated GRADE judgement: `levels` is 0, -1 or -2 (or +1/+2 for an upgrade)."""
 
@@ -488,7 +490,7 @@ class Judgement:
     reason: str
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class ClaimScope:
     """What the claim is about; studies that differ are indirect evidence for it."""
 
@@ -507,7 +509,7 @@ class ClaimScope:
 _NO_SCOPE = ClaimScope()
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class ClaimOutcome:
     """An outcome a claim is about, and how much it matters for the claim's label."""
 
@@ -515,7 +517,7 @@ class ClaimOutcome:
     importance: Importance = Importance.CRITICAL
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Claim:
     id: str
     statement: str
@@ -536,7 +538,7 @@ class Claim:
     line: int = 0
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class CorpusIndex:
     """The fields that queries filter and sort on, and that grading reads, as columns: entry i
     belongs to study (or claim) i. Queries and grading use these instead of the records, so a

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
+
+from painlit.frozen import frozen
 
 #: The sections cut into parts; the others are small and stay in the skeleton.
 LONG_SECTIONS = (b"studies", b"claims")
@@ -50,7 +51,7 @@ def _key_lines(data: bytes, start: int) -> list[int]:
     return lines
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Part:
     """A run of whole records of one long list: data[start:end] of the file's bytes."""
 
@@ -66,7 +67,7 @@ class Part:
         return data[self.start:self.end].decode("utf-8")
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class RecordList:
     """A long list of the file: where its key's line starts, where the line after it starts,
     where the list stops (the next top-level key, or the end), and where each record starts."""

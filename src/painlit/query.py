@@ -7,10 +7,10 @@ descriptor ids; an unknown name raises UnknownNameError carrying the closest mat
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
 from painlit.errors import UnknownNameError, closest
+from painlit.frozen import frozen
 from painlit.grading import GradeTable, Verdict
 from painlit.model import (
     Certainty,
@@ -129,7 +129,7 @@ def condition_ancestors(corpus: Corpus, condition_id: str) -> list[str]:
     return ancestors
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class StudyFilter:
     """Every field narrows the list; None means 'any'."""
 
@@ -201,7 +201,7 @@ def claim_text(claim: Claim) -> str:
     return " ".join(part for part in parts if part).lower()
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class ClaimFilter:
     condition: str | None = None
     mechanism: str | None = None
@@ -231,7 +231,7 @@ def filter_claims(corpus: Corpus, grades: GradeTable, wanted: ClaimFilter) -> Se
     return corpus.claims_at(list(positions))
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class SearchHits:
     studies: tuple[Study, ...]
     claims: tuple[Claim, ...]

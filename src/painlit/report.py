@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, TypeVar
 
 from painlit.errors import UnknownNameError
+from painlit.frozen import frozen
 from painlit.grading import Grade, GradeTable, Step, Verdict
 from painlit.model import (
     Certainty,
@@ -101,7 +101,7 @@ class ScopeKind(StrEnum):
     SOURCE = "source"
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Scope:
     """What the report covers: the whole corpus, or the record `id` of one kind."""
 
@@ -109,21 +109,21 @@ class Scope:
     id: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Link:
     kind: str  # "doi", "pubmed" or "registry"
     label: str  # the identifier as written in the corpus
     url: str  # percent-encoded: safe inside a markdown link or a quoted HTML attribute
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Reference:
     study: Study
     authors: str  # "Aday JS, McAfee J, Conroy DA, et al." or ""
     links: tuple[Link, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Place:
     """Why a study is in a report: the report's claims that cite it (claim id, stance), and,
     for a study of another condition or mechanism, a sentence saying why it appears."""
@@ -132,13 +132,13 @@ class Place:
     why: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class ClaimGroup:
     title: str
     claims: Sequence[GradedClaim]
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Report:
     info: CorpusInfo
     scope: Scope

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from painlit.errors import CorpusError, PainlitError, Problem, Severity
+from painlit.frozen import frozen
 from painlit.model import Decision, Reason, SearchSource
 
 if TYPE_CHECKING:
@@ -49,7 +50,7 @@ HEADER = """\
 """
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Search:
     id: str
     source: SearchSource
@@ -63,7 +64,7 @@ class Search:
     line: int = 0
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Screened:
     """One record a search returned, and the decision on it."""
 

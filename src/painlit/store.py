@@ -87,7 +87,7 @@ def index_file(folder: Path, path: Path) -> Path:
 #: painlit module that reading, checking, indexing or grading imports).
 STAMPED = ("model.py", "nodes.py", "fields.py", "records.py", "loader.py", "parts.py",
            "yamlfile.py", "grading.py", "dosing.py", "codec.py", "store.py", "index.py",
-           "indexing.py", "errors.py", "text.py")
+           "indexing.py", "errors.py", "text.py", "frozen.py")
 
 
 @functools.cache

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from enum import StrEnum
 
+from painlit.frozen import frozen
 from painlit.grading import Grade, GradeTable, Verdict
 from painlit.model import (
     Certainty,
@@ -39,13 +39,13 @@ CERTAINTY_MEANING = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class GradedClaim:
     claim: Claim
     grade: Grade
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Summary:
     """A one-screen answer: the claims, the studies behind them, what is missing."""
 
@@ -131,7 +131,7 @@ def _graded(corpus: Corpus, grades: GradeTable, positions: Iterable[int]) -> Gra
     return GradedClaims(corpus, grades, ordered)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Overview:
     """What the bottom line counts, from the index columns and the claims' certainty (no
     record is decoded for it): the primary studies' designs (most common first), how many
@@ -156,7 +156,7 @@ def _overview(corpus: Corpus, grades: GradeTable, primary: list[int],
         best=max(graded) if graded else None)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class _Split:
     primary: list[int]
     reviews: list[int]
@@ -289,13 +289,13 @@ class MapColumns(StrEnum):
     DOSE = "dose"
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class GapCell:
     studies: int
     best: Certainty  # best certainty among claims that count a study in this cell
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class GapMap:
     columns_by: MapColumns
     rows: tuple[Condition, ...]

@@ -4,7 +4,6 @@ The article reader, the matcher and the renderers are imported inside the comman
 other commands start without them.
 """
 
-from __future__ import annotations
 
 import os
 import stat

@@ -1,6 +1,5 @@
 """`painlit cite`: citations of corpus studies as BibTeX, RIS or CSL-JSON."""
 
-from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Annotated
@@ -112,7 +111,7 @@ def cite(
                         f"to {output}"), markup=False, highlight=False)
 
 
-def _linked(corpus: Corpus, claim_id: str, studies: Sequence[Study]) -> list[Study]:
+def _linked(corpus: "Corpus", claim_id: str, studies: "Sequence[Study]") -> "list[Study]":
     """The studies in `studies` that the claim links, in the claim's order."""
     allowed = {study.id: study for study in studies}
     linked = [link.study for link in corpus.claim_by_id[claim_id].evidence]

@@ -1,7 +1,6 @@
 """The commands that read the corpus: condition, mechanism, claims, claim, studies, study,
 search, map, conditions, mechanisms, substances, sources and validate."""
 
-from __future__ import annotations
 
 import sys
 from pathlib import Path

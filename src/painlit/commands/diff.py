@@ -1,6 +1,5 @@
 """`painlit diff`: what changed between two corpus versions (files or git revisions)."""
 
-from __future__ import annotations
 
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -78,17 +77,17 @@ def diff(
         raise ChangesFound(f"painlit diff: {result.summary()}")
 
 
-def _label(path: Path | None, corpus: Corpus) -> str:
+def _label(path: Path | None, corpus: "Corpus") -> str:
     return str(path) if path is not None else corpus.path
 
 
 # --- JSON -----------------------------------------------------------------------------------
 
-def _field(change: FieldChange) -> dict[str, Any]:
+def _field(change: "FieldChange") -> dict[str, Any]:
     return {"field": change.field, "old": change.old, "new": change.new}
 
 
-def _grade(grade: Grade | None) -> dict[str, Any] | None:
+def _grade(grade: "Grade | None") -> dict[str, Any] | None:
     if grade is None:
         return None
     return {"certainty": grade.certainty.slug, "certainty_label": grade.certainty.label,
@@ -96,14 +95,14 @@ def _grade(grade: Grade | None) -> dict[str, Any] | None:
             "verdict": grade.verdict.value, "statement": grade.statement}
 
 
-def _step(step: Step | None) -> dict[str, Any] | None:
+def _step(step: "Step | None") -> dict[str, Any] | None:
     if step is None:
         return None
     return {"domain": step.domain.value if step.domain else "start", "change": step.change,
             "level": step.level.slug, "reason": step.reason, "curated": step.curated}
 
 
-def diff_document(result: CorpusDiff, old: Corpus, new: Corpus, old_label: str,
+def diff_document(result: "CorpusDiff", old: "Corpus", new: "Corpus", old_label: str,
                   new_label: str) -> dict[str, Any]:
     from painlit.render.jsondata import document
 
@@ -132,7 +131,7 @@ def diff_document(result: CorpusDiff, old: Corpus, new: Corpus, old_label: str,
 
 # --- terminal -------------------------------------------------------------------------------
 
-def _show(value: JSONValue) -> str:
+def _show(value: "JSONValue") -> str:
     if value is None:
         return "(none)"
     if isinstance(value, bool):
@@ -148,7 +147,7 @@ def _show(value: JSONValue) -> str:
     return str(value)
 
 
-def _title(corpus: Corpus, section: str, record_id: str) -> str:
+def _title(corpus: "Corpus", section: str, record_id: str) -> str:
     record = next((r for r in getattr(corpus, section) if r.id == record_id), None)
     for attribute in ("title", "statement", "name"):
         value = getattr(record, attribute, None)
@@ -157,11 +156,11 @@ def _title(corpus: Corpus, section: str, record_id: str) -> str:
     return ""
 
 
-def _certainty(grade: Grade) -> str:
+def _certainty(grade: "Grade") -> str:
     return f"{grade.certainty.label} {grade.certainty.symbols}, {grade.verdict.value}"
 
 
-def _grade_lines(change: GradeChange) -> list[tuple[str, str]]:
+def _grade_lines(change: "GradeChange") -> list[tuple[str, str]]:
     if change.old is None and change.new is not None:
         return [(f"  + {change.claim}: {_certainty(change.new)} (new claim)", "green")]
     if change.new is None and change.old is not None:
@@ -178,7 +177,7 @@ def _grade_lines(change: GradeChange) -> list[tuple[str, str]]:
     return lines
 
 
-def render_diff(result: CorpusDiff, old: Corpus, new: Corpus, old_label: str,
+def render_diff(result: "CorpusDiff", old: "Corpus", new: "Corpus", old_label: str,
                 new_label: str) -> Text:
     lines: list[tuple[str, str]] = [(f"painlit diff: {old_label} → {new_label}", "bold")]
     if not result.changed:

@@ -1,6 +1,5 @@
 """`painlit export sqlite PATH`: the corpus as a documented SQLite database (docs/sqlite.md)."""
 
-from __future__ import annotations
 
 import tempfile
 from pathlib import Path

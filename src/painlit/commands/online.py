@@ -12,7 +12,6 @@ services' text is made safe where it is read (`painlit.online.http.service_text`
 printing does not rely on it.
 """
 
-from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterator
@@ -202,7 +201,7 @@ def draft(
             f"the {len(result.markers)} TODO-curator field(s), then run `painlit validate`")
 
 
-def _fetch_records(http: Http, wanted: list[tuple[str, str]], taken: set[str]
+def _fetch_records(http: "Http", wanted: list[tuple[str, str]], taken: set[str]
                    ) -> list[dict[str, Any]]:
     from painlit.online import draft as drafting
     from painlit.online import http as web
@@ -424,7 +423,7 @@ def set_last_search(path: str, day: date) -> None:
     yamledit.edit_file(Path(path), change, verb="update")
 
 
-def _hit(pmid: str, summaries: dict[str, Summary | None], abstracts: dict[str, str],
+def _hit(pmid: str, summaries: "dict[str, Summary | None]", abstracts: dict[str, str],
          known_pmids: dict[str, str], known_dois: dict[str, str]) -> Any:
     from painlit.online.draft import plain_title
     from painlit.screening import Hit
@@ -459,7 +458,7 @@ def _update_document(search: Any, added: Any, log_file: str, rows: list[dict[str
     return document
 
 
-def _candidate_table(rows: list[dict[str, Any]]) -> Table:
+def _candidate_table(rows: list[dict[str, Any]]) -> "Table":
     from rich import box
     from rich.table import Table
 
@@ -555,7 +554,7 @@ def trials(
              f"{new} not in the corpus; {flagged} ended without posted results")
 
 
-def _record_trials(corpus: Any, rows: list[Trial], condition_query: str, intervention: str,
+def _record_trials(corpus: Any, rows: "list[Trial]", condition_query: str, intervention: str,
                    log: str | None) -> dict[str, Any]:
     """`trials --record`: the registry search and its trials into the screening log."""
     from painlit import screening
@@ -579,7 +578,7 @@ def _record_trials(corpus: Any, rows: list[Trial], condition_query: str, interve
     return {"log": str(path), "search": added.search_id, "logged": len(added.added)}
 
 
-def _trials_document(condition_id: str, name: str, intervention: str, rows: list[Trial],
+def _trials_document(condition_id: str, name: str, intervention: str, rows: "list[Trial]",
                      in_corpus: dict[str, list[str]]) -> dict[str, Any]:
     from painlit.commands.shared import jsondata
 
@@ -596,7 +595,7 @@ def _trials_document(condition_id: str, name: str, intervention: str, rows: list
     return document
 
 
-def _trials_table(rows: list[Trial], in_corpus: dict[str, list[str]]) -> RenderableType:
+def _trials_table(rows: "list[Trial]", in_corpus: dict[str, list[str]]) -> "RenderableType":
     """Two lines per trial, readable at any width: the facts, then the title."""
     from rich.console import Group
     from rich.text import Text

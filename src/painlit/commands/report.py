@@ -4,7 +4,6 @@ The report library and its renderers are imported inside the command body, so ot
 start without them.
 """
 
-from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated
 
@@ -100,7 +99,7 @@ def report(
     write_document(text, output, force)
 
 
-def _flow(corpus_path: str, log: str | None) -> Flow | None:
+def _flow(corpus_path: str, log: str | None) -> "Flow | None":
     """The screening log's flow, when there is a log (an invalid one is an error)."""
     from painlit import screening
 

@@ -3,7 +3,6 @@
 `painlit update` (online) adds records to the log; these two never touch the network.
 """
 
-from __future__ import annotations
 
 import sys
 from datetime import date
@@ -113,7 +112,7 @@ def screen(
     _walk(path, waiting, corpus)
 
 
-def _decision_words(record: Screened) -> str:
+def _decision_words(record: "Screened") -> str:
     if record.decision is Decision.EXCLUDED and record.reason is not None:
         return f"excluded ({record.reason.label})"
     if record.decision is Decision.INCLUDED:
@@ -123,7 +122,7 @@ def _decision_words(record: Screened) -> str:
     return str(record.decision)
 
 
-def _pending_document(log_file: ScreeningLog) -> dict[str, Any]:
+def _pending_document(log_file: "ScreeningLog") -> dict[str, Any]:
     from painlit.commands.shared import jsondata
 
     document: dict[str, Any] = jsondata.document("screen", {
@@ -131,7 +130,7 @@ def _pending_document(log_file: ScreeningLog) -> dict[str, Any]:
     return document
 
 
-def _record_dict(record: Screened) -> dict[str, Any]:
+def _record_dict(record: "Screened") -> dict[str, Any]:
     return {"key": record.key, "pmid": record.pmid, "doi": record.doi, "nct": record.nct,
             "ref": record.ref, "title": record.title, "year": record.year,
             "journal": record.journal, "abstract": record.abstract,
@@ -141,7 +140,7 @@ def _record_dict(record: Screened) -> dict[str, Any]:
             "decided": None if record.decided is None else record.decided.isoformat()}
 
 
-def _pending_listing(waiting: list[Screened]) -> RenderableType:
+def _pending_listing(waiting: "list[Screened]") -> "RenderableType":
     from rich.console import Group
     from rich.text import Text
 
@@ -156,7 +155,7 @@ def _pending_listing(waiting: list[Screened]) -> RenderableType:
     return Group(*lines)
 
 
-def _show(record: Screened, position: int, total: int) -> None:
+def _show(record: "Screened", position: int, total: int) -> None:
     from rich.panel import Panel
     from rich.text import Text
 
@@ -172,7 +171,7 @@ def _show(record: Screened, position: int, total: int) -> None:
     out.print(Panel(body, title=Text(f"{position} of {total} pending"), title_align="left"))
 
 
-def _walk(path: Path, waiting: list[Screened], corpus: Corpus) -> None:
+def _walk(path: Path, waiting: "list[Screened]", corpus: "Corpus") -> None:
     """Ask about each pending record on the terminal; each answer is written at once."""
     done = 0
     try:
@@ -184,7 +183,7 @@ def _walk(path: Path, waiting: list[Screened], corpus: Corpus) -> None:
              f"{len(waiting) - done} record(s) still pending")
 
 
-def _ask_each(path: Path, waiting: list[Screened], corpus: Corpus) -> int:
+def _ask_each(path: Path, waiting: "list[Screened]", corpus: "Corpus") -> int:
     from painlit import screening
 
     reasons = list(Reason)
@@ -226,7 +225,7 @@ def _ask_reason(reasons: list[Reason]) -> Reason:
         _message(f"'{answer}' is not one of the numbers or reasons")
 
 
-def _ask_study(record: Screened, corpus: Corpus) -> str | None:
+def _ask_study(record: "Screened", corpus: "Corpus") -> str | None:
     """The corpus study an included record is (blank: not drafted yet)."""
     known = next((s.id for s in corpus.studies
                   if (record.pmid and s.pmid == record.pmid)

@@ -2,7 +2,6 @@
 and the --no-cache and --refresh options. The online layer is imported only when a session
 opens, so offline commands never import httpx."""
 
-from __future__ import annotations
 
 import math
 import os
@@ -55,7 +54,7 @@ def cache_off(no_cache: bool) -> bool:
 
 @contextmanager
 def online_session(no_cache: bool, refresh: bool, deadline: float | None = None,
-                   budget: float | None = None) -> Iterator[Http]:
+                   budget: float | None = None) -> "Iterator[Http]":
     from painlit.online import http
 
     deadline = _seconds(deadline, "--deadline")

@@ -30,11 +30,11 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from painlit.export import CiteFormat
+from painlit.frozen import frozen
 from painlit.model import PublicationStatus, StudyDesign
 
 if TYPE_CHECKING:
@@ -96,7 +96,7 @@ _SUFFIXES = frozenset({"Jr", "Sr", "II", "III", "IV"})
 _NAME_TOKEN = re.compile(r"^[^\s,]+$")
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Name:
     """An author: family name, initials and suffix, or (for anything else) a literal."""
 
@@ -129,7 +129,7 @@ def parse_name(text: str) -> Name:
 
 # --- the format-neutral record --------------------------------------------------------------
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class ClaimLink:
     """A claim that cites the study, with the claim's grade and the study's place in it."""
 
@@ -146,7 +146,7 @@ class ClaimLink:
                 f"stance {self.stance.value}, {counted})")
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Citation:
     key: str
     kind: Kind
