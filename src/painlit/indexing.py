@@ -327,7 +327,10 @@ def load_state(store: Store, layout: Layout | None) -> State | None:
 def update(store: Store, path: Path, shown: str
            ) -> tuple[Corpus | None, list[Problem]] | None:
     """Bring the index up to the file and check it; None when only a whole reading can."""
-    return _Update(store, shown).run(path)
+    from painlit.loader import collector_paused
+
+    with collector_paused():  # what is made here holds no cycles to collect
+        return _Update(store, shown).run(path)
 
 
 class _Update:
@@ -361,13 +364,13 @@ class _Update:
         layout = cut[0] if cut is not None else cut_whole(raw)
         if layout is None:
             return None
-        skeleton, first_lines = self._skeleton(layout, raw)
+        (skeleton, shifts), first_lines = self._skeleton(layout, raw)
         # A large file is not held while the rest is done: the records to read are read
         # again from the file a run at a time, each run's bytes checked against the digests
         # they were cut with (a file changed meanwhile is then read whole).
         source = _Source(None, stream) if len(raw) > KEEP_BYTES else _Source(raw, stream)
         del raw
-        root = loader.check_skeleton(skeleton, self.shown)
+        root = loader.check_skeleton(skeleton, shifts, self.shown)
         if root is None:
             return None
         latest = loader.latest_year(root, self.shown)
@@ -382,8 +385,10 @@ class _Update:
         self._save(layout, old_state, latest, corpus, problems, _digest(skeleton))
         return corpus, problems
 
-    def _skeleton(self, layout: Layout, raw: bytes) -> tuple[bytes, list[int]]:
-        """The skeleton, and the first line (1-based) of every segment."""
+    def _skeleton(self, layout: Layout, raw: bytes
+                  ) -> tuple[tuple[bytes, list[tuple[int, int]]], list[int]]:
+        """The skeleton and where it left lines out, and the first line (1-based) of every
+        segment."""
         from painlit import parts
 
         first_lines = [1, *itertools.accumulate(layout.lines, initial=1)][1:-1]

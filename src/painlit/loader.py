@@ -74,7 +74,14 @@ from painlit.records import (
     _read_study,
     _read_substance,
 )
-from painlit.yamlfile import compose, decode, document_node, read_bytes, refuse_dense
+from painlit.yamlfile import (
+    compose,
+    decode,
+    document_node,
+    read_bytes,
+    refuse_dense,
+    shift_lines,
+)
 
 # --- cross-record checks ---------------------------------------------------------------------
 
@@ -261,9 +268,11 @@ class LongSections:
     references: list[tuple[str, str, Position, str, str]] = dataclass_field(default_factory=list)
 
 
-def check_skeleton(skeleton: bytes, shown: str) -> yaml.MappingNode | None:
-    """The node tree of a file's skeleton (painlit.parts), or None when the file must be
-    read whole to report exactly what a whole reading reports."""
+def check_skeleton(skeleton: bytes, shifts: list[tuple[int, int]], shown: str
+                   ) -> yaml.MappingNode | None:
+    """The node tree of a file's skeleton (painlit.parts.skeleton, which says where lines were
+    left out), its nodes on the file's lines; None when the file must be read whole to report
+    exactly what a whole reading reports."""
     try:
         text = decode(skeleton, shown)
         if unsafe(text) or _anchored(text):
@@ -271,7 +280,10 @@ def check_skeleton(skeleton: bytes, shown: str) -> yaml.MappingNode | None:
         root_node = document_node(text, shown)
     except CorpusError:
         return None
-    return root_node if isinstance(root_node, yaml.MappingNode) else None
+    if not isinstance(root_node, yaml.MappingNode):
+        return None
+    shift_lines(root_node, shifts)
+    return root_node
 
 
 def latest_year(root_node: yaml.MappingNode, shown: str) -> int:

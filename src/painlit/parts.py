@@ -93,20 +93,27 @@ def layout(data: bytes) -> list[RecordList] | None:
     return _lists(data, offset) or None
 
 
-def skeleton(data: bytes, lists: list[RecordList], list_lines: list[int]) -> bytes:
-    """The file with the records of `lists` blanked out, every other line where it was, so
-    line numbers still hold; `list_lines[i]` is how many lines list i's body spans (its
-    newlines from `body` to `stop`)."""
+def skeleton(data: bytes, lists: list[RecordList], list_lines: list[int]
+             ) -> tuple[bytes, list[tuple[int, int]]]:
+    """The file with the records of `lists` left out (each list written `name: []`), and
+    where lines were left out: (line of the skeleton, 0-based, after which they were; how
+    many), for painlit.yamlfile.shift_lines to put the skeleton's nodes back on the file's
+    lines. `list_lines[i]` is how many lines list i's body spans (its newlines from `body` to
+    `stop`)."""
     offset = len(_BOM) if data.startswith(_BOM) else 0
     pieces: list[bytes] = []
-    done = offset
+    shifts: list[tuple[int, int]] = []
+    done, line = offset, 0
     for found, lines in zip(lists, list_lines, strict=True):
-        pieces.append(data[done:found.key_start])
+        before = data[done:found.key_start]
+        line += before.count(b"\n")
+        pieces.append(before)
         pieces.append(found.name.encode("ascii") + b": []\n")
-        pieces.append(b"\n" * lines)
+        shifts.append((line, lines))
+        line += 1
         done = found.stop
     pieces.append(data[done:])
-    return b"".join(pieces)
+    return b"".join(pieces), shifts
 
 
 def _lists(data: bytes, offset: int) -> list[RecordList] | None:

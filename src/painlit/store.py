@@ -218,13 +218,14 @@ class Store:
               columns: dict[str, Sequence[Any]] | None = None) -> CorpusIndex:
         """The index columns, each loaded when first used (`columns`: some already at hand)."""
         values: dict[str, Sequence[Any]] = {}
+        rows = {"study_": _PointRows(studies), "claim_": _PointRows(claims)}
         for name in COLUMNS:
             if name in LAZY_COLUMNS:
                 values[name] = _Effects(studies)
             else:
                 records = studies if name.startswith("study_") else claims
                 values[name] = Column(self, name, len(records), (columns or {}).get(name),
-                                      records, shown)
+                                      rows[name[:name.index("_") + 1]], shown)
         return CorpusIndex(**values)  # type: ignore[arg-type]
 
     def body(self, digest: bytes, shown: str) -> str:
@@ -456,6 +457,28 @@ class _Decoded(LazySequence[Any]):
         return self._made[index]
 
 
+class _PointRows:
+    """Records' index rows made one at a time, each once for all the columns that ask for it
+    (grading reads some fifteen columns of each study a claim cites)."""
+
+    KEEP = 256
+    __slots__ = ("_records", "_rows")
+
+    def __init__(self, records: Sequence[Any]) -> None:
+        self._records = records
+        self._rows: dict[int, CorpusIndex] = {}
+
+    def value(self, index: int, name: str) -> Any:
+        row = self._rows.get(index)
+        if row is None:
+            if len(self._rows) >= self.KEEP:
+                self._rows.clear()
+            record = self._records[index]
+            row = self._rows[index] = (CorpusIndex.of((record,), ()) if isinstance(record, Study)
+                                       else CorpusIndex.of((), (record,)))
+        return getattr(row, name)[0]
+
+
 class Column(Sequence[Any]):
     """One index column, read from the index (`column:NAME`, a JSON array) when first used.
 
@@ -465,12 +488,12 @@ class Column(Sequence[Any]):
 
     POINT_READS = 64
     POINT_READS_FROM = 10_000
-    __slots__ = ("_length", "_name", "_points", "_records", "_shown", "_store", "_values")
+    __slots__ = ("_length", "_name", "_points", "_rows", "_shown", "_store", "_values")
 
     def __init__(self, store: Store, name: str, length: int, values: Sequence[Any] | None,
-                 records: Sequence[Any], shown: str) -> None:
+                 rows: _PointRows, shown: str) -> None:
         self._store, self._name, self._length, self._shown = store, name, length, shown
-        self._values, self._records = values, records
+        self._values, self._rows = values, rows
         self._points = 0 if length >= self.POINT_READS_FROM else self.POINT_READS
 
     @property
@@ -496,10 +519,7 @@ class Column(Sequence[Any]):
     def __getitem__(self, index: int | slice) -> Any:
         if self._values is None and isinstance(index, int) and self._points < self.POINT_READS:
             self._points += 1
-            record = self._records[index]
-            one = (CorpusIndex.of((record,), ()) if isinstance(record, Study)
-                   else CorpusIndex.of((), (record,)))
-            return getattr(one, self._name)[0]
+            return self._rows.value(index, self._name)
         return self.values[index]
 
     def __iter__(self) -> Iterator[Any]:

@@ -8,10 +8,11 @@ stay shared nodes (an alias bomb costs no memory). libyaml caps nesting depth it
 from __future__ import annotations
 
 import functools
+import itertools
 import os
 import re
 import stat
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -177,6 +178,23 @@ def _loader() -> type[yaml.SafeLoader]:
     return type("QuickerLoader", (base,), {"resolve": quicker})
 
 
+def _nodes(root: yaml.Node) -> Iterator[yaml.Node]:
+    """Every distinct node under `root` once: aliases stay shared, cycles end."""
+    import yaml
+
+    stack, seen = [root], set()
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        yield node
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            stack.extend(item for pair in node.value for item in pair)
+
+
 def _inside(root: yaml.Node | None, text: str) -> yaml.Node | None:
     """`root`, with the empty values libyaml places on the line after a file that lacks a final
     line break (`---`, `studies:\n-`) moved to the end of its last line."""
@@ -187,21 +205,35 @@ def _inside(root: yaml.Node | None, text: str) -> yaml.Node | None:
     lines = _LINE_BREAK.split(text)
     end = yaml.error.Mark(root.start_mark.name, len(text), len(lines) - 1, len(lines[-1]),
                           None, 0)
-    stack, seen = [root], set()
-    while stack:  # every distinct node once: aliases stay shared, cycles end
-        node = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
+    for node in _nodes(root):
         if node.start_mark.line >= len(lines):
             node.start_mark = end
         if node.end_mark.line >= len(lines):
             node.end_mark = end
-        if isinstance(node, yaml.SequenceNode):
-            stack.extend(node.value)
-        elif isinstance(node, yaml.MappingNode):
-            stack.extend(item for pair in node.value for item in pair)
     return root
+
+
+def shift_lines(root: yaml.Node, shifts: list[tuple[int, int]]) -> None:
+    """Move the nodes of a text that had lines left out back to the lines they were on:
+    `shifts` holds (line, 0-based, after which lines were left out; how many)."""
+    import bisect
+
+    import yaml
+
+    if not any(lines for _, lines in shifts):
+        return
+    after = [line for line, _ in shifts]
+    added = list(itertools.accumulate(lines for _, lines in shifts))
+
+    def moved(mark: yaml.Mark) -> yaml.Mark:
+        place = bisect.bisect_left(after, mark.line)  # shifts strictly before mark.line
+        if place == 0:
+            return mark
+        return yaml.Mark(mark.name, mark.index, mark.line + added[place - 1], mark.column,
+                         mark.buffer, mark.pointer)
+
+    for node in _nodes(root):
+        node.start_mark, node.end_mark = moved(node.start_mark), moved(node.end_mark)
 
 
 def document_node(text: str, shown: str) -> yaml.Node:
