@@ -36,6 +36,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, BinaryIO, cast
 
+import xxhash
+
 from painlit import codec
 from painlit.errors import Problem, Severity
 from painlit.model import Certainty, Claim, Corpus, CorpusIndex, Study
@@ -85,7 +87,11 @@ class _Source:
 
 
 def _digest(data: bytes | memoryview) -> bytes:
-    return hashlib.sha256(data).digest()[:DIGEST_SIZE]
+    """A segment's digest: XXH3-128 (xxhash), some five times as fast as SHA-256 here, which
+    matters because every byte of the file is hashed when it changed. Not a cryptographic
+    hash: two different records do not meet on 128 bits by accident, and nobody gains from
+    making them meet in their own corpus file."""
+    return xxhash.xxh3_128_digest(data)
 
 
 # --- the layout: segments ------------------------------------------------------------------------
