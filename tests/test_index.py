@@ -178,10 +178,25 @@ EDITS: dict[str, Callable[[str], str]] = {
     "empty claims": lambda t: t[: t.index("\nclaims:")] + "\nclaims: []\n",
     "indented lists": lambda t: _indent_long_lists(t),
     "a list of no records": lambda t: t[: t.index("\nclaims:")] + "\nclaims:\n-claim\n",
+    "a small section between the lists, with a problem": lambda t: _outcomes_moved(t, "claims"),
+    "a small section after the lists, with a problem": lambda t: _outcomes_moved(t, "end"),
     "a control character in a journal": lambda t: _replace_nth(
         t, "  journal: Frontiers in Pain Research\n",
         '  journal: "Frontiers\\tin Pain Research"\n', 2),
 }
+
+
+def _outcomes_moved(text: str, before: str) -> str:
+    """The small `outcomes` section moved in front of `before` (after the long lists when
+    None), with a problem in it: its nodes must be on the file's lines, not the skeleton's."""
+    start = text.index("\noutcomes:\n") + 1
+    end = text.index("\nstudies:\n") + 1
+    section = text[start:end].replace("  name: Sleep\n", "  name: Sleep\n  nmae: x\n", 1)
+    text = text[:start] + text[end:]
+    if before == "end":
+        return text + section
+    at = text.index(f"\n{before}:\n") + 1
+    return text[:at] + section + text[at:]
 
 
 def _remove_condition(text: str) -> str:
