@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -337,3 +338,45 @@ def test_a_file_changed_while_its_records_are_read_is_read_whole(
     assert reads == [-1]
     monkeypatch.setattr(loader, "read_records", original)
     assert _same(path, tmp_path / "index") == _whole(path)
+
+
+def test_only_claims_whose_inputs_changed_are_graded_again(
+        generated: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A study added, or a line added to a study, that no claim cites grades no claim again
+    (the file's lines moved, and the skeleton with them before it left the lists' lines out);
+    a cited study's sample size grades the claims citing it, and only those."""
+    import painlit.grading
+
+    graded: list[str] = []
+    real = painlit.grading.grade_claim
+
+    def counting(claim: Any, corpus: Corpus) -> Any:
+        graded.append(claim.id)
+        return real(claim, corpus)
+
+    path = tmp_path / "corpus.yaml"
+    path.write_text(generated, encoding="utf-8")
+    _same(path, tmp_path / "index")
+    monkeypatch.setattr(painlit.grading, "grade_claim", counting)
+    path.write_text(EDITS["a record added at the end of the studies"](generated),
+                    encoding="utf-8")
+    index_module.check_indexed(path, directory=tmp_path / "index")
+    assert graded == []
+    uncited = next(f"bench-{n:06d}" for n in range(1, 151)
+                   if f"study: bench-{n:06d}\n" not in generated)
+    path.write_text(generated.replace(f"- id: {uncited}\n", f"- id: {uncited}\n# a note\n"),
+                    encoding="utf-8")
+    index_module.check_indexed(path, directory=tmp_path / "index")
+    assert graded == []
+    cited = generated.index("study: bench-000001")
+    assert cited > 0
+    start = generated.index("- id: bench-000001\n")
+    record = generated[start:generated.index("- id: bench-000002\n")]
+    assert "\n  n: " in record
+    size = record.split("\n  n: ", 1)[1].split("\n", 1)[0]
+    edited = record.replace(f"\n  n: {size}\n", f"\n  n: {int(size) + 1}\n", 1)
+    path.write_text(generated.replace(record, edited, 1), encoding="utf-8")
+    index_module.check_indexed(path, directory=tmp_path / "index")
+    assert graded  # the claims citing it, and only those
+    assert all("study: bench-000001\n" in generated[generated.index(f"- id: {claim}\n"):]
+               for claim in graded)
