@@ -339,3 +339,26 @@ def test_command_annotations_are_objects_not_strings() -> None:
         annotations = inspect.get_annotations(inspect.unwrap(callback))
         strings = {name for name, value in annotations.items() if isinstance(value, str)}
         assert not strings, f"{callback.__qualname__}: {sorted(strings)}"
+
+
+def test_progress_is_drawn_on_a_terminal_only_once_reported(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from rich.console import Console
+
+    from painlit.commands import shared
+
+    screen = io.StringIO()
+    monkeypatch.setattr(shared, "err", Console(file=screen, force_terminal=True, width=60))
+    with shared.progress("Indexing") as report:
+        pass
+    assert screen.getvalue() == ""  # nothing reported: nothing drawn
+    with shared.progress("Indexing") as report:
+        report(5, 10)
+        report(10, 10)
+    assert "Indexing" in screen.getvalue()
+    monkeypatch.setattr(shared, "err", Console(file=io.StringIO(), force_terminal=False))
+    with shared.progress("Indexing") as report:
+        report(1, 2)
+    assert shared.err.file.getvalue() == ""  # type: ignore[attr-defined]

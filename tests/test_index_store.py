@@ -365,3 +365,72 @@ def test_search_through_the_index_finds_what_a_whole_reading_finds(
     found, expected = search(indexed, text), search(fresh, text)
     assert [s.id for s in found.studies] == [s.id for s in expected.studies]
     assert [c.id for c in found.claims] == [c.id for c in expected.claims]
+
+
+def _search_ids(corpus_file: Path, folder: Path, text: str,
+                progress: list[tuple[int, int]] | None = None) -> list[str]:
+    from painlit.query import search
+
+    corpus = load_corpus_indexed(corpus_file, directory=folder)
+    hits = search(corpus, text, None if progress is None else
+                  lambda done, of: progress.append((done, of)))
+    return [s.id for s in hits.studies] + [c.id for c in hits.claims]
+
+
+def _searchable(folder: Path, corpus_file: Path) -> int:
+    with sqlite3.connect(index_file(folder, corpus_file)) as db:
+        (count,) = db.execute("SELECT count(*) FROM searchable").fetchone()
+    return int(count)
+
+
+def test_the_full_text_index_is_made_by_the_first_search_and_follows_edits(
+        corpus_file: Path, folder: Path) -> None:
+    load_corpus_indexed(corpus_file, directory=folder)
+    with sqlite3.connect(index_file(folder, corpus_file)) as db:  # not before a search
+        assert db.execute("SELECT name FROM sqlite_master WHERE name = 'search'").fetchone() \
+            is None
+    first: list[tuple[int, int]] = []
+    assert _search_ids(corpus_file, folder, "psilocybin", first)
+    records = len(load_corpus(corpus_file).studies) + len(load_corpus(corpus_file).claims)
+    assert first[-1] == (records, records)  # every record's text indexed, once
+    assert _searchable(folder, corpus_file) == records
+    again: list[tuple[int, int]] = []
+    _search_ids(corpus_file, folder, "psilocybin", again)
+    assert again == []  # nothing new to index
+    text = corpus_file.read_text(encoding="utf-8")
+    start = text.index("\n  title: ", text.index("\nstudies:\n")) + len("\n  title: ")
+    end = text.index("\n", start)
+    corpus_file.write_text(text[:start] + "Zyxwvut quolibet" + text[end:], encoding="utf-8")
+    edited: list[tuple[int, int]] = []
+    assert len(_search_ids(corpus_file, folder, "zyxwvut quolibet", edited)) == 1
+    assert edited[-1] == (1, 1)  # only the edited record indexed again
+    assert _searchable(folder, corpus_file) == records  # its old text is gone
+    corpus_file.write_text(text, encoding="utf-8")
+    assert _search_ids(corpus_file, folder, "zyxwvut") == []
+
+
+def test_search_without_fts5_scans_the_stored_records(
+        corpus_file: Path, folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """SQLite built without FTS5 or trigrams (before 3.34): the same hits, by the scan."""
+    expected = _search_ids(corpus_file, tmp := folder.parent / "with", "cold pressor")
+    assert tmp.exists()
+    monkeypatch.setattr(store_module, "SEARCH_SCHEMA", (
+        "CREATE VIRTUAL TABLE IF NOT EXISTS search USING no_such_module(text)",))
+    assert _search_ids(corpus_file, folder, "cold pressor") == expected
+    with sqlite3.connect(index_file(folder, corpus_file)) as db:
+        assert db.execute("SELECT name FROM sqlite_master WHERE name = 'search'").fetchone() \
+            is None
+
+
+def test_a_cleared_index_drops_its_full_text_index(corpus_file: Path, folder: Path) -> None:
+    _search_ids(corpus_file, folder, "psilocybin")
+    store = store_module.Store.open(folder, corpus_file)
+    assert store is not None
+    store.db.execute("BEGIN IMMEDIATE")
+    store.clear()
+    store.db.execute("COMMIT")
+    names = {name for (name,) in store.db.execute("SELECT name FROM sqlite_master")}
+    store.db.close()
+    assert not names & {"search", "searchable"}
+    assert _search_ids(corpus_file, folder, "psilocybin") == _search_ids(
+        corpus_file, folder.parent / "other", "psilocybin")

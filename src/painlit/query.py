@@ -6,7 +6,7 @@ descriptor ids; an unknown name raises UnknownNameError carrying the closest mat
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Protocol, TypeVar
 
 from painlit.errors import UnknownNameError, closest
@@ -237,16 +237,19 @@ class SearchHits:
     claims: tuple[Claim, ...]
 
 
-def search(corpus: Corpus, text: str) -> SearchHits:
-    """Studies and claims whose text contains every word of `text` (case-insensitive)."""
+def search(corpus: Corpus, text: str,
+           progress: Callable[[int, int], None] | None = None) -> SearchHits:
+    """Studies and claims whose text contains every word of `text` (case-insensitive).
+    `progress(done, of)` hears how the index's first search is getting on, when it indexes
+    the records' texts (painlit.store)."""
     words = text.lower().split()
     candidates = corpus.memo.get("candidates")
     if callable(candidates) and words and not any(
             char in word for word in words for char in _ESCAPED_IN_JSON):
-        # From the index: only the records whose stored JSON holds every word (a superset:
-        # a word in a field is in the field's JSON string, which escapes none of its
-        # characters) are decoded, then checked exactly as below.
-        study_places, claim_places = candidates(words)
+        # From the index: only the records that may hold every word (found in its full-text
+        # index, or in their stored JSON: a word in a field is in the field's JSON string,
+        # which escapes none of its characters) are decoded, then checked exactly as below.
+        study_places, claim_places = candidates(words, (study_text, claim_text), progress)
         pool: tuple[Iterable[Study], Iterable[Claim]] = (
             corpus.studies_at(study_places), corpus.claims_at(claim_places))
     else:

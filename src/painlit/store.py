@@ -75,6 +75,23 @@ CREATE TABLE IF NOT EXISTS grades (
 """
 
 
+#: The full-text index of the records' search texts (painlit.query.study_text, claim_text),
+#: made on the first search. The texts are lower-cased already, and the tokenizer keeps case,
+#: so a word is found exactly where Python's `in` finds it (words of TRIGRAM characters and
+#: more).
+SEARCH_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS searchable (digest BLOB PRIMARY KEY, section INTEGER NOT NULL,"
+    " row INTEGER NOT NULL UNIQUE) WITHOUT ROWID",
+    "CREATE VIRTUAL TABLE IF NOT EXISTS search USING fts5(text, "
+    "tokenize = 'trigram case_sensitive 1')",
+)
+TRIGRAM = 3
+SEARCH_BATCH = 5000
+#: A record's search text, by section (0 studies, 1 claims), and a progress report (done, of).
+SearchTexts = tuple[Callable[[Any], str], Callable[[Any], str]]
+Progress = Callable[[int, int], None]
+
+
 def index_file(folder: Path, path: Path) -> Path:
     """The index file of the corpus at `path`: one per absolute path."""
     name = os.path.abspath(path).encode("utf-8", "surrogateescape")
@@ -186,28 +203,121 @@ class Store:
         return corpus
 
     def attach_search(self, corpus: Corpus, shown: str) -> None:
-        """Give a corpus the index's search (painlit.query.search): the records whose stored
-        JSON holds every word, to be checked exactly, rather than every record decoded."""
-        def candidates(words: list[str]) -> tuple[list[int], list[int]]:
-            found: tuple[list[int], list[int]] = ([], [])
-            for section, records in enumerate((corpus.studies, corpus.claims)):
-                places = {digest: i for i, digest in enumerate(
-                    records.digests if isinstance(records, StoredRecords) else ())}
-                try:
-                    rows = self.db.execute("SELECT digest, body FROM records WHERE section = ?",
-                                           (section,))
-                    for digest, body in rows:
-                        place = places.get(digest)
-                        if place is not None and body is not None:
-                            text = body[8:].lower()
-                            if all(word in text for word in words):
-                                found[section].append(place)
-                except sqlite3.DatabaseError:
-                    raise IndexDamaged(shown) from None
-                found[section].sort()
-            return found
+        """Give a corpus the index's search (painlit.query.search): the records that may hold
+        every word, to be checked exactly, rather than every record decoded. Words of three
+        characters or more are looked up in SQLite's full-text index (FTS5, trigrams: any
+        substring), which is made on the first search and brought up to date by each later
+        one (only records added since are indexed); without FTS5, or for only shorter words,
+        the records' stored JSON is scanned instead."""
+        def candidates(words: list[str], texts: SearchTexts,
+                       progress: Progress | None = None) -> tuple[list[int], list[int]]:
+            sections = (corpus.studies, corpus.claims)
+            places = [{digest: i for i, digest in enumerate(
+                records.digests if isinstance(records, StoredRecords) else ())}
+                for records in sections]
+            try:
+                found = None
+                long = [word for word in words if len(word) >= TRIGRAM]
+                if long:
+                    found = self._full_text(places, long, texts, progress, shown)
+                if found is None:
+                    found = self._scan(places, words)
+            except sqlite3.DatabaseError:
+                raise IndexDamaged(shown) from None
+            hits: tuple[list[int], list[int]] = ([], [])
+            for digest, section in found:
+                place = places[section].get(digest)
+                if place is not None:
+                    hits[section].append(place)
+            for section_hits in hits:
+                section_hits.sort()
+            return hits
 
         corpus.memo["candidates"] = candidates
+
+    def _scan(self, places: list[dict[bytes, int]], words: list[str]
+              ) -> list[tuple[bytes, int]]:
+        """The records whose stored JSON holds every word (a superset of the hits)."""
+        found = []
+        for section in (0, 1):
+            rows = self.db.execute("SELECT digest, body FROM records WHERE section = ?",
+                                   (section,))
+            for digest, body in rows:
+                if digest in places[section] and body is not None:
+                    text = body[8:].lower()
+                    if all(word in text for word in words):
+                        found.append((digest, section))
+        return found
+
+    def _full_text(self, places: list[dict[bytes, int]], words: list[str],
+                   texts: SearchTexts, progress: Progress | None, shown: str
+                   ) -> list[tuple[bytes, int]] | None:
+        """The records whose search text holds every word, from the full-text index (None:
+        SQLite has no FTS5 or trigrams, or the index cannot be written now)."""
+        current = {digest: section for section in (0, 1) for digest in places[section]}
+        try:
+            with self._writing():
+                for statement in SEARCH_SCHEMA:
+                    self.db.execute(statement)
+                known = dict(self.db.execute("SELECT digest, row FROM searchable"))
+                gone = [digest for digest in known if digest not in current]
+                self.db.executemany("DELETE FROM search WHERE rowid = ?",
+                                    ((known[digest],) for digest in gone))
+                self.db.executemany("DELETE FROM searchable WHERE digest = ?",
+                                    ((digest,) for digest in gone))
+            missing = [digest for digest in current if digest not in known]
+            del known
+            # In transactions of SEARCH_BATCH records: what is indexed stays indexed if the
+            # command is stopped, and the next search goes on from there.
+            for chunk in range(0, len(missing), SEARCH_BATCH):
+                with self._writing():
+                    self._index_texts(missing[chunk:chunk + SEARCH_BATCH], texts, shown)
+                if progress is not None:
+                    progress(min(chunk + SEARCH_BATCH, len(missing)), len(missing))
+            phrases = " AND ".join('"' + word.replace('"', '""') + '"' for word in words)
+            return [(digest, section) for digest, section in self.db.execute(
+                "SELECT searchable.digest, searchable.section FROM search JOIN searchable "
+                "ON searchable.row = search.rowid WHERE search MATCH ?", (phrases,))]
+        except sqlite3.OperationalError:  # no FTS5 or trigrams here, locked, read-only
+            return None
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[None]:
+        """One write transaction: committed, or rolled back on any error."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+            self.db.execute("COMMIT")
+        except BaseException:
+            with contextlib.suppress(sqlite3.Error):
+                self.db.execute("ROLLBACK")
+            raise
+
+    def _index_texts(self, digests: list[bytes], texts: SearchTexts, shown: str) -> None:
+        """Add the search text of these records (those not indexed meanwhile by another
+        run) to the full-text index."""
+        from painlit.loader import collector_paused
+
+        marks = ",".join("?" * len(digests))
+        (row,) = self.db.execute("SELECT coalesce(max(row), 0) FROM searchable").fetchone()
+        rows = []
+        with collector_paused():  # decoding makes many objects, and no cycles
+            for digest, section, body in self.db.execute(
+                    f"SELECT digest, section, body FROM records WHERE digest IN ({marks}) "
+                    f"AND digest NOT IN (SELECT digest FROM searchable WHERE digest IN "
+                    f"({marks}))", [*digests, *digests]):
+                if body is None:
+                    continue
+                try:
+                    record = codec.loads((Study, Claim)[section], unsealed(body, shown))
+                except codec.CodecError:
+                    raise IndexDamaged(shown) from None
+                row += 1
+                rows.append((digest, section, row, texts[section](record)))
+        self.db.executemany("INSERT INTO search (rowid, text) VALUES (?, ?)",
+                            ((row, text) for _, _, row, text in rows))
+        self.db.executemany("INSERT INTO searchable VALUES (?, ?, ?)",
+                            ((digest, section, row) for digest, section, row, _ in rows))
 
     def records(self, section: str, cls: type[T], shown: str) -> StoredRecords[T]:
         kept = self.meta(f"kept:{section}") or b""
@@ -316,6 +426,8 @@ def _connect(target: Path) -> sqlite3.Connection:
 def _clear(db: sqlite3.Connection) -> None:
     for table in ("meta", "records", "grades", "cited"):
         db.execute(f"DELETE FROM {table}")
+    for table in ("search", "searchable"):  # made by the first search (SEARCH_SCHEMA)
+        db.execute(f"DROP TABLE IF EXISTS {table}")
     db.execute("INSERT INTO meta VALUES ('code', ?)", (code_stamp(),))
 
 

@@ -29,6 +29,7 @@ from painlit.commands.shared import (
     jsondata,
     out,
     parse_design,
+    progress,
     rows,
     select_studies,
     state,
@@ -217,7 +218,8 @@ def search(
     from painlit.query import search as run_search
 
     corpus = current_corpus()
-    hits = run_search(corpus, text)
+    with progress("Indexing the records' text for search (once)") as report:
+        hits = run_search(corpus, text, report)
     grades = grade_all(corpus)
     emit(json_output, lambda: jsondata.search_document(text, hits, grades),
           lambda: terminal.render_search(hits, grades, corpus))

@@ -265,6 +265,32 @@ def show(renderable: RenderableType) -> None:
     paged(out, renderable, page=state.pager)
 
 
+@contextmanager
+def progress(description: str) -> Iterator[Callable[[int, int], None]]:
+    """A report `(done, of)` for long local work, drawn as a bar on stderr from the first
+    report (only when stderr is a terminal; nothing is started before then)."""
+    if not err.is_terminal:
+        yield lambda done, of: None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                   console=err, transient=True)
+    task: list[Any] = []
+
+    def report(done: int, of: int) -> None:
+        if not task:
+            bar.start()
+            task.append(bar.add_task(description, total=of))
+        bar.update(task[0], completed=done, total=of)
+
+    try:
+        yield report
+    finally:
+        if task:
+            bar.stop()
+
+
 def write_output(data: bytes, output: str, force: bool) -> None:
     """`-o PATH`: stdout for '-', else a file written in one step that is never the corpus."""
     if output in ("-", "/dev/stdout"):  # both plainly mean standard output
