@@ -7,7 +7,9 @@
    * first run (no index yet);
    * unchanged (index up to date), alternating with the floor program;
    * one record edited (a study's `n` changed just before each run);
-   * and `painlit validate` after a one-record edit.
+   * `painlit validate` after a one-record edit;
+   * and `painlit search` (no target): the first search, which makes the full-text index, then
+     the same search again.
    Targets (medians): 10,000 studies: first run <= 6 s, unchanged <= 0.35 s, edited
    <= 0.5 s; 100,000 studies: first run <= 60 s and <= 400 MB, unchanged <= 1 s, edited
    <= 1.5 s, validate after an edit <= 2 s.
@@ -41,6 +43,8 @@ from startup import FLOOR  # noqa: E402
 
 TIME = "/usr/bin/time"
 COMMAND = ["condition", "fibromyalgia"]
+#: `search` words: a phrase many generated records hold, and a word none holds.
+SEARCHES = ("cold pressor", "zyxwvut")
 STARTUP_RATIO = 1.1
 #: size: (first run s, first run MB, unchanged s, edited s, validate after an edit s)
 TARGETS = {10_000: (6.0, None, 0.35, 0.5, None), 100_000: (60.0, 400.0, 1.0, 1.5, 2.0)}
@@ -136,6 +140,15 @@ def scale(size: int, cold_runs: int, runs: int, env: dict[str, str], folder: Pat
     v = median(checks)
     lines.append(f"  validate after an edit {v.seconds:.2f} s {v.megabytes:6.0f} MB"
                  f"{verdict(v.seconds, validate_s)}")
+    def search(words: str) -> list[str]:
+        return [sys.executable, "-m", "painlit", "--data", str(corpus), "search", words]
+
+    first = run(search(SEARCHES[0]), warm_env)  # the first search makes the full-text index
+    lines.append(f"  first search (makes the full-text index) {first.seconds:.2f} s "
+                 f"{first.megabytes:.0f} MB")
+    for words in SEARCHES:
+        again = median([run(search(words), warm_env) for _ in range(max(1, runs // 2))])
+        lines.append(f"  search {words!r} {again.seconds:.2f} s {again.megabytes:6.0f} MB")
     return lines
 
 
