@@ -168,6 +168,20 @@ def test_search_finds_claims_and_studies() -> None:
         "studies": []}
 
 
+def test_search_shows_as_many_rows_as_the_other_lists() -> None:
+    """`--limit` (the command's, else the global one) caps each list of hits on the terminal;
+    JSON keeps every hit."""
+    every = as_json("search", "psilocybin")
+    assert len(every["studies"]) > 3
+    result = run("search", "psilocybin", "--limit", "2")
+    assert result.exit_code == 0
+    shown = [s["id"] for s in every["studies"] if s["id"] in result.stdout]
+    assert len(shown) == 2
+    assert f"and {len(every['studies']) - 2:,} more studies" in result.stdout
+    assert run("--limit", "2", "search", "psilocybin").stdout == result.stdout
+    assert "more studies" not in run("search", "psilocybin", "--limit", "0").stdout
+
+
 @pytest.mark.parametrize("by", ["design", "mechanism", "dose"])
 def test_gap_map(by: str) -> None:
     result = run("map", "--by", by)

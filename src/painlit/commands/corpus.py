@@ -209,6 +209,7 @@ def study(
 @command
 def search(
     text: Annotated[str, typer.Argument(help="Words to find (all must match).")],
+    limit: LimitOption = None,
     json_output: JsonOption = False,
 ) -> None:
     """Search titles, findings, claims and notes.
@@ -222,7 +223,7 @@ def search(
         hits = run_search(corpus, text, report)
     grades = grade_all(corpus)
     emit(json_output, lambda: jsondata.search_document(text, hits, grades),
-          lambda: terminal.render_search(hits, grades, corpus))
+          lambda: terminal.render_search(hits, grades, corpus, rows(limit)))
 
 
 @command

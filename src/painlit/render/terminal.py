@@ -483,15 +483,18 @@ def render_study(study: Study, corpus: Corpus, claims: Sequence[Claim]) -> Group
     return Group(table)
 
 
-def render_search(hits: SearchHits, grades: Mapping[str, Grade], corpus: Corpus) -> Group:
+def render_search(hits: SearchHits, grades: Mapping[str, Grade], corpus: Corpus,
+                  limit: int) -> Group:
     if not hits.claims and not hits.studies:
         return Group(Text("no claim or study contains every word searched for", style="dim"))
-    parts: list[RenderableType] = [_heading(f"Claims ({len(hits.claims)})")]
+    parts: list[RenderableType] = [_heading(f"Claims ({len(hits.claims):,})")]
     if hits.claims:
-        parts.append(claims_table(hits.claims, grades))
-    parts.extend([Text(), _heading(f"Studies ({len(hits.studies)})")])
+        parts.append(claims_table(capped(hits.claims, limit), grades))
+        parts.extend(more_line(hits.claims, limit, "claims"))
+    parts.extend([Text(), _heading(f"Studies ({len(hits.studies):,})")])
     if hits.studies:
-        parts.append(study_table(hits.studies, corpus))
+        parts.append(study_table(capped(hits.studies, limit), corpus))
+        parts.extend(more_line(hits.studies, limit, "studies"))
     return Group(*parts)
 
 
