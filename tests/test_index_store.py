@@ -8,6 +8,7 @@ import sqlite3
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -434,3 +435,23 @@ def test_a_cleared_index_drops_its_full_text_index(corpus_file: Path, folder: Pa
     assert not names & {"search", "searchable"}
     assert _search_ids(corpus_file, folder, "psilocybin") == _search_ids(
         corpus_file, folder.parent / "other", "psilocybin")
+
+
+def test_texts_made_by_other_code_are_indexed_again(corpus_file: Path, folder: Path) -> None:
+    """The full-text index holds the texts painlit.query makes: when the functions making
+    them change, the next search indexes every record again."""
+    from painlit.query import claim_text, study_text
+
+    def tagged_study_text(study: Any) -> str:
+        return study_text(study) + " quuxtag"
+
+    _search_ids(corpus_file, folder, "psilocybin")
+    corpus = load_corpus_indexed(corpus_file, directory=folder)
+    reports: list[tuple[int, int]] = []
+    candidates: Any = corpus.memo["candidates"]
+    studies, claims = candidates(
+        ["quuxtag"], (tagged_study_text, claim_text), lambda done, of: reports.append((done, of)))
+    records = len(corpus.studies) + len(corpus.claims)
+    assert reports[-1] == (records, records)
+    assert studies == list(range(len(corpus.studies))) and claims == []
+    assert _search_ids(corpus_file, folder, "quuxtag") == []  # and back again

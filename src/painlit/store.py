@@ -92,6 +92,15 @@ SearchTexts = tuple[Callable[[Any], str], Callable[[Any], str]]
 Progress = Callable[[int, int], None]
 
 
+def _texts_stamp(texts: SearchTexts) -> str:
+    """What the search texts are made by (the functions' compiled code): texts indexed by
+    other code are indexed again. The functions read only the record's own fields."""
+    import hashlib
+    import marshal
+
+    return hashlib.sha256(b"".join(marshal.dumps(text.__code__) for text in texts)).hexdigest()
+
+
 def index_file(folder: Path, path: Path) -> Path:
     """The index file of the corpus at `path`: one per absolute path."""
     name = os.path.abspath(path).encode("utf-8", "surrogateescape")
@@ -257,6 +266,14 @@ class Store:
         current = {digest: section for section in (0, 1) for digest in places[section]}
         try:
             with self._writing():
+                stamp = _texts_stamp(texts)
+                stored = self.db.execute(
+                    "SELECT value FROM meta WHERE key = 'search_texts'").fetchone()
+                if stored is None or stored[0] != stamp:  # texts made otherwise: afresh
+                    for table in ("search", "searchable"):
+                        self.db.execute(f"DROP TABLE IF EXISTS {table}")
+                    self.db.execute("INSERT OR REPLACE INTO meta VALUES ('search_texts', ?)",
+                                    (stamp,))
                 for statement in SEARCH_SCHEMA:
                     self.db.execute(statement)
                 known = dict(self.db.execute("SELECT digest, row FROM searchable"))
