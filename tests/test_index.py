@@ -161,6 +161,9 @@ EDITS: dict[str, Callable[[str], str]] = {
     "a record removed": lambda t: t.replace(
         t[t.index("- id: bench-000070\n"):t.index("- id: bench-000071\n")], ""),
     "a record moved": _move_record,
+    "a record repeated word for word": lambda t: t.replace(
+        t[t.index("- id: bench-000020\n"):t.index("- id: bench-000021\n")],
+        t[t.index("- id: bench-000020\n"):t.index("- id: bench-000021\n")] * 2, 1),
     "a record added at the end of the studies": lambda t: t.replace(
         "\nclaims:", "\n" + t[t.index("- id: bench-000004\n"):t.index("- id: bench-000005\n")]
         .replace("bench-000004", "bench-new").replace("painlit-bench.4\n", "painlit-bench.x\n")
@@ -380,3 +383,25 @@ def test_only_claims_whose_inputs_changed_are_graded_again(
     assert graded  # the claims citing it, and only those
     assert all("study: bench-000001\n" in generated[generated.index(f"- id: {claim}\n"):]
                for claim in graded)
+
+
+def test_references_follow_study_ids_added_and_removed(generated: str, tmp_path: Path) -> None:
+    """When only study ids change, the index rechecks the records read now, those that were
+    missing an id and the claims citing an id now gone: each step as a whole reading says."""
+    path = tmp_path / "corpus.yaml"
+    start = generated.index("- id: bench-000001\n")
+    end = generated.index("- id: bench-000002\n")
+    cited = generated[start:end]
+    assert "study: bench-000001\n" in generated
+    without = generated[:start] + generated[end:]  # a cited study removed
+    added = cited.replace("bench-000001", "bench-extra").replace(
+        "painlit-bench.1\n", "painlit-bench.extra\n")
+    steps = [generated, without, without.replace("\nclaims:", "\n" + added + "claims:", 1),
+             without.replace("\nclaims:", "\n" + cited + "claims:", 1),  # back, elsewhere
+             generated.replace("\nclaims:", "\n" + added + "claims:", 1), generated]
+    outcomes = []
+    for text in steps:
+        path.write_text(text, encoding="utf-8")
+        outcomes.append(_same(path, tmp_path / "index"))
+    assert any("bench-000001" in p for p in outcomes[1][-1])  # the claim's reference broke
+    assert not any("bench-000001" in p for p in outcomes[3][-1])  # and was mended

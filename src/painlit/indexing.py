@@ -365,7 +365,7 @@ class _Update:
 
         raw = read_bytes(path)
         old_layout = load_layout(self.store)
-        old_state = load_state(self.store, old_layout)
+        old_state = self.old_state = load_state(self.store, old_layout)
         cut = cut_changed(raw, old_layout) if old_layout and old_state else None
         layout = cut[0] if cut is not None else cut_whole(raw)
         if layout is None:
@@ -641,25 +641,43 @@ class _Update:
     def _missing_references(self, small: dict[str, list[str]], study_ids: list[str]
                             ) -> list[tuple[str, str, Any, str, str]]:
         """The references (with where they are) of the records that name a missing id: the
-        others can only pass the loader's reference check. When the ids are those of last
-        time, only the records read now are looked at (the others keep their MISSING bit)."""
+        others can only pass the loader's reference check. A record keeps its MISSING bit
+        unless it is read now, or the ids it may name changed under it: when the ids are those
+        of last time, only the records read now are looked at; when only study ids changed,
+        also the records missing an id (an id added may be theirs) and the claims citing a
+        study id now gone (the `cited` table); else every record."""
         known = {section: set(values) for section, values in small.items()}
         known["studies"] = set(study_ids)
-        universe = hashlib.sha256("\x1e".join(
-            f"{section}\x1f" + "\x1f".join(values)
-            for section, values in sorted({**small, "studies": study_ids}.items())
+        small_digest = hashlib.sha256("\x1e".join(
+            f"{section}\x1f" + "\x1f".join(values) for section, values in sorted(small.items())
         ).encode("utf-8", "surrogateescape")).hexdigest()
+        universe = hashlib.sha256("\x1e".join((small_digest, *study_ids)).encode(
+            "utf-8", "surrogateescape")).hexdigest()
         same = universe == self.store.meta("universe")
-        self.universe = universe
-        state = self.state
+        self.universe = (universe, small_digest)
+        state, old = self.state, self.old_state
         failing: dict[str, bool] = {}
         if same:
-            to_check = self.fresh_targets
+            numbers: set[int] | range = set(self.fresh_targets)
+        elif old is not None and small_digest == self.store.meta("universe_small"):
+            numbers = set(self.fresh_targets)
+            numbers.update(n for n, flags in enumerate(state.flags) if flags & MISSING)
+            gone = list({old.raw_ids[n] for n, kind in enumerate(old.kinds) if kind == 0}
+                        - known["studies"])
+            citing: set[bytes] = set()
+            for chunk in range(0, len(gone), 10_000):
+                batch = gone[chunk:chunk + 10_000]
+                citing.update(claim for (claim,) in self.store.db.execute(
+                    f"SELECT claim FROM cited WHERE study IN ({','.join('?' * len(batch))})",
+                    batch))
+            if citing:
+                numbers.update(n for n, digest in enumerate(state.digests) if digest in citing)
         else:
-            stored = dict(self._rows("targets", [state.digests[n] for n in range(len(
-                state.digests)) if n not in self.fresh_targets]))
-            to_check = {n: self.fresh_targets[n] if n in self.fresh_targets
-                        else stored[state.digests[n]] for n in range(len(state.digests))}
+            numbers = range(len(state.digests))
+        stored = dict(self._rows("targets", [state.digests[n] for n in numbers
+                                             if n not in self.fresh_targets]))
+        to_check = {n: self.fresh_targets[n] if n in self.fresh_targets
+                    else stored[state.digests[n]] for n in numbers}
         for number, targets in to_check.items():
             bad = False
             if targets:
@@ -696,14 +714,25 @@ class _Update:
             old_kept = digests(self.store.meta(f"kept:{SECTIONS[kind]}"))
             fresh_place = {number: place for place, number in enumerate(fresh)}
             unchanged = self._unchanged_columns(kind, chosen, old_kept, fresh_place)
-            places = {d: i for i, d in enumerate(old_kept)}
+            # The records made before and after the edited window are last time's, in the
+            # same order: their values are sliced from the old column, and only the window's
+            # are looked up (read now, or an old record moved: found by its digest).
+            new_kept = [state.digests[n] for n in chosen]
+            front, back = _common_ends(old_kept, new_kept)
+            window = chosen[front:len(chosen) - back]
+            places = {d: i for i, d in enumerate(old_kept[front:len(old_kept) - back],
+                                                 start=front)}
+            if any(n not in fresh_place and state.digests[n] not in places for n in window):
+                places = {d: i for i, d in enumerate(old_kept)}  # a record repeated
             for name in stored:
                 if name in unchanged:
                     continue
                 old = json.loads(unsealed(self.store.meta(f"column:{name}"), self.shown))
                 new = json.loads(codec.dumps(self.fresh_columns[name]))
-                values = [new[fresh_place[n]] if n in fresh_place
-                          else old[places[state.digests[n]]] for n in chosen]
+                values = old[:front]
+                values.extend(new[fresh_place[n]] if n in fresh_place
+                              else old[places[state.digests[n]]] for n in window)
+                values.extend(old[len(old) - back:])
                 self.columns_stored[name] = values
                 columns[name] = column_reader(name)(values)
         return columns
@@ -755,7 +784,9 @@ class _Update:
         save_layout(self.store, layout)
         save_state(self.store, state, old_state)
         put("latest_year", latest)
-        put("universe", self.universe)  # the ids the MISSING bits were found against
+        # The ids the MISSING bits were found against, and those of the small sections.
+        put("universe", self.universe[0])
+        put("universe_small", self.universe[1])
         put("problems", problems_json(problems))
         put("signature", None)
         for kind, section in enumerate(SECTIONS):
@@ -910,6 +941,17 @@ class _Wheres(Sequence[tuple[int, int]]):
             return [self[i] for i in range(*index.indices(len(self)))]
         place = self._places[index]
         return (place[0] + self._first_lines[index], place[1])
+
+
+def _common_ends(old: list[bytes], new: list[bytes]) -> tuple[int, int]:
+    """How many items the two lists share at the front, and then at the back."""
+    front, most = 0, min(len(old), len(new))
+    while front < most and old[front] == new[front]:
+        front += 1
+    back = 0
+    while back < most - front and old[-1 - back] == new[-1 - back]:
+        back += 1
+    return front, back
 
 
 def _row(record: Study | Claim) -> list[Any]:
