@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -403,5 +403,6 @@ def test_references_follow_study_ids_added_and_removed(generated: str, tmp_path:
     for text in steps:
         path.write_text(text, encoding="utf-8")
         outcomes.append(_same(path, tmp_path / "index"))
-    assert any("bench-000001" in p for p in outcomes[1][-1])  # the claim's reference broke
-    assert not any("bench-000001" in p for p in outcomes[3][-1])  # and was mended
+    broken, mended = cast(list[str], outcomes[1][-1]), cast(list[str], outcomes[3][-1])
+    assert any("bench-000001" in p for p in broken)  # the claim's reference broke
+    assert not any("bench-000001" in p for p in mended)  # and was mended
