@@ -7,6 +7,8 @@
    * first run (no index yet);
    * unchanged (index up to date), alternating with the floor program;
    * one record edited (a study's `n` changed just before each run);
+   * one record added (a copy of a study, with its own id and identifiers, mid-file; no
+     target);
    * `painlit validate` after a one-record edit;
    * and `painlit search` (no target): the first search, which makes the full-text index, then
      the same search again.
@@ -88,6 +90,20 @@ def edit_one_record(corpus: Path, number: int) -> None:
     corpus.write_bytes(data[:found.start(1)] + value + data[found.end(1):])
 
 
+def add_one_record(corpus: Path, number: int) -> None:
+    """Put a copy of a study (a record in the middle of the file), with an id and identifiers
+    of its own, in front of it."""
+    data = corpus.read_bytes()
+    start = data.index(b"\n- id: ", len(data) // 3) + 1
+    end = data.index(b"\n- id: ", start + 1) + 1
+    record = re.sub(rb"^- id: \S+", b"- id: added-%d" % number, data[start:end], count=1)
+    record = re.sub(rb"\n  doi: \S+", b"\n  doi: 10.5555/painlit-added.%d" % number, record,
+                    count=1)
+    record = re.sub(rb"\n  pmid: \S+", b"\n  pmid: '8%07d'" % number, record, count=1)
+    record = re.sub(rb"\n  registry: \S+", b"\n  registry: NCT8%07d" % number, record, count=1)
+    corpus.write_bytes(data[:start] + record + data[start:])
+
+
 def startup(runs: int, env: dict[str, str], floor: list[str]) -> str:
     painlit = [sys.executable, "-m", "painlit", *COMMAND]
     run(floor, env), run(painlit, env)  # warm the file cache, .pyc files and the index
@@ -132,6 +148,12 @@ def scale(size: int, cold_runs: int, runs: int, env: dict[str, str], folder: Pat
     e, f = median(edited), median(floor_times)
     lines.append(f"  one record edited {e.seconds:4.2f} s {e.megabytes:6.0f} MB"
                  f"{verdict(e.seconds, edited_s)} (floor meanwhile {f.seconds:.2f} s)")
+    added = []
+    for number in range(runs):
+        add_one_record(corpus, number)
+        added.append(run(full, warm_env))
+    a = median(added)
+    lines.append(f"  one record added {a.seconds:5.2f} s {a.megabytes:6.0f} MB (a study, mid-file)")
     checks = []
     for number in range(max(1, runs // 2)):
         edit_one_record(corpus, number + runs)
