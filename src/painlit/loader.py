@@ -31,7 +31,7 @@ from typing import cast
 
 import yaml
 
-from painlit.errors import CorpusError, Problem, Severity
+from painlit.errors import Closest, CorpusError, Problem, Severity
 from painlit.fields import CONTROL_HINT, CONTROL_MESSAGE, SECTIONS, SMALL_SECTIONS, _Fields
 from painlit.frozen import frozen
 from painlit.model import (
@@ -89,14 +89,17 @@ def _check_references(ctx: _Context, ids: dict[str, list[str]]) -> None:
     """Report each reference to an id its section lacks; references to sections not in `ids`
     stay in `ctx.references`, to be checked later."""
     known = {section: set(values) for section, values in ids.items()}
+    hints: dict[str, Closest] = {}
     later = []
     for reference in ctx.references:
         section, value, where, record, field = reference
         if section not in known:
             later.append(reference)
         elif value not in known[section]:
+            if section not in hints:
+                hints[section] = Closest(ids[section])
             ctx.add_at(where, record, field, f"'{value}' is not in {section}",
-                       _did_you_mean(value, ids[section]))
+                       _did_you_mean(value, hints[section]))
     ctx.references = later
 
 

@@ -3,14 +3,14 @@ line and column, and the checks of a node's shape (mappings, lists of records, n
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import date
 from enum import Enum
 from typing import TypeVar
 
 import yaml
 
-from painlit.errors import Problem, Severity, closest
+from painlit.errors import Closest, Problem, Severity
 
 E = TypeVar("E", bound=Enum)
 R = TypeVar("R")
@@ -35,8 +35,9 @@ def _describe(node: yaml.Node) -> str:
     }.get(node.tag, f"a value tagged {node.tag}")
 
 
-def _did_you_mean(word: str, choices: list[str]) -> str | None:
-    found = closest(word, choices, n=1)
+def _did_you_mean(word: str, choices: Sequence[str] | Closest) -> str | None:
+    """A hint naming the choice most like `word` (a Closest made once serves many hints)."""
+    found = (choices if isinstance(choices, Closest) else Closest(choices))(word, n=1)
     return f"did you mean '{found[0]}'?" if found else None
 
 
