@@ -31,7 +31,7 @@ import hashlib
 import itertools
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, BinaryIO, cast
@@ -662,14 +662,8 @@ class _Update:
         elif old is not None and small_digest == self.store.meta("universe_small"):
             numbers = set(self.fresh_targets)
             numbers.update(n for n, flags in enumerate(state.flags) if flags & MISSING)
-            gone = list({old.raw_ids[n] for n, kind in enumerate(old.kinds) if kind == 0}
-                        - known["studies"])
-            citing: set[bytes] = set()
-            for chunk in range(0, len(gone), 10_000):
-                batch = gone[chunk:chunk + 10_000]
-                citing.update(claim for (claim,) in self.store.db.execute(
-                    f"SELECT claim FROM cited WHERE study IN ({','.join('?' * len(batch))})",
-                    batch))
+            citing = self._citing({old.raw_ids[n] for n, kind in enumerate(old.kinds)
+                                   if kind == 0} - known["studies"])
             if citing:
                 numbers.update(n for n, digest in enumerate(state.digests) if digest in citing)
         else:
@@ -883,13 +877,8 @@ class _Update:
         self.old_found = {bytes.fromhex(key): (grade[0], grade[1], grade[2])
                           for key, grade in zip(old_inputs, old_grades, strict=True)}
         state = self.state
-        changed = list({state.record_ids[n] for n in self.fresh_made[0]} | self.gone_studies)
-        citing: set[bytes] = set()
-        for chunk in range(0, len(changed), 10_000):
-            batch = changed[chunk:chunk + 10_000]
-            citing.update(claim for (claim,) in self.store.db.execute(
-                f"SELECT claim FROM cited WHERE study IN ({','.join('?' * len(batch))})",
-                batch))
+        citing = self._citing({state.record_ids[n] for n in self.fresh_made[0]}
+                              | self.gone_studies)
         moved = {old: n for n, old in enumerate(self.record_olds) if old >= 0}
         result = {}
         for old, key in zip(old_numbers, old_inputs, strict=True):
@@ -897,6 +886,17 @@ class _Update:
             if number is not None and state.digests[number] not in citing:
                 result[old] = bytes.fromhex(key)
         return result
+
+    def _citing(self, study_ids: Iterable[str | None]) -> set[bytes]:
+        """The digests of the claims that cite any of these study ids (the `cited` table)."""
+        wanted = [study for study in study_ids if study is not None]
+        citing: set[bytes] = set()
+        for chunk in range(0, len(wanted), 10_000):
+            batch = wanted[chunk:chunk + 10_000]
+            citing.update(claim for (claim,) in self.store.db.execute(
+                f"SELECT claim FROM cited WHERE study IN ({','.join('?' * len(batch))})",
+                batch))
+        return citing
 
     def _grades_stored(self, inputs: list[bytes]) -> dict[bytes, tuple[int, str, str]]:
         old = self.old_found
