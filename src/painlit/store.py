@@ -93,12 +93,25 @@ Progress = Callable[[int, int], None]
 
 
 def _texts_stamp(texts: SearchTexts) -> str:
-    """What the search texts are made by (the functions' compiled code): texts indexed by
-    other code are indexed again. The functions read only the record's own fields."""
+    """What the search texts are made by (the functions' bytecode, names and constants):
+    texts indexed by other code are indexed again. The functions read only the record's own
+    fields. (Not `marshal`: its bytes depend on reference counts, so could differ between two
+    runs of the same code.)"""
     import hashlib
-    import marshal
+    import types
 
-    return hashlib.sha256(b"".join(marshal.dumps(text.__code__) for text in texts)).hexdigest()
+    def key(code: types.CodeType) -> bytes:
+        parts = [code.co_code, repr((code.co_names, code.co_varnames)).encode()]
+        for const in code.co_consts:
+            if isinstance(const, types.CodeType):
+                parts.append(key(const))
+            elif isinstance(const, frozenset):  # its order follows the hash seed
+                parts.append(repr(sorted(map(repr, const))).encode())
+            else:
+                parts.append(repr(const).encode())
+        return b"\x00".join(parts)
+
+    return hashlib.sha256(b"\x01".join(key(text.__code__) for text in texts)).hexdigest()
 
 
 def index_file(folder: Path, path: Path) -> Path:
