@@ -16,6 +16,7 @@ import pytest
 
 from painlit import index as index_module
 from painlit import indexing, loader
+from painlit import store as store_module
 from painlit.dosing import dose_warnings
 from painlit.errors import CorpusError
 from painlit.grading import curation_warnings, grade_all
@@ -37,8 +38,10 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 @pytest.fixture(autouse=True)
 def small_runs(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Runs of a few records, and records read again from the file (as a large file's are)."""
+    """Runs of a few records, records read again from the file (as a large file's are), and
+    index columns in chunks of a few values."""
     monkeypatch.setattr(indexing, "RUN_BYTES", 3000)
+    monkeypatch.setattr(store_module, "COLUMN_CHUNK", 7)
     monkeypatch.setattr(indexing, "KEEP_BYTES", 0)
     monkeypatch.setattr(index_module, "RACY_SECONDS", 0)
 

@@ -27,6 +27,7 @@ record in file order.
 from __future__ import annotations
 
 import array
+import bisect
 import hashlib
 import itertools
 import json
@@ -44,6 +45,7 @@ from painlit.model import Certainty, Claim, Corpus, CorpusIndex, Study
 from painlit.parts import RecordList
 from painlit.store import (
     CLAIM_COLUMNS,
+    COLUMN_CHUNK,
     DIGEST_SIZE,
     SECTIONS,
     STORED_COLUMNS,
@@ -52,12 +54,15 @@ from painlit.store import (
     StoredGrades,
     StoredRecords,
     column_reader,
+    column_sizes,
     digests,
     problems_from_json,
     problems_json,
+    read_chunks,
     sealed,
     set_levels,
     unsealed,
+    write_column,
 )
 from painlit.yamlfile import read_bytes, refuse_dense
 
@@ -709,8 +714,9 @@ class _Update:
             fresh_place = {number: place for place, number in enumerate(fresh)}
             unchanged = self._unchanged_columns(kind, chosen, old_kept, fresh_place)
             # The records made before and after the edited window are last time's, in the
-            # same order: their values are sliced from the old column, and only the window's
-            # are looked up (read now, or an old record moved: found by its digest).
+            # same order: only the chunks of each column holding the window are read and
+            # written again (a record of the window read now, or an old one moved there:
+            # found by its digest). Otherwise the column is made again whole.
             new_kept = [state.digests[n] for n in chosen]
             front, back = _common_ends(old_kept, new_kept)
             window = chosen[front:len(chosen) - back]
@@ -718,18 +724,57 @@ class _Update:
                                                  start=front)}
             if any(n not in fresh_place and state.digests[n] not in places for n in window):
                 places = {d: i for i, d in enumerate(old_kept)}  # a record repeated
+            # Each record of the window: its place among the records read now, or (-1) its
+            # place in the old column.
+            picks = [(fresh_place[n], -1) if n in fresh_place else (-1, places[state.digests[n]])
+                     for n in window]
             for name in stored:
                 if name in unchanged:
                     continue
-                old = json.loads(unsealed(self.store.meta(f"column:{name}"), self.shown))
                 new = json.loads(codec.dumps(self.fresh_columns[name]))
+                if self._splice(name, len(old_kept), front, back, picks, new):
+                    continue
+                sizes = column_sizes(self.store, name)
+                old = read_chunks(self.store, name, 0, len(sizes) - 1, self.shown)
                 values = old[:front]
-                values.extend(new[fresh_place[n]] if n in fresh_place
-                              else old[places[state.digests[n]]] for n in window)
+                values.extend(cast(list[Any], _window_values(picks, new, old, 0)))
                 values.extend(old[len(old) - back:])
                 self.columns_stored[name] = values
                 columns[name] = column_reader(name)(values)
         return columns
+
+    def _splice(self, name: str, old_length: int, front: int, back: int,
+                picks: list[tuple[int, int]], new: list[Any]) -> bool:
+        """Write again only the chunks of a stored column that hold the edited window (old
+        values `front` to `old_length - back`, replaced by the window's); False: the column
+        must be made again whole (its chunks do not add up, a value of the window is outside
+        them, or the chunk would grow too large)."""
+        try:
+            sizes = column_sizes(self.store, name)
+        except (TypeError, ValueError):
+            return False
+        if sum(sizes) != old_length or not sizes:
+            return False
+        ends = list(itertools.accumulate(sizes))
+        low, high = front, old_length - back  # the old window
+        first = min(bisect.bisect_right(ends, low), len(sizes) - 1)
+        last = max(first, min(bisect.bisect_right(ends, high - 1), len(sizes) - 1))
+        base = ends[first] - sizes[first]
+        old = read_chunks(self.store, name, first, last, self.shown)
+        window = _window_values(picks, new, old, base)
+        if window is None:
+            return False
+        middle = old[:low - base] + window + old[high - base:]
+        if len(middle) > 4 * COLUMN_CHUNK:
+            return False
+        db = self.store.db
+        db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                   (f"column:{name}:{first}", sealed(codec.dumps(middle))))
+        for number in range(first + 1, last + 1):  # emptied: the first holds them now
+            db.execute("DELETE FROM meta WHERE key = ?", (f"column:{name}:{number}",))
+        sizes[first:last + 1] = [len(middle)] + [0] * (last - first)
+        self.store.put(f"column:{name}", json.dumps(sizes))
+        return True
 
     def _unchanged_columns(self, kind: int, chosen: list[int], old_kept: list[bytes],
                            fresh_place: dict[int, int]) -> set[str]:
@@ -787,7 +832,7 @@ class _Update:
             put(f"kept:{section}", b"".join(state.digests[n] for n in self.kept[kind]))
             put(f"lines:{section}", json.dumps(self.kept_lines[kind]))
         for name, values in self.columns_stored.items():
-            put(f"column:{name}", sealed(codec.dumps(values)))
+            write_column(self.store, name, values)
         if corpus is None:
             put("corpus", 0)
             put("grading", None)  # its record numbers are those of the last corpus
@@ -941,6 +986,21 @@ class _Wheres(Sequence[tuple[int, int]]):
             return [self[i] for i in range(*index.indices(len(self)))]
         place = self._places[index]
         return (place[0] + self._first_lines[index], place[1])
+
+
+def _window_values(picks: list[tuple[int, int]], new: list[Any], old: list[Any], base: int
+                   ) -> list[Any] | None:
+    """The window's values: from the records read now, or from the old column's values read
+    (`old`, starting at place `base`); None when one lies outside those."""
+    values = []
+    for fresh, place in picks:
+        if fresh >= 0:
+            values.append(new[fresh])
+        elif base <= place < base + len(old):
+            values.append(old[place - base])
+        else:
+            return None
+    return values
 
 
 def _common_ends(old: list[bytes], new: list[bytes]) -> tuple[int, int]:

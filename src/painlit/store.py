@@ -37,7 +37,7 @@ from painlit.model import (
 T = TypeVar("T")
 
 #: Changes whenever what the index stores changes shape.
-FORMAT = 5
+FORMAT = 6
 #: SQLite's application id for painlit's index files ("PLIX").
 APPLICATION_ID = 0x504C4958
 #: How long a run waits for another run that is writing the same index.
@@ -401,6 +401,43 @@ def unsealed(text: object, path: str) -> str:
     return text[8:]
 
 
+#: An index column is stored in chunks of about this many values (meta `column:NAME:I`; their
+#: sizes in `column:NAME`), so that an edit rewrites only the chunks it touches.
+COLUMN_CHUNK = 4096
+
+
+def write_column(store: Store, name: str, values: Sequence[Any]) -> None:
+    """A whole column (JSON values), in chunks of COLUMN_CHUNK."""
+    store.db.execute("DELETE FROM meta WHERE key GLOB ?", (f"column:{name}:*",))
+    sizes = []
+    for number, start in enumerate(range(0, len(values), COLUMN_CHUNK)):
+        chunk = list(values[start:start + COLUMN_CHUNK])
+        store.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                         (f"column:{name}:{number}", sealed(codec.dumps(chunk))))
+        sizes.append(len(chunk))
+    store.put(f"column:{name}", json.dumps(sizes))
+
+
+def column_sizes(store: Store, name: str) -> list[int]:
+    """How many values each chunk of a stored column holds."""
+    sizes: list[int] = json.loads(store.meta(f"column:{name}"))
+    return sizes
+
+
+def read_chunks(store: Store, name: str, first: int, last: int, shown: str) -> list[Any]:
+    """The JSON values of chunks `first` to `last` of a stored column, in order."""
+    texts = []
+    for number in range(first, last + 1):
+        row = store.db.execute("SELECT value FROM meta WHERE key = ?",
+                               (f"column:{name}:{number}",)).fetchone()
+        if row is not None:
+            inside = unsealed(row[0], shown)[1:-1]
+            if inside:
+                texts.append(inside)
+    values: list[Any] = json.loads("[" + ",".join(texts) + "]")
+    return values
+
+
 def problems_from_json(text: str, shown: str) -> list[Problem]:
     return [Problem(shown, line, column, record, field, message, hint, Severity(severity))
             for line, column, record, field, message, hint, severity in json.loads(text)]
@@ -643,8 +680,9 @@ class Column(Sequence[Any]):
         if self._values is None:
             shown = self._shown
             try:
-                raw = json.loads(unsealed(self._store.meta(f"column:{self._name}"), shown))
-                if len(raw) != self._length:
+                sizes = column_sizes(self._store, self._name)
+                raw = read_chunks(self._store, self._name, 0, len(sizes) - 1, shown)
+                if len(raw) != self._length or sum(sizes) != self._length:
                     raise IndexDamaged(shown)
                 self._values = column_reader(self._name)(raw)
             except (ValueError, KeyError, TypeError, sqlite3.DatabaseError):
