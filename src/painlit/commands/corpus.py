@@ -219,8 +219,8 @@ def search(
     from painlit.query import search as run_search
 
     corpus = current_corpus()
-    with progress("Indexing the records' text for search (once)") as report:
-        hits = run_search(corpus, text, report)
+    with progress("Indexing the records' text for search (once)") as bar:
+        hits = run_search(corpus, text, bar)
     grades = grade_all(corpus)
     emit(json_output, lambda: jsondata.search_document(text, hits, grades),
           lambda: terminal.render_search(hits, grades, corpus, rows(limit)))

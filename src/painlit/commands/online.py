@@ -14,8 +14,6 @@ printing does not rely on it.
 
 
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -39,6 +37,7 @@ from painlit.commands.shared import (
     emit,
     err,
     out,
+    progress,
     state,
 )
 from painlit.console import line_text, one_line
@@ -51,20 +50,6 @@ if TYPE_CHECKING:
     from painlit.online.clinicaltrials import Trial
     from painlit.online.http import Http
     from painlit.online.pubmed import Summary
-
-@contextmanager
-def _progress(description: str, total: int | None) -> Iterator[Callable[[int], None]]:
-    """A progress bar on stderr, only when stderr is a terminal."""
-    if not err.is_terminal:
-        yield lambda step: None
-        return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  console=err, transient=True) as bar:
-        task = bar.add_task(description, total=total)
-        yield lambda step: bar.advance(task, step)
-
 
 def _json(json_output: bool) -> bool:
     return json_output or state.json
@@ -211,9 +196,9 @@ def _fetch_records(http: "Http", wanted: list[tuple[str, str]], taken: set[str]
 
     pmids = [value for kind, value in wanted if kind == "pmid"]
     summaries: dict[str, Summary | None] = {}
-    with _progress("fetching metadata", len(wanted)) as advance:
+    with progress("fetching metadata", len(wanted)) as bar:
         if pmids:
-            summaries = PubMed(http, web.pubmed_service()).summaries(pmids, on_batch=advance)
+            summaries = PubMed(http, web.pubmed_service()).summaries(pmids, on_batch=bar.advance)
         records: list[dict[str, Any]] = []
         for kind, value in wanted:
             if kind == "pmid":
@@ -224,7 +209,7 @@ def _fetch_records(http: "Http", wanted: list[tuple[str, str]], taken: set[str]
                 record = drafting.from_pubmed(summary, taken)
             elif kind == "doi":
                 work = Crossref(http, web.crossref_service()).work(value)
-                advance(1)
+                bar.advance(1)
                 if work is None:
                     raise ServiceError(
                         f"Crossref has no record of DOI {value}",
@@ -233,7 +218,7 @@ def _fetch_records(http: "Http", wanted: list[tuple[str, str]], taken: set[str]
                 record = drafting.from_crossref(work, taken)
             else:
                 trial = ClinicalTrials(http, web.ctgov_service()).study(value)
-                advance(1)
+                bar.advance(1)
                 if trial is None:
                     raise ServiceError(f"ClinicalTrials.gov has no study {value}",
                                        hint="check the NCT number")
@@ -283,11 +268,11 @@ def verify(
         chosen = list(corpus.studies)
     path = corpus.path
     with online_session(no_cache, refresh, deadline, budget) as http, \
-            _progress("verifying", steps(chosen)) as advance:
+            progress("verifying", steps(chosen)) as bar:
         report = verify_studies(
             chosen, path, pubmed=PubMed(http, web.pubmed_service()),
             crossref=Crossref(http, web.crossref_service()),
-            trials=ClinicalTrials(http, web.ctgov_service()), advance=advance)
+            trials=ClinicalTrials(http, web.ctgov_service()), advance=bar.advance)
     as_json = _json(json_output)
     if not as_json:
         _print_lines([str(finding) for finding in report.mismatches])
@@ -377,11 +362,11 @@ def update(
         found = pubmed.search(corpus.info.search_query, start, end)
         fresh = [pmid for pmid in found.ids if pmid not in known_pmids
                  and (logged is None or logged.find(pmid) is None)]
-        with _progress("fetching summaries", len(fresh)) as advance:
-            summaries = pubmed.summaries(fresh, on_batch=advance) if fresh else {}
+        with progress("fetching summaries", len(fresh)) as bar:
+            summaries = pubmed.summaries(fresh, on_batch=bar.advance) if fresh else {}
         to_read = [pmid for pmid in fresh if summaries.get(pmid) is not None]
-        with _progress("fetching abstracts", len(to_read)) as advance:
-            abstracts = pubmed.abstracts(to_read, on_batch=advance) if to_read else {}
+        with progress("fetching abstracts", len(to_read)) as bar:
+            abstracts = pubmed.abstracts(to_read, on_batch=bar.advance) if to_read else {}
     for warning in found.warnings:
         notice(f"PubMed: {warning}")
     hits = [_hit(pmid, summaries, abstracts, known_pmids, known_dois) for pmid in found.ids]
@@ -530,10 +515,10 @@ def trials(
         if study.registry:
             in_corpus.setdefault(study.registry.upper(), []).append(study.id)
     with online_session(no_cache, refresh, deadline, budget) as http, \
-            _progress("searching", None) as advance:
+            progress("searching") as bar:
         registry = ClinicalTrials(http, web.ctgov_service())
         found = list(registry.search(condition_query, intervention,
-                                     on_page=lambda n, total: advance(n)))
+                                     on_page=lambda n, total: bar.advance(n)))
     unique = {trial.nct: trial for trial in found}
     rows = sorted(unique.values(), key=lambda t: t.nct)
     as_json = _json(json_output)

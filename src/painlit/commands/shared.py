@@ -265,30 +265,49 @@ def show(renderable: RenderableType) -> None:
     paged(out, renderable, page=state.pager)
 
 
+class ProgressBar:
+    """A progress bar on stderr, drawn only when stderr is a terminal, and only from the first
+    report (at once when `progress` is given its total). `bar(done, of)` says how far the work
+    is; `bar.advance(step)` moves it on."""
+
+    def __init__(self, description: str, total: int | None) -> None:
+        self._description, self._total = description, total
+        self._bar: Any = None
+        self._task: Any = None
+
+    def _drawn(self, total: int | None) -> bool:
+        if self._bar is None and err.is_terminal:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+            self._bar = Progress(TextColumn("{task.description}"), BarColumn(),
+                                 MofNCompleteColumn(), console=err, transient=True)
+            self._bar.start()
+            self._task = self._bar.add_task(self._description, total=total)
+        return self._bar is not None
+
+    def __call__(self, done: int, of: int) -> None:
+        if self._drawn(of):
+            self._bar.update(self._task, completed=done, total=of)
+
+    def advance(self, step: int) -> None:
+        if self._drawn(self._total):
+            self._bar.advance(self._task, step)
+
+    def stop(self) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+
 @contextmanager
-def progress(description: str) -> Iterator[Callable[[int, int], None]]:
-    """A report `(done, of)` for long local work, drawn as a bar on stderr from the first
-    report (only when stderr is a terminal; nothing is started before then)."""
-    if not err.is_terminal:
-        yield lambda done, of: None
-        return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-    bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                   console=err, transient=True)
-    task: list[Any] = []
-
-    def report(done: int, of: int) -> None:
-        if not task:
-            bar.start()
-            task.append(bar.add_task(description, total=of))
-        bar.update(task[0], completed=done, total=of)
-
+def progress(description: str, total: int | None = None) -> Iterator[ProgressBar]:
+    """A progress bar for long work (see ProgressBar), removed when the work ends."""
+    bar = ProgressBar(description, total)
+    if total is not None:
+        bar.advance(0)  # the total is known: drawn from the start
     try:
-        yield report
+        yield bar
     finally:
-        if task:
-            bar.stop()
+        bar.stop()
 
 
 def write_output(data: bytes, output: str, force: bool) -> None:
