@@ -460,10 +460,10 @@ def test_texts_made_by_other_code_are_indexed_again(corpus_file: Path, folder: P
 def test_the_search_texts_stamp_is_the_same_in_every_run() -> None:
     """Two runs of the same code (other hash seeds, other modules loaded) stamp the search
     texts alike: a stamp that moved would index every record's text again."""
-    script = ("import sys; from painlit.store import _texts_stamp; "
+    script = ("import sys; from painlit.store import _search_stamp; "
               "from painlit.query import study_text, claim_text; "
               "sys.argv[1:] and __import__('painlit.cli'); "
-              "print(_texts_stamp((study_text, claim_text)))")
+              "print(_search_stamp((study_text, claim_text)))")
     stamps = {subprocess.run([sys.executable, "-c", script, *extra], capture_output=True,
                              text=True, check=True, timeout=60,
                              env={**os.environ, "PYTHONHASHSEED": seed}).stdout

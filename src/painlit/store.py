@@ -80,8 +80,8 @@ CREATE TABLE IF NOT EXISTS grades (
 #: so a word is found exactly where Python's `in` finds it (words of TRIGRAM characters and
 #: more).
 SEARCH_SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS searchable (digest BLOB PRIMARY KEY, section INTEGER NOT NULL,"
-    " row INTEGER NOT NULL UNIQUE) WITHOUT ROWID",
+    "CREATE TABLE IF NOT EXISTS searchable (digest BLOB PRIMARY KEY, row INTEGER NOT NULL UNIQUE)"
+    " WITHOUT ROWID",
     "CREATE VIRTUAL TABLE IF NOT EXISTS search USING fts5(text, "
     "tokenize = 'trigram case_sensitive 1')",
 )
@@ -92,9 +92,9 @@ SearchTexts = tuple[Callable[[Any], str], Callable[[Any], str]]
 Progress = Callable[[int, int], None]
 
 
-def _texts_stamp(texts: SearchTexts) -> str:
-    """What the search texts are made by (the functions' bytecode, names and constants):
-    texts indexed by other code are indexed again. The functions read only the record's own
+def _search_stamp(texts: SearchTexts) -> str:
+    """What the full-text index is made by (its schema, and the text functions' bytecode,
+    names and constants): one made otherwise is made again. The functions read only the record's own
     fields. (Not `marshal`: its bytes depend on reference counts, so could differ between two
     runs of the same code.)"""
     import hashlib
@@ -111,7 +111,8 @@ def _texts_stamp(texts: SearchTexts) -> str:
                 parts.append(repr(const).encode())
         return b"\x00".join(parts)
 
-    return hashlib.sha256(b"\x01".join(key(text.__code__) for text in texts)).hexdigest()
+    return hashlib.sha256(b"\x01".join([*(statement.encode() for statement in SEARCH_SCHEMA),
+                                         *(key(text.__code__) for text in texts)])).hexdigest()
 
 
 def index_file(folder: Path, path: Path) -> Path:
@@ -243,49 +244,40 @@ class Store:
                 if long:
                     found = self._full_text(places, long, texts, progress, shown)
                 if found is None:
-                    found = self._scan(places, words)
+                    found = self._scan(words)
             except sqlite3.DatabaseError:
                 raise IndexDamaged(shown) from None
-            hits: tuple[list[int], list[int]] = ([], [])
-            for digest, section in found:
-                place = places[section].get(digest)
-                if place is not None:
-                    hits[section].append(place)
-            for section_hits in hits:
-                section_hits.sort()
-            return hits
+            studies, claims = (sorted(section[digest] for digest in found if digest in section)
+                               for section in places)
+            return studies, claims
 
         corpus.memo["candidates"] = candidates
 
-    def _scan(self, places: list[dict[bytes, int]], words: list[str]
-              ) -> list[tuple[bytes, int]]:
+    def _scan(self, words: list[str]) -> list[bytes]:
         """The records whose stored JSON holds every word (a superset of the hits)."""
         found = []
-        for section in (0, 1):
-            rows = self.db.execute("SELECT digest, body FROM records WHERE section = ?",
-                                   (section,))
-            for digest, body in rows:
-                if digest in places[section] and body is not None:
-                    text = body[8:].lower()
-                    if all(word in text for word in words):
-                        found.append((digest, section))
+        for digest, body in self.db.execute("SELECT digest, body FROM records"):
+            if body is not None:
+                text = body[8:].lower()
+                if all(word in text for word in words):
+                    found.append(digest)
         return found
 
     def _full_text(self, places: list[dict[bytes, int]], words: list[str],
                    texts: SearchTexts, progress: Progress | None, shown: str
-                   ) -> list[tuple[bytes, int]] | None:
+                   ) -> list[bytes] | None:
         """The records whose search text holds every word, from the full-text index (None:
         SQLite has no FTS5 or trigrams, or the index cannot be written now)."""
-        current = {digest: section for section in (0, 1) for digest in places[section]}
+        current = places[0].keys() | places[1].keys()
         try:
             with self._writing():
-                stamp = _texts_stamp(texts)
+                stamp = _search_stamp(texts)
                 stored = self.db.execute(
-                    "SELECT value FROM meta WHERE key = 'search_texts'").fetchone()
-                if stored is None or stored[0] != stamp:  # texts made otherwise: afresh
+                    "SELECT value FROM meta WHERE key = 'search_stamp'").fetchone()
+                if stored is None or stored[0] != stamp:  # made otherwise: afresh
                     for table in ("search", "searchable"):
                         self.db.execute(f"DROP TABLE IF EXISTS {table}")
-                    self.db.execute("INSERT OR REPLACE INTO meta VALUES ('search_texts', ?)",
+                    self.db.execute("INSERT OR REPLACE INTO meta VALUES ('search_stamp', ?)",
                                     (stamp,))
                 for statement in SEARCH_SCHEMA:
                     self.db.execute(statement)
@@ -305,8 +297,8 @@ class Store:
                 if progress is not None:
                     progress(min(chunk + SEARCH_BATCH, len(missing)), len(missing))
             phrases = " AND ".join('"' + word.replace('"', '""') + '"' for word in words)
-            return [(digest, section) for digest, section in self.db.execute(
-                "SELECT searchable.digest, searchable.section FROM search JOIN searchable "
+            return [digest for (digest,) in self.db.execute(
+                "SELECT searchable.digest FROM search JOIN searchable "
                 "ON searchable.row = search.rowid WHERE search MATCH ?", (phrases,))]
         except sqlite3.OperationalError:  # no FTS5 or trigrams here, locked, read-only
             return None
@@ -343,11 +335,11 @@ class Store:
                 except codec.CodecError:
                     raise IndexDamaged(shown) from None
                 row += 1
-                rows.append((digest, section, row, texts[section](record)))
+                rows.append((digest, row, texts[section](record)))
         self.db.executemany("INSERT INTO search (rowid, text) VALUES (?, ?)",
-                            ((row, text) for _, _, row, text in rows))
-        self.db.executemany("INSERT INTO searchable VALUES (?, ?, ?)",
-                            ((digest, section, row) for digest, section, row, _ in rows))
+                            ((row, text) for _, row, text in rows))
+        self.db.executemany("INSERT INTO searchable VALUES (?, ?)",
+                            ((digest, row) for digest, row, _ in rows))
 
     def records(self, section: str, cls: type[T], shown: str) -> StoredRecords[T]:
         kept = self.meta(f"kept:{section}") or b""
