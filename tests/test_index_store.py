@@ -469,3 +469,20 @@ def test_the_search_texts_stamp_is_the_same_in_every_run() -> None:
                              env={**os.environ, "PYTHONHASHSEED": seed}).stdout
               for seed, extra in (("1", []), ("2", ["cli"]), ("3", []))}
     assert len(stamps) == 1
+
+
+@pytest.mark.parametrize("sizes", ["not json", "[1, 2]", '{"a": 1}', None])
+def test_column_chunks_that_do_not_add_up_are_never_used(
+        corpus_file: Path, folder: Path, sizes: str | None) -> None:
+    """A column's chunk sizes tampered with: an edit needing the column reads the file whole
+    (the index is rebuilt) rather than failing or splicing wrong values."""
+    load_corpus_indexed(corpus_file, directory=folder)
+    [target] = folder.glob("*.sqlite")
+    db = sqlite3.connect(target)
+    db.execute("UPDATE meta SET value = ? WHERE key = 'column:study_sizes'", (sizes,))
+    db.commit()
+    db.close()
+    text = corpus_file.read_text(encoding="utf-8")
+    corpus_file.write_text(text.replace("n: 5\n", "n: 6\n", 1), encoding="utf-8")
+    _same_as_read(corpus_file, folder)
+    _same_as_read(corpus_file, folder)

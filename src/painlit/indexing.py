@@ -734,7 +734,7 @@ class _Update:
                 new = json.loads(codec.dumps(self.fresh_columns[name]))
                 if self._splice(name, len(old_kept), front, back, picks, new):
                     continue
-                sizes = column_sizes(self.store, name)
+                sizes = column_sizes(self.store, name, self.shown)
                 old = read_chunks(self.store, name, 0, len(sizes) - 1, self.shown)
                 values = old[:front]
                 values.extend(cast(list[Any], _window_values(picks, new, old, 0)))
@@ -749,10 +749,7 @@ class _Update:
         values `front` to `old_length - back`, replaced by the window's); False: the column
         must be made again whole (its chunks do not add up, a value of the window is outside
         them, or the chunk would grow too large)."""
-        try:
-            sizes = column_sizes(self.store, name)
-        except (TypeError, ValueError):
-            return False
+        sizes = column_sizes(self.store, name, self.shown)
         if sum(sizes) != old_length or not sizes:
             return False
         ends = list(itertools.accumulate(sizes))

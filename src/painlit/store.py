@@ -410,9 +410,14 @@ def write_column(store: Store, name: str, values: Sequence[Any]) -> None:
     store.put(f"column:{name}", json.dumps(sizes))
 
 
-def column_sizes(store: Store, name: str) -> list[int]:
-    """How many values each chunk of a stored column holds."""
-    sizes: list[int] = json.loads(store.meta(f"column:{name}"))
+def column_sizes(store: Store, name: str, shown: str) -> list[int]:
+    """How many values each chunk of a stored column holds (IndexDamaged when not told)."""
+    try:
+        sizes = json.loads(store.meta(f"column:{name}"))
+    except (TypeError, ValueError):
+        raise IndexDamaged(shown) from None
+    if not isinstance(sizes, list) or not all(isinstance(size, int) for size in sizes):
+        raise IndexDamaged(shown)
     return sizes
 
 
@@ -672,7 +677,7 @@ class Column(Sequence[Any]):
         if self._values is None:
             shown = self._shown
             try:
-                sizes = column_sizes(self._store, self._name)
+                sizes = column_sizes(self._store, self._name, shown)
                 raw = read_chunks(self._store, self._name, 0, len(sizes) - 1, shown)
                 if len(raw) != self._length or sum(sizes) != self._length:
                     raise IndexDamaged(shown)
