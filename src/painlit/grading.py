@@ -23,7 +23,7 @@ judgement, in docs/grading.md):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
@@ -1088,13 +1088,22 @@ class GradeTable(ById[Grade]):
     """Every claim's grade by claim id, plus each claim's certainty and verdict as columns
     (by claim position), so filtering and sorting by certainty never needs the full grades."""
 
-    __slots__ = ("_levels",)
+    __slots__ = ("_counted", "_levels")
 
     def __init__(self, positions: Mapping[str, int], grades: Sequence[Grade],
-                 levels: Sequence[tuple[Certainty, Verdict]] | None = None) -> None:
+                 levels: Sequence[tuple[Certainty, Verdict]] | None = None,
+                 counted: Sequence[tuple[str, ...]] | None = None) -> None:
         super().__init__(grades, positions)
         self._levels = levels if levels is not None else tuple(
             (grade.certainty, grade.verdict) for grade in grades)
+        self._counted = counted
+
+    def counted(self) -> Iterator[tuple[Certainty, tuple[str, ...]]]:
+        """Each claim's certainty and the ids of the studies its grade counts (the index
+        keeps these beside the full grades, so that no full grade is decoded for them)."""
+        counted = self._counted if self._counted is not None else (
+            grade.counted for grade in self._records)
+        return zip((certainty for certainty, _ in self._levels), counted, strict=True)
 
     @property
     def levels(self) -> Sequence[tuple[Certainty, Verdict]]:

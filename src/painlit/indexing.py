@@ -41,6 +41,8 @@ import xxhash
 
 from painlit import codec
 from painlit.errors import Problem, Severity
+from painlit.facts import INSERT as FACTS_INSERT
+from painlit.facts import claim_rows, study_rows
 from painlit.model import Certainty, Claim, Corpus, CorpusIndex, Study
 from painlit.parts import RecordList
 from painlit.store import (
@@ -512,15 +514,22 @@ class _Update:
                 return False
             rows = [self._keep(number, result, study_dose_warnings)
                     for number, result in zip(run, results, strict=True)]
-            made = [result.read.record for result in results
+            made = [(state.digests[number], result.read.record)
+                    for number, result in zip(run, results, strict=True)
                     if result.read is not None and result.read.record is not None]
-            index = (CorpusIndex.of(cast(list[Study], made), ()) if section == "studies"
-                     else CorpusIndex.of((), cast(list[Claim], made)))
+            keys = [digest for digest, _ in made]
+            if section == "studies":
+                index = CorpusIndex.of(cast(list[Study], [record for _, record in made]), ())
+                facts = study_rows(keys, index)
+            else:
+                index = CorpusIndex.of((), cast(list[Claim], [record for _, record in made]))
+                facts = claim_rows(keys, index)
             for name in (STUDY_COLUMNS if section == "studies" else CLAIM_COLUMNS):
                 if name in self.fresh_columns:
                     self.fresh_columns[name].extend(getattr(index, name))
         self.store.db.executemany(
             "INSERT OR REPLACE INTO records VALUES (?, ?, ?, ?, ?, ?)", rows)
+        self.store.db.executemany(FACTS_INSERT, facts)
         if section == "claims":
             self.store.db.executemany("INSERT OR IGNORE INTO cited VALUES (?, ?)", (
                 (value, row[0]) for row in rows for section_name, _, value in (
@@ -817,6 +826,9 @@ class _Update:
                 marks = ",".join("?" * len(batch))
                 self.store.db.execute(f"DELETE FROM records WHERE digest IN ({marks})", batch)
                 self.store.db.execute(f"DELETE FROM cited WHERE claim IN ({marks})", batch)
+                for kind in range(len(SECTIONS)):
+                    self.store.db.execute(f"DELETE FROM facts WHERE section = {kind} AND "
+                                          f"record IN ({marks})", batch)
         save_layout(self.store, layout)
         save_state(self.store, state, old_state)
         put("latest_year", latest)
@@ -851,7 +863,7 @@ class _Update:
         put("curation_warnings", problems_json(curation))
         put("dose_warnings", problems_json(dose))
         corpus.memo["curation_warnings"], corpus.memo["dose_warnings"] = curation, dose
-        self.store.attach_search(corpus, self.shown)
+        self.store.attach(corpus, self.shown)
         put("corpus", 1)
 
     def _grade(self, corpus: Corpus, skeleton_digest: bytes
@@ -887,7 +899,8 @@ class _Update:
                 warnings = codec.dumps([[p.field, p.message, p.hint]
                                         for p in claim_warnings(claim, corpus)])
                 found[key] = (int(grade.certainty), grade.verdict.value, warnings)
-                new.append((key, *found[key], sealed(codec.dumps(grade))))
+                new.append((key, *found[key], sealed(codec.dumps(grade)),
+                            " ".join(grade.counted)))
                 if len(new) >= 1000:  # written as they come: each full grade is some kB
                     self._store_grades(new)
         self._store_grades(new)
@@ -905,7 +918,7 @@ class _Update:
         return levels, curation
 
     def _store_grades(self, new: list[tuple[Any, ...]]) -> None:
-        self.store.db.executemany("INSERT OR REPLACE INTO grades VALUES (?, ?, ?, ?, ?)", new)
+        self.store.db.executemany("INSERT OR REPLACE INTO grades VALUES (?, ?, ?, ?, ?, ?)", new)
         new.clear()
 
     def _old_grading(self, skeleton_digest: bytes) -> dict[int, bytes]:

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Protocol, TypeVar
 
 from painlit.errors import UnknownNameError, closest
+from painlit.facts import Where, facts_of
 from painlit.frozen import frozen
 from painlit.grading import GradeTable, Verdict
 from painlit.model import (
@@ -147,41 +148,31 @@ class StudyFilter:
 
 def filter_studies(corpus: Corpus, wanted: StudyFilter) -> Sequence[Study]:
     """The studies that pass every filter, newest first (then by id)."""
-    index = corpus.index
-    conditions = (set(condition_subtree(corpus, wanted.condition))
-                  if wanted.condition is not None else None)
-    positions: Iterable[int] = range(len(index.study_ids))
-    # Each filter narrows the positions using one column; the records are not touched.
+    where = Where()
     if wanted.design is not None:
-        positions = [i for i in positions if index.study_designs[i] is wanted.design]
+        where.equal("design", wanted.design.value)
     if wanted.randomised is not None:
-        positions = [i for i in positions
-                     if index.study_designs[i].is_randomised == wanted.randomised]
+        where.among("design", [design.value for design in StudyDesign
+                               if design.is_randomised == wanted.randomised])
     if wanted.dose is not None:
-        positions = [i for i in positions if index.study_doses[i] is wanted.dose]
+        where.equal("dose", wanted.dose.value)
     if wanted.population is not None:
-        positions = [i for i in positions if index.study_populations[i] is wanted.population]
+        where.equal("population", wanted.population.value)
     if wanted.substance is not None:
-        positions = [i for i in positions if wanted.substance in index.study_substances[i]]
-    if conditions is not None:
-        positions = [i for i in positions
-                     if not conditions.isdisjoint(index.study_conditions[i])]
+        where.names("named", [wanted.substance])
+    if wanted.condition is not None:
+        where.names("conditions", condition_subtree(corpus, wanted.condition))
     if wanted.mechanism is not None:
-        positions = [i for i in positions if wanted.mechanism in index.study_mechanisms[i]]
+        where.names("mechanisms", [wanted.mechanism])
     if wanted.year_from is not None:
-        positions = [i for i in positions if index.study_years[i] >= wanted.year_from]
+        where.at_least("year", wanted.year_from)
     if wanted.year_to is not None:
-        positions = [i for i in positions if index.study_years[i] <= wanted.year_to]
+        where.at_most("year", wanted.year_to)
+    positions = [study.position for study in facts_of(corpus).studies(where)]
     if wanted.text:  # the only filter that reads the records themselves
         text = wanted.text.lower()
         positions = [i for i in positions if text in study_text(corpus.studies[i])]
-    return corpus.studies_at(newest_first(corpus, positions))
-
-
-def newest_first(corpus: Corpus, positions: Iterable[int]) -> list[int]:
-    """Study positions ordered by year, newest first, then by id."""
-    years, ids = corpus.index.study_years, corpus.index.study_ids
-    return sorted(positions, key=lambda i: (-years[i], ids[i]))
+    return corpus.studies_at(positions)
 
 
 def study_text(study: Study) -> str:
@@ -212,23 +203,20 @@ class ClaimFilter:
 
 def filter_claims(corpus: Corpus, grades: GradeTable, wanted: ClaimFilter) -> Sequence[Claim]:
     """The claims that pass every filter, in corpus order."""
-    index = corpus.index
-    conditions = (set(condition_subtree(corpus, wanted.condition))
-                  if wanted.condition is not None else None)
-    positions: Iterable[int] = range(len(index.claim_ids))
-    if conditions is not None:
-        positions = [i for i in positions
-                     if not conditions.isdisjoint(index.claim_conditions[i])]
+    where = Where()
+    if wanted.condition is not None:
+        where.names("conditions", condition_subtree(corpus, wanted.condition))
     if wanted.mechanism is not None:
-        positions = [i for i in positions if wanted.mechanism in index.claim_mechanisms[i]]
+        where.names("mechanisms", [wanted.mechanism])
     if wanted.source is not None:
-        positions = [i for i in positions if wanted.source in index.claim_sources[i]]
-    levels = grades.levels
+        where.names("named", [wanted.source])
+    positions = [claim.position for claim in facts_of(corpus).claims(where)]
+    levels = grades.levels  # grades come from several records: not a record's facts
     if wanted.min_certainty is not None:
         positions = [i for i in positions if levels[i][0] >= wanted.min_certainty]
     if wanted.verdict is not None:
         positions = [i for i in positions if levels[i][1] is wanted.verdict]
-    return corpus.claims_at(list(positions))
+    return corpus.claims_at(positions)
 
 
 @frozen

@@ -297,7 +297,7 @@ def _scoped_map(corpus: Corpus, grades: Mapping[str, Grade], studies: Iterable[S
     wanted_ids = {s.id for s in studies}
     kept = tuple(s for s in corpus.studies if s.id in wanted_ids)
     scoped = dataclasses.replace(corpus, studies=kept)
-    counted = {item.claim.id: grades[item.claim.id] for item in claims}
+    counted = [(item.grade.certainty, item.grade.counted) for item in claims]
     full = gap_map(scoped, counted, MapColumns.DESIGN)
     members = set(condition_subtree(corpus, root)) if root is not None else None
     # The condition's rows, and the rows of the report's studies that name no condition.

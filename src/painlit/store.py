@@ -18,6 +18,8 @@ from typing import Any, TypeVar, overload
 
 from painlit import __version__, codec
 from painlit.errors import Problem, Severity
+from painlit.facts import SCHEMA as FACTS_SCHEMA
+from painlit.facts import Facts
 from painlit.model import (
     Certainty,
     Claim,
@@ -37,7 +39,7 @@ from painlit.model import (
 T = TypeVar("T")
 
 #: Changes whenever what the index stores changes shape.
-FORMAT = 6
+FORMAT = 7
 #: SQLite's application id for painlit's index files ("PLIX").
 APPLICATION_ID = 0x504C4958
 #: How long a run waits for another run that is writing the same index.
@@ -70,7 +72,8 @@ CREATE TABLE IF NOT EXISTS grades (
     certainty INTEGER NOT NULL,
     verdict TEXT NOT NULL,
     warnings TEXT NOT NULL,   -- JSON: the claim's curation warnings
-    grade TEXT NOT NULL       -- JSON: the full grade, every step (painlit.codec)
+    grade TEXT NOT NULL,      -- JSON: the full grade, every step (painlit.codec)
+    counted TEXT NOT NULL     -- the ids of the studies the grade counts, space-separated
 ) WITHOUT ROWID;
 """
 
@@ -127,7 +130,7 @@ def index_file(folder: Path, path: Path) -> Path:
 #: painlit module that reading, checking, indexing or grading imports).
 STAMPED = ("model.py", "nodes.py", "fields.py", "records.py", "loader.py", "parts.py",
            "yamlfile.py", "grading.py", "dosing.py", "codec.py", "store.py", "index.py",
-           "indexing.py", "errors.py", "text.py", "frozen.py")
+           "indexing.py", "errors.py", "text.py", "frozen.py", "facts.py")
 
 
 @functools.cache
@@ -222,10 +225,24 @@ class Store:
                    StoredGrades(self, corpus, inputs, shown))
         for name in ("curation_warnings", "dose_warnings"):
             corpus.memo[name] = problems_from_json(self.meta(name), shown)
-        self.attach_search(corpus, shown)
+        self.attach(corpus, shown)
         return corpus
 
-    def attach_search(self, corpus: Corpus, shown: str) -> None:
+    def attach(self, corpus: Corpus, shown: str) -> None:
+        """Give a corpus the index's facts table (painlit.facts) and search."""
+        sections = (corpus.studies, corpus.claims)
+
+        @functools.cache
+        def positions(section: int) -> Callable[[Any], int | None]:
+            records = sections[section]
+            if not isinstance(records, StoredRecords):
+                raise IndexDamaged(shown)
+            return {digest: i for i, digest in enumerate(records.digests)}.get
+
+        corpus.memo["facts"] = Facts(self.db, positions)
+        self._attach_search(corpus, shown)
+
+    def _attach_search(self, corpus: Corpus, shown: str) -> None:
         """Give a corpus the index's search (painlit.query.search): the records that may hold
         every word, to be checked exactly, rather than every record decoded. Words of three
         characters or more are looked up in SQLite's full-text index (FTS5, trigrams: any
@@ -470,7 +487,8 @@ def _connect(target: Path) -> sqlite3.Connection:
             if application != APPLICATION_ID or version != FORMAT:
                 raise sqlite3.DatabaseError("not an index of this painlit")
         if new:
-            db.executescript(f"BEGIN IMMEDIATE; {SCHEMA}; PRAGMA application_id = "
+            db.executescript(f"BEGIN IMMEDIATE; {SCHEMA}; {FACTS_SCHEMA}; "
+                             f"PRAGMA application_id = "
                              f"{APPLICATION_ID}; PRAGMA user_version = {FORMAT}; COMMIT;")
         # The rollback journal, not WAL: WAL maps a shared-memory file, and a damaged one
         # would stop the process with SIGBUS rather than raise an error.
@@ -488,7 +506,7 @@ def _connect(target: Path) -> sqlite3.Connection:
 
 
 def _clear(db: sqlite3.Connection) -> None:
-    for table in ("meta", "records", "grades", "cited"):
+    for table in ("meta", "records", "grades", "cited", "facts"):
         db.execute(f"DELETE FROM {table}")
     for table in ("search", "searchable"):  # made by the first search (SEARCH_SCHEMA)
         db.execute(f"DROP TABLE IF EXISTS {table}")
@@ -724,14 +742,15 @@ class _Effects(LazySequence[Any]):
 
 
 def set_levels(corpus: Corpus, levels: Sequence[tuple[Certainty, Any]],
-               grades: Sequence[Any]) -> None:
+               grades: StoredGrades) -> None:
     """Give a corpus its claims' certainty and verdict, and their full grades (decoded when
     used)."""
     from painlit.grading import GradeTable, Verdict
 
     verdicts = {verdict.value: verdict for verdict in Verdict}
     corpus.memo["grades"] = GradeTable(corpus.claim_position, grades,
-                                       [(c, verdicts[v]) for c, v in levels])
+                                       [(c, verdicts[v]) for c, v in levels],
+                                       _StoredCounted(grades))
 
 
 class StoredGrades(LazySequence[Any]):
@@ -746,6 +765,23 @@ class StoredGrades(LazySequence[Any]):
 
     def __len__(self) -> int:
         return len(self._inputs)
+
+    def counted(self) -> list[tuple[str, ...]]:
+        """Each claim's counted study ids, from the grades table (computed again, as its full
+        grade, for a claim the table lacks)."""
+        inputs = self._inputs
+        found: dict[bytes, Any] = {}
+        wanted = list(set(inputs))
+        try:
+            for chunk in range(0, len(wanted), 10_000):
+                batch = wanted[chunk:chunk + 10_000]
+                found.update(self._store.db.execute(
+                    "SELECT inputs, counted FROM grades WHERE inputs IN "
+                    f"({','.join('?' * len(batch))})", batch))
+        except sqlite3.DatabaseError:
+            raise IndexDamaged(self._shown) from None
+        return [tuple(found[key].split()) if isinstance(found.get(key), str)
+                else self[index].counted for index, key in enumerate(inputs)]
 
     def _item(self, index: int) -> Any:
         from painlit.grading import Grade, grade_claim
@@ -763,3 +799,21 @@ class StoredGrades(LazySequence[Any]):
             self._made[index] = grade
         return self._made[index]
 
+
+
+class _StoredCounted(LazySequence[tuple[str, ...]]):
+    """Each claim's counted study ids, from the grades table (read whole when first used)."""
+
+    __slots__ = ("_grades", "_values")
+
+    def __init__(self, grades: StoredGrades) -> None:
+        self._grades = grades
+        self._values: list[tuple[str, ...]] | None = None
+
+    def __len__(self) -> int:
+        return len(self._grades)
+
+    def _item(self, index: int) -> tuple[str, ...]:
+        if self._values is None:
+            self._values = self._grades.counted()
+        return self._values[index]

@@ -6,9 +6,10 @@ Pure functions from a corpus (and its grades) to plain data; renderers decide ho
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from enum import StrEnum
 
+from painlit.facts import ClaimFact, StudyFact, Where, facts_of
 from painlit.frozen import frozen
 from painlit.grading import Grade, GradeTable, Verdict
 from painlit.model import (
@@ -25,7 +26,7 @@ from painlit.model import (
     Study,
     StudyDesign,
 )
-from painlit.query import condition_ancestors, condition_subtree, newest_first
+from painlit.query import condition_ancestors, condition_subtree
 
 CERTAINTY_MEANING = {
     Certainty.HIGH: "Very confident that the true effect is close to what the studies found.",
@@ -124,16 +125,16 @@ class GradedClaims(LazySequence[GradedClaim]):
         return GradedClaim(self._claims[position], self._grades[position])
 
 
-def _graded(corpus: Corpus, grades: GradeTable, positions: Iterable[int]) -> GradedClaims:
+def _graded(corpus: Corpus, grades: GradeTable, claims: Iterable[ClaimFact]) -> GradedClaims:
     """Best certainty first, then by id."""
-    levels, ids = grades.levels, corpus.index.claim_ids
-    ordered = sorted(positions, key=lambda i: (-levels[i][0], ids[i]))
-    return GradedClaims(corpus, grades, ordered)
+    levels = grades.levels
+    ordered = sorted(claims, key=lambda fact: (-levels[fact.position][0], fact.id))
+    return GradedClaims(corpus, grades, [fact.position for fact in ordered])
 
 
 @frozen
 class Overview:
-    """What the bottom line counts, from the index columns and the claims' certainty (no
+    """What the bottom line counts, from the facts table and the claims' certainty (no
     record is decoded for it): the primary studies' designs (most common first), how many
     are in patients and of microdoses, and the best certainty of a graded claim (None: no
     graded claim)."""
@@ -144,38 +145,39 @@ class Overview:
     best: Certainty | None
 
 
-def _overview(corpus: Corpus, grades: GradeTable, primary: list[int],
-              claims: GradedClaims) -> Overview:
-    index, levels = corpus.index, grades.levels
-    designs = Counter(index.study_designs[i].value for i in primary)
+def _overview(grades: GradeTable, primary: list[StudyFact], claims: GradedClaims) -> Overview:
+    levels = grades.levels
+    designs = Counter(study.design.value for study in primary)
     graded = [levels[i][0] for i in claims.positions if levels[i][1] is not Verdict.NOT_GRADED]
     return Overview(
         designs=tuple(designs.most_common()),
-        patients=sum(index.study_populations[i] is Population.PATIENTS for i in primary),
-        micro=sum(index.study_doses[i] is DoseCategory.MICRO for i in primary),
+        patients=sum(study.population is Population.PATIENTS for study in primary),
+        micro=sum(study.dose is DoseCategory.MICRO for study in primary),
         best=max(graded) if graded else None)
 
 
 @frozen
 class _Split:
-    primary: list[int]
-    reviews: list[int]
-    registrations: list[int]
+    primary: list[StudyFact]
+    reviews: list[StudyFact]
+    registrations: list[StudyFact]
 
 
-def _split(corpus: Corpus, positions: Iterable[int]) -> _Split:
-    """Study positions, newest first, as primary studies, reviews and registrations."""
-    designs = corpus.index.study_designs
+def _split(studies: list[StudyFact]) -> _Split:
+    """Studies (newest first) as primary studies, reviews and registrations."""
     split = _Split([], [], [])
-    for i in newest_first(corpus, positions):
-        design = designs[i]
-        if design is StudyDesign.TRIAL_REGISTRATION:
-            split.registrations.append(i)
-        elif design.is_review:
-            split.reviews.append(i)
+    for study in studies:
+        if study.design is StudyDesign.TRIAL_REGISTRATION:
+            split.registrations.append(study)
+        elif study.design.is_review:
+            split.reviews.append(study)
         else:
-            split.primary.append(i)
+            split.primary.append(study)
     return split
+
+
+def _studies(corpus: Corpus, facts: list[StudyFact]) -> Sequence[Study]:
+    return corpus.studies_at([fact.position for fact in facts])
 
 
 #: Claims shown in the safety section: harms, and the cautions of good practice statements.
@@ -186,11 +188,9 @@ def _safety(corpus: Corpus, grades: GradeTable, related: set[str]) -> GradedClai
     """Safety claims and cautions that apply: those about no condition in particular, and
     those about a condition in `related` (the condition, its sub-conditions and parents; for
     example interactions with the medicines people with that condition usually take)."""
-    index = corpus.index
-    return _graded(corpus, grades, (
-        i for i, (topic, conditions) in enumerate(zip(index.claim_topics,
-                                                      index.claim_conditions, strict=True))
-        if topic in _SAFETY_TOPICS and (not conditions or not related.isdisjoint(conditions))))
+    return _graded(corpus, grades, facts_of(corpus).claims(
+        Where().among("topic", _SAFETY_TOPICS).names("conditions", sorted(related),
+                                                     or_none=True)))
 
 
 def _searched(corpus: Corpus) -> str:
@@ -200,13 +200,12 @@ def _searched(corpus: Corpus) -> str:
             "docs/curation.md)")
 
 
-def _gaps(corpus: Corpus, name: str, primary: list[int], claims: GradedClaims,
+def _gaps(corpus: Corpus, name: str, primary: list[StudyFact], claims: GradedClaims,
           grades: GradeTable) -> list[str]:
-    index = corpus.index
     gaps = []
-    patients = [i for i in primary if index.study_populations[i] is Population.PATIENTS]
-    randomised = [i for i in patients if index.study_designs[i].is_randomised]
-    micro_randomised = [i for i in randomised if index.study_doses[i] is DoseCategory.MICRO]
+    patients = [study for study in primary if study.population is Population.PATIENTS]
+    randomised = [study for study in patients if study.design.is_randomised]
+    micro_randomised = [study for study in randomised if study.dose is DoseCategory.MICRO]
     if not primary:
         gaps.append(f"No primary study of psychedelics in {name}: {_searched(corpus)}.")
     elif not patients:
@@ -224,62 +223,54 @@ def _gaps(corpus: Corpus, name: str, primary: list[int], claims: GradedClaims,
 
 
 def summarise_condition(corpus: Corpus, condition: Condition, grades: GradeTable) -> Summary:
-    index = corpus.index
+    facts = facts_of(corpus)
     subtree = condition_subtree(corpus, condition.id)
-    members = set(subtree)
-    ancestors = set(condition_ancestors(corpus, condition.id))
-    about, broader = [], []
-    for i, (conditions, topic) in enumerate(zip(index.claim_conditions, index.claim_topics,
-                                                strict=True)):
-        if topic in _SAFETY_TOPICS:
-            continue
-        if not members.isdisjoint(conditions):
-            about.append(i)
-        elif not ancestors.isdisjoint(conditions):
-            broader.append(i)
-    split = _split(corpus, (i for i, conditions in enumerate(index.study_conditions)
-                            if not members.isdisjoint(conditions)))
+    ancestors = condition_ancestors(corpus, condition.id)
+    about = facts.claims(Where().among("topic", _SAFETY_TOPICS, negate=True)
+                         .names("conditions", subtree))
+    broader = facts.claims(Where().among("topic", _SAFETY_TOPICS, negate=True)
+                           .names("conditions", subtree, negate=True)
+                           .names("conditions", ancestors)) if ancestors else []
+    split = _split(facts.studies(Where().names("conditions", subtree)))
     graded = _graded(corpus, grades, about)
-    registrations = [i for i in split.registrations
-                     if index.study_statuses[i] is not PublicationStatus.PUBLISHED]
+    registrations = [study for study in split.registrations
+                     if study.status is not PublicationStatus.PUBLISHED]
     return Summary(
         kind="condition", id=condition.id, name=condition.name,
         description=condition.description, includes=tuple(subtree[1:]), claims=graded,
         broader_claims=_graded(corpus, grades, broader),
-        safety=_safety(corpus, grades, members | ancestors),
-        studies=corpus.studies_at(split.primary), reviews=corpus.studies_at(split.reviews),
-        registrations=corpus.studies_at(registrations),
+        safety=_safety(corpus, grades, {*subtree, *ancestors}),
+        studies=_studies(corpus, split.primary), reviews=_studies(corpus, split.reviews),
+        registrations=_studies(corpus, registrations),
         gaps=tuple(_gaps(corpus, condition.name.lower(), split.primary, graded, grades)),
-        overview=_overview(corpus, grades, split.primary, graded),
+        overview=_overview(grades, split.primary, graded),
     )
 
 
 def summarise_mechanism(corpus: Corpus, mechanism: Mechanism, grades: GradeTable) -> Summary:
-    index = corpus.index
-    claims = [i for i, mechanisms in enumerate(index.claim_mechanisms)
-              if mechanism.id in mechanisms]
-    split = _split(corpus, (i for i, mechanisms in enumerate(index.study_mechanisms)
-                            if mechanism.id in mechanisms))
+    facts = facts_of(corpus)
+    claims = facts.claims(Where().names("mechanisms", [mechanism.id]))
+    split = _split(facts.studies(Where().names("mechanisms", [mechanism.id])))
     primary = split.primary
     gaps = []
-    human = [i for i in primary if index.study_populations[i].is_human]
+    human = [study for study in primary if study.population.is_human]
     name = mechanism.name.lower()
     if not primary:
         gaps.append(f"No primary study of {name} is in the corpus.")
     elif not human:
         gaps.append("Only animal or cell studies: nothing shows this happens in people.")
-    if not [i for i in human if index.study_doses[i] is DoseCategory.MICRO]:
+    if not [study for study in human if study.dose is DoseCategory.MICRO]:
         gaps.append(f"No human study tested {name} at microdoses.")
-    if not [i for i in primary if index.study_populations[i] is Population.PATIENTS]:
+    if not [study for study in primary if study.population is Population.PATIENTS]:
         gaps.append("No study linked this mechanism to pain relief in patients.")
     graded = _graded(corpus, grades, claims)
     return Summary(
         kind="mechanism", id=mechanism.id, name=mechanism.name,
         description=mechanism.description, includes=(), claims=graded,
-        broader_claims=(), safety=(), studies=corpus.studies_at(primary),
-        reviews=corpus.studies_at(split.reviews),
-        registrations=corpus.studies_at(split.registrations), gaps=tuple(gaps),
-        overview=_overview(corpus, grades, primary, graded),
+        broader_claims=(), safety=(), studies=_studies(corpus, primary),
+        reviews=_studies(corpus, split.reviews),
+        registrations=_studies(corpus, split.registrations), gaps=tuple(gaps),
+        overview=_overview(grades, primary, graded),
     )
 
 
@@ -304,16 +295,18 @@ class GapMap:
     cells: dict[tuple[str, str], GapCell]
 
 
-def _columns_of(study: Study, by: MapColumns) -> tuple[str, ...]:
+def _columns_of(study: StudyFact, by: MapColumns) -> tuple[str, ...]:
     if by is MapColumns.DESIGN:
         return (study.design.value,)
     if by is MapColumns.DOSE:
-        return (study.dose.category.value,)
+        return (study.dose.value,)
     return study.mechanisms
 
 
-def gap_map(corpus: Corpus, grades: Mapping[str, Grade], by: MapColumns) -> GapMap:
-    """Conditions × (design | mechanism | dose): study counts and best certainty per cell."""
+def gap_map(corpus: Corpus, counted: Iterable[tuple[Certainty, Sequence[str]]],
+            by: MapColumns) -> GapMap:
+    """Conditions × (design | mechanism | dose): study counts and best certainty per cell.
+    `counted`: each claim's certainty and the ids of the studies its grade counts."""
     if by is MapColumns.DESIGN:
         columns = tuple(d.value for d in StudyDesign)
     elif by is MapColumns.DOSE:
@@ -321,39 +314,41 @@ def gap_map(corpus: Corpus, grades: Mapping[str, Grade], by: MapColumns) -> GapM
     else:
         columns = tuple(m.id for m in corpus.mechanisms)
     best_for_study: dict[str, Certainty] = {}
-    for grade in grades.values():
-        for study_id in grade.counted:
+    for certainty, study_ids in counted:
+        for study_id in study_ids:
             best_for_study[study_id] = max(best_for_study.get(study_id, Certainty.NO_EVIDENCE),
-                                           grade.certainty)
+                                           certainty)
     rows: list[Condition] = []
     depth: dict[str, int] = {}
+    rows_of: dict[str, list[str]] = {}  # a condition named -> the rows that count its studies
     for root in (c for c in corpus.conditions if c.parent is None):
         for condition_id in condition_subtree(corpus, root.id):
             rows.append(corpus.condition_by_id[condition_id])
-            depth[condition_id] = len(condition_ancestors(corpus, condition_id))
-    cells: dict[tuple[str, str], GapCell] = {}
-
-    def count(row: str, studies: Iterable[Study]) -> None:
-        for study in studies:
+            ancestors = condition_ancestors(corpus, condition_id)
+            depth[condition_id] = len(ancestors)
+            rows_of[condition_id] = [condition_id, *ancestors]
+    found: dict[tuple[str, str], list[int]] = {}  # cell -> [studies, best certainty]
+    unnamed: set[Population] = set()
+    for study in facts_of(corpus).studies(Where()):
+        if study.conditions:
+            # A row counts the studies of its condition and of every condition below it.
+            targets = {row for named in study.conditions for row in rows_of.get(named, ())}
+        else:  # healthy volunteers given experimental pain, animals, cells: a row for each
+            unnamed.add(study.population)
+            targets = {f"{NO_CONDITION}{study.population.value}"}
+        best = best_for_study.get(study.id, Certainty.NO_EVIDENCE)
+        for target in targets:
             for column in _columns_of(study, by):
-                cell = cells.get((row, column), GapCell(0, Certainty.NO_EVIDENCE))
-                best = max(cell.best, best_for_study.get(study.id, Certainty.NO_EVIDENCE))
-                cells[(row, column)] = GapCell(cell.studies + 1, best)
-
-    for condition in rows:
-        members = set(condition_subtree(corpus, condition.id))
-        count(condition.id, (s for s in corpus.studies if members.intersection(s.conditions)))
-    # Studies that name no condition (healthy volunteers given experimental pain, animals,
-    # cells): a row per population, so that the map shows every study.
-    unnamed = [s for s in corpus.studies if not s.conditions]
-    for population in Population:
-        group = [s for s in unnamed if s.population is population]
-        if group:
+                cell = found.setdefault((target, column), [0, Certainty.NO_EVIDENCE])
+                cell[0] += 1
+                cell[1] = max(cell[1], best)
+    for population in Population:  # so that the map shows every study
+        if population in unnamed:
             row = Condition(f"{NO_CONDITION}{population.value}",
                             f"No condition named: {population.value}")
             rows.append(row)
             depth[row.id] = 0
-            count(row.id, group)
+    cells = {key: GapCell(studies, Certainty(best)) for key, (studies, best) in found.items()}
     return GapMap(by, tuple(rows), depth, columns, cells)
 
 

@@ -332,7 +332,7 @@ def map(  # the command is called `map`
         raise typer.BadParameter("expected design, mechanism or dose", param_hint="--by"
                                  ) from None
     corpus = current_corpus()
-    gaps = gap_map(corpus, grade_all(corpus), columns)
+    gaps = gap_map(corpus, grade_all(corpus).counted(), columns)
     emit(json_output, lambda: jsondata.gap_map_document(gaps),
           lambda: terminal.render_gap_map(gaps, corpus))
 
