@@ -19,6 +19,7 @@ from painlit import indexing, loader
 from painlit import store as store_module
 from painlit.dosing import dose_warnings
 from painlit.errors import CorpusError
+from painlit.facts import Where, facts_of
 from painlit.grading import curation_warnings, grade_all
 from painlit.model import Corpus
 from painlit.paths import default_corpus_path
@@ -58,7 +59,8 @@ def _outcome(corpus: Corpus | None, problems: Sequence[object]) -> Outcome:
             list(grades.levels), [grades.grades[i] for i in range(len(corpus.claims))],
             sorted(map(str, curation_warnings(corpus))), sorted(map(str, dose_warnings(corpus))),
             corpus.info, corpus.conditions, [s.line for s in corpus.studies],
-            [c.line for c in corpus.claims], shown)
+            [c.line for c in corpus.claims], facts_of(corpus).studies(Where()),
+            facts_of(corpus).claims(Where()), shown)
 
 
 def _whole(path: Path) -> Outcome:
