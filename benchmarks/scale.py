@@ -10,6 +10,8 @@
    * one record added (a copy of a study, with its own id and identifiers, mid-file; no
      target);
    * `painlit validate` after a one-record edit;
+   * `map`, `studies --condition fibromyalgia`, `mechanism serotonin-5ht2a`
+     on the up-to-date index (no target);
    * and `painlit search` (no target): the first search, which makes the full-text index, then
      the same search again.
    Targets (medians): 10,000 studies: first run <= 6 s, unchanged <= 0.35 s, edited
@@ -46,6 +48,9 @@ from startup import FLOOR  # noqa: E402
 
 TIME = "/usr/bin/time"
 COMMAND = ["condition", "fibromyalgia"]
+#: Other queries timed on the up-to-date index (no target): the gap map, a filtered list.
+QUERIES = (["map"], ["studies", "--condition", "fibromyalgia"],
+           ["mechanism", "serotonin-5ht2a"])
 #: `search` words: a phrase many generated records hold, and a word none holds.
 SEARCHES = ("cold pressor", "zyxwvut")
 STARTUP_RATIO = 1.1
@@ -171,6 +176,13 @@ def scale(size: int, cold_runs: int, runs: int, env: dict[str, str], folder: Pat
     v = median(checks)
     lines.append(f"  validate after an edit {v.seconds:.2f} s {v.megabytes:6.0f} MB"
                  f"{verdict(v.seconds, validate_s)}")
+    time.sleep(2.1)  # as above: the index is brought up to date, then the queries timed
+    run([*full[:-len(COMMAND)], *QUERIES[0]], warm_env)
+    for query in QUERIES:
+        timed = median([run([*full[:-len(COMMAND)], *query], warm_env)
+                        for _ in range(max(1, runs // 2))])
+        lines.append(f"  {' '.join(query)} {timed.seconds:.2f} s {timed.megabytes:6.0f} MB")
+
     def search(words: str) -> list[str]:
         return [sys.executable, "-m", "painlit", "--data", str(corpus), "search", words]
 
