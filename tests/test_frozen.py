@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
+import inspect
+import pickle
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -89,3 +92,70 @@ def test_immutable_slotted_and_a_dataclass() -> None:
 def test_a_method_the_class_writes_is_kept() -> None:
     assert repr(OwnRepr(1)) == "own"
     assert OwnRepr(1) == OwnRepr(1)
+
+
+@frozen
+class Made:
+    values: tuple[int, ...] = field(default_factory=tuple)
+    names: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class StandardMade:
+    values: tuple[int, ...] = field(default_factory=tuple)
+    names: list[str] = field(default_factory=list)
+
+
+def test_init_takes_what_the_standard_one_takes() -> None:
+    assert [p.name for p in inspect.signature(Point).parameters.values()] == [
+        p.name for p in inspect.signature(StandardPoint).parameters.values()]
+    assert [p.default for p in inspect.signature(Point).parameters.values()] == [
+        p.default for p in inspect.signature(StandardPoint).parameters.values()]
+    assert Point(1, 2, "n", "t") == Point(x=1, y=2, note="n", tag="t")
+    assert repr(Point(1, 2, "n", "t")) == repr(StandardPoint(1, 2, "n", "t")).replace(
+        "StandardPoint", "Point")
+    with pytest.raises(TypeError):
+        Point()  # type: ignore[call-arg]
+    with pytest.raises(TypeError):
+        Point(1, 2, "n", "t", "extra")  # type: ignore[call-arg]
+    with pytest.raises(TypeError):
+        Point(1, z=3)  # type: ignore[call-arg]
+
+
+def test_default_factories_make_a_new_value_each_time() -> None:
+    assert repr(Made()) == repr(StandardMade()).replace("StandardMade", "Made")
+    first, second = Made(), Made()
+    assert first.names is not second.names
+    assert Made((1, 2)).values == (1, 2)
+
+
+def test_fields_cannot_be_assigned_or_deleted() -> None:
+    point = Point(1, 2)
+    for name in ("x", "note", "elsewhere"):
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            setattr(point, name, 5)
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            delattr(point, name)
+    assert point == Point(1, 2)
+
+
+def test_pickled_and_copied() -> None:
+    point = Point(1, 2, note="n", tag="t")
+    for again in (pickle.loads(pickle.dumps(point)), copy.copy(point), copy.deepcopy(point)):
+        assert again == point and again.note == "n"
+    assert copy.deepcopy(Made((1,), ["a"])) == Made((1,), ["a"])
+
+
+def test_what_it_cannot_make_is_refused() -> None:
+    with pytest.raises(TypeError, match="standard @dataclass"):
+        @frozen
+        class Hidden:
+            value: int = field(default=0, init=False)
+
+    with pytest.raises(TypeError, match="standard @dataclass"):
+        @frozen
+        class Checked:
+            value: int
+
+            def __post_init__(self) -> None:
+                pass
