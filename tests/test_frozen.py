@@ -159,3 +159,8 @@ def test_what_it_cannot_make_is_refused() -> None:
 
             def __post_init__(self) -> None:
                 pass
+
+
+def test_a_class_without_a_docstring_gets_one_naming_its_fields() -> None:
+    assert Point.__doc__ == "Point(x, y, note, tag)"
+    assert OwnRepr.__doc__ == "OwnRepr(value)"

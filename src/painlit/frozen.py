@@ -14,6 +14,7 @@ state are functions written once, in this module, that read the class's field na
 from __future__ import annotations
 
 import dataclasses
+import inspect
 from collections.abc import Callable
 from operator import attrgetter
 from typing import Any, NoReturn, TypeVar, dataclass_transform
@@ -100,6 +101,10 @@ def frozen(cls: type[T]) -> type[T]:
             not field.init or field.kw_only is True for field in fields_of.values()):
         raise TypeError(f"@frozen {cls.__name__}: __post_init__, or a field outside __init__ "
                         "or keyword-only, needs the standard @dataclass")
+    if cls.__doc__ is None:  # as the standard decorator writes it (it would parse the text
+        # signature of object.__init__, compiling the tokenizer's expressions, to do so)
+        names = ", ".join(inspect.get_annotations(cls))
+        cls.__doc__ = f"{cls.__name__}({names})"
     made: Any = dataclasses.dataclass(init=False, slots=True, eq=False, repr=False)(cls)
     fields = dataclasses.fields(made)
     compared = tuple(f.name for f in fields if f.compare)

@@ -10,8 +10,9 @@ and its problems exactly as `painlit.loader.check_corpus` would (graded, with th
   (`painlit.indexing`); the records stay in the index as JSON (painlit.codec) and are decoded
   when a command uses them.
 
-Queries read the index columns (`painlit.model.CorpusIndex`) each from its own JSON array,
-loaded the first time a command uses it; records are decoded one by one when shown.
+Queries ask the index's facts table (painlit.facts) which records pass, in SQL; grading reads
+the index columns (`painlit.model.CorpusIndex`), each stored as chunks of JSON values and
+loaded the first time it is used; records are decoded one by one when shown.
 
 The index is one SQLite file per corpus path in the index folder (`$PAINLIT_CACHE_DIR`, else
 `$XDG_CACHE_HOME/painlit/index`). SQLite's locking lets concurrent runs share it: a run that

@@ -540,10 +540,10 @@ class Claim:
 
 @frozen
 class CorpusIndex:
-    """The fields that queries filter and sort on, and that grading reads, as columns: entry i
-    belongs to study (or claim) i. Queries and grading use these instead of the records, so a
-    corpus read from the index decodes only the records a command shows (painlit.index), and
-    grading decodes no study at all."""
+    """The fields that grading reads, and that the facts table queries filter on is made of
+    (painlit.facts), as columns: entry i belongs to study (or claim) i. Grading uses these
+    instead of the records, so it decodes no study at all, and a corpus read from the index
+    decodes only the records a command shows (painlit.index)."""
 
     study_ids: tuple[str, ...]
     study_years: tuple[int, ...]

@@ -1,7 +1,7 @@
 """The index file (painlit.index): opening it, making or rebuilding it, and reading the corpus
 back from it: records decoded from JSON when first used, index columns loaded when first used,
-full grades decoded when shown; everything read checked (a CRC-32, the field types), damage
-raised as IndexDamaged."""
+the facts table for queries (painlit.facts), full grades decoded when shown; everything read
+checked (a CRC-32, the field types), damage raised as IndexDamaged."""
 
 from __future__ import annotations
 
