@@ -90,6 +90,14 @@ def test_piped_output_is_one_row_per_line_and_grep_finds_it(
     assert longest < 2000
 
 
+@pytest.mark.parametrize("args", COMMANDS, ids=lambda args: "-".join(args))
+def test_piped_lines_end_without_padding(args: list[str],
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("COLUMNS", raising=False)
+    padded = [line for line in _output(args, None).splitlines() if line.endswith(" ")]
+    assert not padded, padded[:3]
+
+
 def test_a_real_pipe_is_not_wrapped_at_80_columns() -> None:
     env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
     result = subprocess.run([sys.executable, "-m", "painlit", "--limit", "0", "studies"],

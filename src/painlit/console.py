@@ -16,8 +16,11 @@ a row of a table is one line in a pipe or a file, unless COLUMNS says otherwise.
 from __future__ import annotations
 
 import os
+import re
+from collections.abc import Iterable
 
 from rich.console import Console, ConsoleDimensions
+from rich.segment import Segment
 from rich.text import Text
 
 from painlit.text import clean, one_line
@@ -38,6 +41,9 @@ def line_text(text: str | None, style: str = "") -> Text:
 #: The width of output that is not a terminal (a pipe, a file): lines are not wrapped at a
 #: terminal's width, so `grep` finds what a row holds. COLUMNS, when set, still rules.
 PIPE_WIDTH = 100_000
+#: Spaces (and colour codes among them) at the end of a line; a colour code alone.
+_LINE_END = re.compile(r"(?: |\x1b\[[0-9;]*m)*(?: )(?:\x1b\[[0-9;]*m)*(?=\n)")
+_COLOUR = re.compile(r"\x1b\[[0-9;]*m")
 
 
 class _Console(Console):
@@ -52,6 +58,18 @@ class _Console(Console):
     @size.setter
     def size(self, new_size: tuple[int, int]) -> None:
         self._width, self._height = new_size
+
+    def _render_buffer(self, buffer: Iterable[Segment]) -> str:
+        # Rich pads a block's lines to its widest one; in a pipe or a file those spaces are
+        # only noise (in `grep` hits, in a diff of two runs), so they go, colour codes kept
+        # (FORCE_COLOR). A terminal keeps them: a live display overwrites lines with them.
+        text = super()._render_buffer(buffer)
+        isatty = getattr(self.file, "isatty", None)
+        if callable(isatty) and isatty():
+            return text
+        if "\x1b" not in text:
+            return "\n".join(line.rstrip(" ") for line in text.split("\n"))
+        return _LINE_END.sub(lambda found: "".join(_COLOUR.findall(found.group())), text)
 
     def on_broken_pipe(self) -> None:
         # Rich would exit 1 here; the reader going away (`| head`) is not a failure, so let
