@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from painlit import index as index_module
 from painlit.facts import Facts, Where, facts_of
-from painlit.grading import grade_all
+from painlit.grading import Verdict, grade_all
 from painlit.loader import load_corpus
 from painlit.model import (
     Certainty,
@@ -199,7 +199,8 @@ def test_claim_filters(corpus: Corpus, data: st.DataObject) -> None:
         condition=data.draw(st.sampled_from(values["condition"])),
         mechanism=data.draw(st.sampled_from(values["mechanism"])),
         source=data.draw(st.sampled_from(values["source"])),
-        min_certainty=data.draw(st.sampled_from(values["certainty"])))
+        min_certainty=data.draw(st.sampled_from(values["certainty"])),
+        verdict=data.draw(st.sampled_from([None, *Verdict])))
     found = _ids(filter_claims(corpus, grade_all(corpus), wanted))
     assert found == _plain_claims(corpus, wanted)
 
