@@ -486,3 +486,52 @@ def test_column_chunks_that_do_not_add_up_are_never_used(
     corpus_file.write_text(text.replace("n: 5\n", "n: 6\n", 1), encoding="utf-8")
     _same_as_read(corpus_file, folder)
     _same_as_read(corpus_file, folder)
+
+
+@pytest.mark.parametrize(("damage", "query"), [
+    ("UPDATE facts SET design = 'not-a-design' WHERE section = 0", "studies"),
+    ("UPDATE facts SET topic = 7 WHERE section = 1", "claims"),
+    ("UPDATE facts SET dose = NULL WHERE section = 0", "studies"),
+])
+def test_facts_rows_that_do_not_fit_are_never_used(corpus_file: Path, folder: Path,
+                                                   damage: str, query: str) -> None:
+    """A facts row outside the table's vocabulary or types is the index's damage: the query
+    raises IndexDamaged (the command then runs again from the file), never a crash. (Rows
+    carry no checksum: a value changed into another valid one is not caught.)"""
+    from painlit.facts import Where, facts_of
+    from painlit.store import IndexDamaged
+
+    load_corpus_indexed(corpus_file, directory=folder)
+    [target] = folder.glob("*.sqlite")
+    db = sqlite3.connect(target)
+    db.execute(damage)
+    db.commit()
+    db.close()
+    corpus = load_corpus_indexed(corpus_file, directory=folder)
+    with pytest.raises(IndexDamaged):
+        getattr(facts_of(corpus), query)(Where())
+
+
+def test_a_command_on_a_damaged_facts_table_answers_from_the_file(tmp_path: Path) -> None:
+    """Through the CLI: the damaged index is dropped and the command's answer is the one a
+    whole reading gives."""
+    from typer.testing import CliRunner
+
+    from painlit.cli import app
+
+    corpus = tmp_path / "studies.yaml"
+    corpus.write_bytes(default_corpus_path().read_bytes())
+    folder = tmp_path / "index"
+    env = {"PAINLIT_CACHE_DIR": str(folder), "COLUMNS": "120"}
+    runner = CliRunner()
+    args = ["--data", str(corpus), "--json", "condition", "fibromyalgia"]
+    expected = runner.invoke(app, ["--no-cache", *args], env=env)
+    assert runner.invoke(app, args, env=env).exit_code == 0  # makes the index
+    [target] = folder.glob("*.sqlite")
+    db = sqlite3.connect(target)
+    db.execute("UPDATE facts SET population = 'martians' WHERE section = 0")
+    db.commit()
+    db.close()
+    result = runner.invoke(app, args, env=env)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == expected.stdout

@@ -14,6 +14,7 @@ A list of ids is stored as one text, each id between spaces (" fibromyalgia migr
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -152,9 +153,22 @@ class Facts:
     """The facts table of a corpus (one connection), and the positions its keys stand for."""
 
     def __init__(self, db: sqlite3.Connection,
-                 positions: Callable[[int], Callable[[Any], int | None]]) -> None:
+                 positions: Callable[[int], Callable[[Any], int | None]],
+                 damaged: Callable[[], Exception] | None = None) -> None:
         self._db = db
         self._positions = positions  # section -> (key -> position, None when not in corpus)
+        self._damaged = damaged  # what to raise for a row that does not fit (the index's)
+
+    @contextlib.contextmanager
+    def _reading(self) -> Iterator[None]:
+        """A row that is not what this table holds (a value outside its vocabulary, a wrong
+        type: a damaged index file) is the index's damage, never a wrong answer."""
+        try:
+            yield
+        except (KeyError, TypeError, ValueError, AttributeError, sqlite3.DatabaseError):
+            if self._damaged is None:
+                raise
+            raise self._damaged() from None
 
     def _rows(self, section: int, columns: str, where: Where, order: str
               ) -> list[tuple[Any, ...]]:
@@ -169,18 +183,21 @@ class Facts:
     def studies(self, where: Where) -> list[StudyFact]:
         """The studies that pass, newest first, then by id."""
         designs, populations, doses, statuses = _DESIGNS, _POPULATIONS, _DOSES, _STATUSES
-        return [StudyFact(place, id_, year, designs[design], populations[population],
-                          doses[dose], statuses[status], tuple(conditions.split()),
-                          tuple(mechanisms.split()))
-                for place, id_, year, design, population, dose, status, conditions, mechanisms
-                in self._rows(STUDIES, "id, year, design, population, dose, status, "
-                                       "conditions, mechanisms", where, "year DESC, id")]
+        with self._reading():
+            return [StudyFact(place, id_, year, designs[design], populations[population],
+                              doses[dose], statuses[status], tuple(conditions.split()),
+                              tuple(mechanisms.split()))
+                    for place, id_, year, design, population, dose, status, conditions,
+                    mechanisms in self._rows(STUDIES, "id, year, design, population, dose, "
+                                             "status, conditions, mechanisms", where,
+                                             "year DESC, id")]
 
     def claims(self, where: Where) -> list[ClaimFact]:
         """The claims that pass, in corpus order."""
         topics = _TOPICS
-        return sorted(ClaimFact(place, id_, topics[topic])
-                      for place, id_, topic in self._rows(CLAIMS, "id, topic", where, "id"))
+        with self._reading():
+            return sorted(ClaimFact(place, id_, topics[topic])
+                          for place, id_, topic in self._rows(CLAIMS, "id, topic", where, "id"))
 
 
 def in_memory(index: CorpusIndex) -> Facts:

@@ -239,7 +239,7 @@ class Store:
                 raise IndexDamaged(shown)
             return {digest: i for i, digest in enumerate(records.digests)}.get
 
-        corpus.memo["facts"] = Facts(self.db, positions)
+        corpus.memo["facts"] = Facts(self.db, positions, lambda: IndexDamaged(shown))
         self._attach_search(corpus, shown)
 
     def _attach_search(self, corpus: Corpus, shown: str) -> None:
