@@ -146,14 +146,22 @@ def test_every_record_has_its_row(corpus: Corpus) -> None:
         (i, claim.id, claim.topic) for i, claim in enumerate(corpus.claims)]
 
 
+def _two_named(lists: Iterable[Sequence[str]]) -> list[str]:
+    """Two ids a record names one after the other, as one text: no id, so it names nothing
+    (though the record's row holds it as it stands)."""
+    return [" ".join(named[:2]) for named in lists if len(named) > 1][:1]
+
+
 def _values(corpus: Corpus) -> dict[str, list[Any]]:
     """Every value each filter can take in this corpus (and one nothing has)."""
     return {
         "design": [None, *StudyDesign], "randomised": [None, True, False],
         "dose": [None, *DoseCategory], "population": [None, *Population],
-        "substance": [None, *(s.id for s in corpus.substances), "no-such-substance"],
+        "substance": [None, *(s.id for s in corpus.substances), "no-such-substance", "",
+                      *_two_named(s.substances for s in corpus.studies)],
         "condition": [None, *(c.id for c in corpus.conditions)],
-        "mechanism": [None, *(m.id for m in corpus.mechanisms), "no-such-mechanism"],
+        "mechanism": [None, *(m.id for m in corpus.mechanisms), "no-such-mechanism", "\t",
+                      *_two_named(s.mechanisms for s in corpus.studies)],
         "year": [None, 1990, 2015, 2020, 2023, 2030],
         "source": [None, *(s.id for s in corpus.sources)],
         "certainty": [None, *Certainty],

@@ -130,7 +130,9 @@ class Where:
               or_none: bool = False) -> Where:
         """The row's `column` names any of `ids` (`negate`: none of them; `or_none`: or it
         names nothing at all)."""
-        chosen = [f" {id_} " for id_ in ids]
+        # An id is one word: text with a space in it, or none, is no id, and names nothing.
+        chosen = [f" {id_} " for id_ in ids if id_ and len(id_.split()) == 1 == len(
+            id_.split(" "))]
         test = " OR ".join(f"instr({column}, ?)" for _ in chosen) or "0"
         if or_none:
             test = f"{column} = '' OR {test}"
