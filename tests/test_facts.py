@@ -119,6 +119,7 @@ def _plain_claims(corpus: Corpus, wanted: ClaimFilter) -> list[str]:
             wanted.source is None or wanted.source in c.sources,
             wanted.min_certainty is None or grade.certainty >= wanted.min_certainty,
             wanted.verdict is None or grade.verdict is wanted.verdict,
+            wanted.study is None or any(link.study == wanted.study for link in c.evidence),
         ))
 
     return _ids(c for c in corpus.claims if passes(c))
@@ -165,6 +166,7 @@ def _values(corpus: Corpus) -> dict[str, list[Any]]:
         "year": [None, 1990, 2015, 2020, 2023, 2030],
         "source": [None, *(s.id for s in corpus.sources)],
         "certainty": [None, *Certainty],
+        "study": [None, *(s.id for s in corpus.studies[:40]), "no-such-study"],
     }
 
 
@@ -208,7 +210,8 @@ def test_claim_filters(corpus: Corpus, data: st.DataObject) -> None:
         mechanism=data.draw(st.sampled_from(values["mechanism"])),
         source=data.draw(st.sampled_from(values["source"])),
         min_certainty=data.draw(st.sampled_from(values["certainty"])),
-        verdict=data.draw(st.sampled_from([None, *Verdict])))
+        verdict=data.draw(st.sampled_from([None, *Verdict])),
+        study=data.draw(st.sampled_from(values["study"])))
     found = _ids(filter_claims(corpus, grade_all(corpus), wanted))
     assert found == _plain_claims(corpus, wanted)
 
@@ -325,3 +328,10 @@ def test_rows_follow_records_removed_and_back(tmp_path: Path) -> None:
     found, corpus = counts()
     assert found == [(0, len(corpus.studies)), (1, len(corpus.claims))]
     assert victim.id in {fact.id for fact in facts_of(corpus).studies(Where())}
+
+
+def test_the_claims_citing_each_study(corpus: Corpus) -> None:
+    grades = grade_all(corpus)
+    for study in corpus.studies:
+        assert _ids(filter_claims(corpus, grades, ClaimFilter(study=study.id))) == [
+            c.id for c in corpus.claims if any(link.study == study.id for link in c.evidence)]

@@ -4,10 +4,13 @@ still found, quickly, among 100,000 (synthetic ids, like benchmarks/generate.py'
 from __future__ import annotations
 
 import difflib
+from pathlib import Path
 
 import pytest
 
-from painlit.errors import Closest, closest
+from painlit.errors import Closest, UnknownNameError, closest
+from painlit.loader import load_corpus
+from painlit.paths import default_corpus_path
 
 FEW = ["fibromyalgia", "migraine", "cluster-headache", "Chronic-Pain", "phantom-limb-pain"]
 MANY = [f"bench-{n:06d}" for n in range(100_000)]
@@ -39,3 +42,34 @@ def test_many_choices_compare_only_the_near_ones() -> None:
     hints = Closest(MANY)
     assert len(hints._near("bench-050000")) <= 4 * Closest.NEAR
     assert hints("nothing-like-it") == []
+
+
+def test_a_study_or_claim_name_that_is_no_id_decodes_no_record(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`painlit study NAME` and `painlit claim NAME`: the ids come from the index, so a typo
+    decodes no record (at 100,000 studies, decoding them all for the hint took 20 s); the
+    hints and the case- and dash-insensitive match are those of the other kinds' names."""
+    from painlit import store
+    from painlit.index import load_corpus_indexed
+    from painlit.query import _resolve, resolve_claim, resolve_study
+
+    folder = tmp_path / "index"
+    load_corpus_indexed(default_corpus_path(), directory=folder)
+    corpus = load_corpus_indexed(default_corpus_path(), directory=folder)
+    whole = load_corpus(default_corpus_path())
+    study, claim = whole.studies[3], whole.claims[3]
+
+    def no_decoding(*_: object) -> str:
+        raise AssertionError("a record was decoded")
+
+    for resolve, kind, records, record in ((resolve_study, "study", whole.studies, study),
+                                           (resolve_claim, "claim", whole.claims, claim)):
+        for word in (record.id[:-1], record.id + "x", record.id[2:], "zzzz-nothing-alike"):
+            with monkeypatch.context() as patched:
+                patched.setattr(store.Store, "body", no_decoding)
+                with pytest.raises(UnknownNameError) as ours:
+                    resolve(corpus, word)
+            with pytest.raises(UnknownNameError) as plain:
+                _resolve(kind, word, records)
+            assert ours.value.suggestions == plain.value.suggestions, word
+        assert resolve(corpus, record.id.upper().replace("-", "_")).id == record.id

@@ -60,7 +60,9 @@ def _outcome(corpus: Corpus | None, problems: Sequence[object]) -> Outcome:
             sorted(map(str, curation_warnings(corpus))), sorted(map(str, dose_warnings(corpus))),
             corpus.info, corpus.conditions, [s.line for s in corpus.studies],
             [c.line for c in corpus.claims], facts_of(corpus).studies(Where()),
-            facts_of(corpus).claims(Where()), shown)
+            facts_of(corpus).claims(Where()),
+            [facts_of(corpus).claims(Where().names("cites", [study_id]))
+             for study_id in corpus.index.study_ids], shown)
 
 
 def _whole(path: Path) -> Outcome:

@@ -1,10 +1,11 @@
 """What queries filter and sort records on, as an SQL table, and the queries over it.
 
 The table `facts` holds one row per record: its section, id, year, design, population, dose,
-publication status (studies), topic (claims), and the conditions, mechanisms and substances
-(studies) or sources (claims) it names. The corpus index keeps it in its file beside the
-records, keyed by each record's digest, and changes only the rows of records added or removed
-(painlit.indexing); a corpus read whole gets it in memory, keyed by position (`facts_of`).
+publication status (studies), topic (claims), the conditions, mechanisms and substances
+(studies) or sources (claims) it names, and the studies a claim cites. The corpus index keeps
+it in its file beside the records, keyed by each record's digest, and changes only the rows
+of records added or removed (painlit.indexing); a corpus read whole gets it in memory, keyed by
+position (`facts_of`).
 Either way the queries (painlit.query, painlit.summary) are the same SQL: they ask which
 records pass, get back only those rows, and decode no record to find them.
 
@@ -22,6 +23,7 @@ from enum import StrEnum
 from typing import Any, NamedTuple, TypeVar
 
 from painlit.model import (
+    Claim,
     ClaimTopic,
     Corpus,
     CorpusIndex,
@@ -47,10 +49,11 @@ CREATE TABLE IF NOT EXISTS facts (
     conditions TEXT NOT NULL,  -- ids between spaces: " a b "; "" for none
     mechanisms TEXT NOT NULL,
     named TEXT NOT NULL,       -- studies: substances; claims: sources
+    cites TEXT NOT NULL,       -- claims: the studies its evidence names; studies: ""
     PRIMARY KEY (section, record)
 ) WITHOUT ROWID
 """
-INSERT = "INSERT OR REPLACE INTO facts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+INSERT = "INSERT OR REPLACE INTO facts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 
 
 def _ids(values: Sequence[str]) -> str:
@@ -64,15 +67,20 @@ def study_rows(keys: Iterable[Any], index: CorpusIndex) -> Iterator[tuple[Any, .
                [p.value for p in index.study_populations], [d.value for d in index.study_doses],
                [s.value for s in index.study_statuses], [None] * len(index.study_ids),
                map(_ids, index.study_conditions), map(_ids, index.study_mechanisms),
-               map(_ids, index.study_substances), strict=True)
+               map(_ids, index.study_substances), [""] * len(index.study_ids), strict=True)
 
 
-def claim_rows(keys: Iterable[Any], index: CorpusIndex) -> Iterator[tuple[Any, ...]]:
-    """The facts rows of the claims of `index`, keyed by `keys` (in the same order)."""
+def claim_rows(keys: Iterable[Any], index: CorpusIndex, claims: Sequence[Claim]
+               ) -> Iterator[tuple[Any, ...]]:
+    """The facts rows of the claims of `index` (`claims`, the same), keyed by `keys` (in the
+    same order)."""
     none = [None] * len(index.claim_ids)
+    cited = [_ids(tuple(dict.fromkeys(link.study for link in claim.evidence)))
+             for claim in claims]
     return zip([CLAIMS] * len(index.claim_ids), keys, index.claim_ids, none, none, none, none,
                none, [t.value for t in index.claim_topics], map(_ids, index.claim_conditions),
-               map(_ids, index.claim_mechanisms), map(_ids, index.claim_sources), strict=True)
+               map(_ids, index.claim_mechanisms), map(_ids, index.claim_sources), cited,
+               strict=True)
 
 
 class StudyFact(NamedTuple):
@@ -202,13 +210,14 @@ class Facts:
                           for place, id_, topic in self._rows(CLAIMS, "id, topic", where, "id"))
 
 
-def in_memory(index: CorpusIndex) -> Facts:
+def in_memory(corpus: Corpus) -> Facts:
     """The facts of a corpus read whole, in an SQLite database in memory."""
+    index = corpus.index
     db = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
     db.execute(SCHEMA)
     db.execute("BEGIN")
     db.executemany(INSERT, study_rows(range(len(index.study_ids)), index))
-    db.executemany(INSERT, claim_rows(range(len(index.claim_ids)), index))
+    db.executemany(INSERT, claim_rows(range(len(index.claim_ids)), index, corpus.claims))
     db.execute("COMMIT")
     facts = Facts(db, lambda section: _same)
     weakref.finalize(facts, db.close)
@@ -223,5 +232,5 @@ def facts_of(corpus: Corpus) -> Facts:
     """The corpus's facts: the index's (painlit.store), else made in memory once."""
     found = corpus.memo.get("facts")
     if not isinstance(found, Facts):
-        found = corpus.memo["facts"] = in_memory(corpus.index)
+        found = corpus.memo["facts"] = in_memory(corpus)
     return found

@@ -523,7 +523,7 @@ class _Update:
                 facts = study_rows(keys, index)
             else:
                 index = CorpusIndex.of((), cast(list[Claim], [record for _, record in made]))
-                facts = claim_rows(keys, index)
+                facts = claim_rows(keys, index, cast(list[Claim], [r for _, r in made]))
             for name in (STUDY_COLUMNS if section == "studies" else CLAIM_COLUMNS):
                 if name in self.fresh_columns:
                     self.fresh_columns[name].extend(getattr(index, name))

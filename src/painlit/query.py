@@ -81,11 +81,25 @@ def resolve_source(corpus: Corpus, name: str) -> Source:
     return _resolve("source", name, corpus.sources)
 
 
+def _resolve_id(kind: str, name: str, ids: Sequence[str]) -> int:
+    """The position of the record whose id is `name` (as `_resolve` matches it), for records
+    named by their id alone (studies, claims): their ids come from the index column, so a
+    name that is no id decodes no record (at 100,000 studies that took 20 s)."""
+    wanted = _normal(name)
+    for position, id_ in enumerate(ids):
+        if _normal(id_) == wanted:
+            return position
+    suggestions = closest(name, list(ids))
+    if not suggestions:  # a prefix or substring is a good guess too
+        suggestions = [id_ for id_ in ids if wanted in _normal(id_)][:3]
+    raise UnknownNameError(kind, name, suggestions)
+
+
 def resolve_claim(corpus: Corpus, name: str) -> Claim:
     found = corpus.claim_by_id.get(name.strip())
     if found is not None:  # the usual case, and no scan of every claim
         return found
-    return _resolve("claim", name, corpus.claims)
+    return corpus.claims[_resolve_id("claim", name, corpus.index.claim_ids)]
 
 
 def resolve_study(corpus: Corpus, name: str) -> Study:
@@ -97,7 +111,7 @@ def resolve_study(corpus: Corpus, name: str) -> Study:
     for position, identifiers in enumerate(corpus.index.study_identifiers):
         if any(value is not None and value.lower() == wanted for value in identifiers):
             return corpus.studies[position]
-    return _resolve("study", name, corpus.studies)
+    return corpus.studies[_resolve_id("study", name, corpus.index.study_ids)]
 
 
 def condition_subtree(corpus: Corpus, condition_id: str) -> list[str]:
@@ -199,6 +213,7 @@ class ClaimFilter:
     source: str | None = None
     min_certainty: Certainty | None = None
     verdict: Verdict | None = None
+    study: str | None = None  # the claims whose evidence names this study
 
 
 def filter_claims(corpus: Corpus, grades: GradeTable, wanted: ClaimFilter) -> Sequence[Claim]:
@@ -210,6 +225,8 @@ def filter_claims(corpus: Corpus, grades: GradeTable, wanted: ClaimFilter) -> Se
         where.names("mechanisms", [wanted.mechanism])
     if wanted.source is not None:
         where.names("named", [wanted.source])
+    if wanted.study is not None:
+        where.names("cites", [wanted.study])
     positions = [claim.position for claim in facts_of(corpus).claims(where)]
     levels = grades.levels  # grades come from several records: not a record's facts
     if wanted.min_certainty is not None:

@@ -28,7 +28,7 @@ from painlit.model import (
     Study,
     StudyDesign,
 )
-from painlit.query import condition_subtree
+from painlit.query import ClaimFilter, condition_subtree, filter_claims
 from painlit.summary import (
     NO_CONDITION,
     GapMap,
@@ -346,7 +346,7 @@ def build_report(corpus: Corpus, grades: GradeTable, scope: Scope | None = None,
         description = mechanism.description
     elif scope.kind is ScopeKind.SOURCE:
         source = _lookup(corpus.source_by_id, scope)
-        claims = _graded((c for c in corpus.claims if source.id in c.sources), grades)
+        claims = _graded(filter_claims(corpus, grades, ClaimFilter(source=source.id)), grades)
         heading = f"Claims made by: {source.title}"
         groups = (ClaimGroup(f"Claims made by this {source.kind}", claims),)
         description, scoped, gaps = source.note, [], []

@@ -39,7 +39,7 @@ from painlit.model import (
 T = TypeVar("T")
 
 #: Changes whenever what the index stores changes shape.
-FORMAT = 7
+FORMAT = 8
 #: SQLite's application id for painlit's index files ("PLIX").
 APPLICATION_ID = 0x504C4958
 #: How long a run waits for another run that is writing the same index.

@@ -197,11 +197,11 @@ def study(
 
     Example: painlit study bonnelle-2022
     """
-    from painlit.query import resolve_study
+    from painlit.query import ClaimFilter, filter_claims, resolve_study
 
     corpus = current_corpus()
     found = resolve_study(corpus, study_id)
-    citing = [c for c in corpus.claims if any(e.study == found.id for e in c.evidence)]
+    citing = list(filter_claims(corpus, grade_all(corpus), ClaimFilter(study=found.id)))
     emit(json_output, lambda: jsondata.study_document(found, citing),
           lambda: terminal.render_study(found, corpus, citing))
 
@@ -300,8 +300,12 @@ def sources(json_output: JsonOption = False) -> None:
     """
     from rich.text import Text
 
+    from painlit.query import ClaimFilter, filter_claims
+
     corpus = current_corpus()
-    claimed = {s.id: sum(s.id in c.sources for c in corpus.claims) for s in corpus.sources}
+    grades = grade_all(corpus)
+    claimed = {s.id: len(filter_claims(corpus, grades, ClaimFilter(source=s.id)))
+               for s in corpus.sources}
     emit(json_output,
           lambda: jsondata.document("sources", {"sources": [
               {"id": s.id, "title": s.title, "kind": s.kind, "year": s.year, "url": s.url,
