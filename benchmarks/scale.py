@@ -10,8 +10,8 @@
    * one record added (a copy of a study, with its own id and identifiers, mid-file; no
      target);
    * `painlit validate` after a one-record edit;
-   * `map`, `studies --condition fibromyalgia`, `mechanism serotonin-5ht2a`
-     on the up-to-date index (no target);
+   * `map`, `studies --condition fibromyalgia`, `mechanism serotonin-5ht2a`,
+     `study bench-000500` and `sources` on the up-to-date index (no target);
    * and `painlit search` (no target): the first search, which makes the full-text index, then
      the same search again.
    Targets (medians): 10,000 studies: first run <= 6 s, unchanged <= 0.35 s, edited
@@ -50,7 +50,7 @@ TIME = "/usr/bin/time"
 COMMAND = ["condition", "fibromyalgia"]
 #: Other queries timed on the up-to-date index (no target): the gap map, a filtered list.
 QUERIES = (["map"], ["studies", "--condition", "fibromyalgia"],
-           ["mechanism", "serotonin-5ht2a"])
+           ["mechanism", "serotonin-5ht2a"], ["study", "bench-000500"], ["sources"])
 #: `search` words: a phrase many generated records hold, and a word none holds.
 SEARCHES = ("cold pressor", "zyxwvut")
 STARTUP_RATIO = 1.1
