@@ -155,6 +155,7 @@ class Report:
     gaps: tuple[str, ...]
     references: tuple[Reference, ...]  # every study the report mentions, by id
     substances: dict[str, str]  # substance id -> short name
+    sizes: dict[str, int | None]  # each primary study's n, by id (for `participants`)
     #: The screening log's PRISMA 2020 flow (the whole corpus's), when there is a log.
     screening: Flow | None = None
     #: Each listed study's place in the report (by id).
@@ -169,8 +170,7 @@ class Report:
         """The participants a claim's counted studies enrolled, saying when some n is missing."""
         if not grade.counted:
             return "–"
-        sizes = {s.id: s.n for s in self.studies}
-        missing = sum(1 for study in grade.counted if sizes.get(study) is None)
+        missing = sum(1 for study in grade.counted if self.sizes.get(study) is None)
         if missing == len(grade.counted):
             return "not recorded"
         if missing:
@@ -294,9 +294,10 @@ def _general_gaps(claims: tuple[GradedClaim, ...], studies: tuple[Study, ...],
 def _scoped_map(corpus: Corpus, grades: Mapping[str, Grade], studies: Iterable[Study],
                 claims: Iterable[GradedClaim], root: str | None) -> GapMap:
     """The design map over only the report's studies, coloured by only the report's claims."""
-    wanted_ids = {s.id for s in studies}
-    kept = tuple(s for s in corpus.studies if s.id in wanted_ids)
-    scoped = dataclasses.replace(corpus, studies=kept)
+    positions = sorted(corpus.study_position[s.id] for s in studies)
+    # Only the studies, in corpus order (the map reads no claim: their grades are `claims`).
+    scoped = dataclasses.replace(corpus, studies=tuple(corpus.studies_at(positions)),
+                                 claims=())
     counted = [(item.grade.certainty, item.grade.counted) for item in claims]
     full = gap_map(scoped, counted, MapColumns.DESIGN)
     members = set(condition_subtree(corpus, root)) if root is not None else None
@@ -372,7 +373,11 @@ def build_report(corpus: Corpus, grades: GradeTable, scope: Scope | None = None,
         gaps = _general_gaps(graded, studies, registrations, where)
     mentioned = {*studies, *reviews, *registrations}
     members = frozenset(condition_subtree(corpus, root)) if root is not None else frozenset()
-    places = {study.id: _place(corpus, study, graded, scope, members)
+    citing: dict[str, list[Claim]] = {}  # study id -> the report's claims citing it
+    for item in graded:
+        for study_id in dict.fromkeys(link.study for link in item.claim.evidence):
+            citing.setdefault(study_id, []).append(item.claim)
+    places = {study.id: _place(corpus, study, citing.get(study.id, []), scope, members)
               for study in (*studies, *registrations)}
     return Report(
         info=corpus.info, scope=scope, heading=heading, description=description,
@@ -383,17 +388,17 @@ def build_report(corpus: Corpus, grades: GradeTable, scope: Scope | None = None,
         gaps=tuple(gaps),
         references=tuple(reference(s) for s in sorted(mentioned, key=lambda s: s.id)),
         substances={s.id: s.name.split(" (")[0] for s in corpus.substances},
+        sizes={s.id: s.n for s in studies},
         screening=screening,
         places=places,
     )
 
 
-def _place(corpus: Corpus, study: Study, graded: tuple[GradedClaim, ...], scope: Scope,
+def _place(corpus: Corpus, study: Study, citing: list[Claim], scope: Scope,
            members: frozenset[str]) -> Place:
-    """The claims citing `study` and, when it is not about the report's condition (whose
-    subtree is `members`) or mechanism, why it is there."""
-    citing = [item.claim for item in graded
-              if any(link.study == study.id for link in item.claim.evidence)]
+    """The report's claims citing `study` (`citing`, in report order) and, when it is not
+    about the report's condition (whose subtree is `members`) or mechanism, why it is
+    there."""
     cited = tuple(dict.fromkeys((claim.id, link.stance.value) for claim in citing
                                 for link in claim.evidence if link.study == study.id))
     if scope.kind is ScopeKind.CONDITION and scope.id is not None:
