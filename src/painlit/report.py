@@ -314,13 +314,14 @@ def _scoped_map(corpus: Corpus, grades: Mapping[str, Grade], studies: Iterable[S
 
 def _from_summary(summary: Summary, heading: str
                   ) -> tuple[str, tuple[ClaimGroup, ...], list[Study], list[str]]:
-    # The first group stays even when empty: "no claim is about this" is worth saying.
-    groups = [ClaimGroup(f"Claims about {summary.name.lower()}", summary.claims)]
+    # The first group stays even when empty: "no claim is about this" is worth saying. Each
+    # group's claims are decoded once, here: a report goes over them several times.
+    groups = [ClaimGroup(f"Claims about {summary.name.lower()}", tuple(summary.claims))]
     if summary.broader_claims:
         groups.append(ClaimGroup("Broader claims (about a parent condition)",
-                                 summary.broader_claims))
+                                 tuple(summary.broader_claims)))
     if summary.safety:
-        groups.append(ClaimGroup("Safety considerations", summary.safety))
+        groups.append(ClaimGroup("Safety considerations", tuple(summary.safety)))
     studies = [*summary.studies, *summary.reviews, *summary.registrations]
     return heading, tuple(groups), studies, list(summary.gaps)
 
