@@ -23,7 +23,7 @@ judgement, in docs/grading.md):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
@@ -1092,7 +1092,7 @@ class GradeTable(ById[Grade]):
 
     def __init__(self, positions: Mapping[str, int], grades: Sequence[Grade],
                  levels: Sequence[tuple[Certainty, Verdict]] | None = None,
-                 counted: Sequence[tuple[str, ...]] | None = None) -> None:
+                 counted: Callable[[], Sequence[tuple[str, ...]]] | None = None) -> None:
         super().__init__(grades, positions)
         self._levels = levels if levels is not None else tuple(
             (grade.certainty, grade.verdict) for grade in grades)
@@ -1101,7 +1101,7 @@ class GradeTable(ById[Grade]):
     def counted(self) -> Iterator[tuple[Certainty, tuple[str, ...]]]:
         """Each claim's certainty and the ids of the studies its grade counts (the index
         keeps these beside the full grades, so that no full grade is decoded for them)."""
-        counted = self._counted if self._counted is not None else (
+        counted = self._counted() if self._counted is not None else (
             grade.counted for grade in self._records)
         return zip((certainty for certainty, _ in self._levels), counted, strict=True)
 

@@ -517,13 +517,13 @@ class _Update:
             made = [(state.digests[number], result.read.record)
                     for number, result in zip(run, results, strict=True)
                     if result.read is not None and result.read.record is not None]
-            keys = [digest for digest, _ in made]
+            keys, records = [digest for digest, _ in made], [record for _, record in made]
             if section == "studies":
-                index = CorpusIndex.of(cast(list[Study], [record for _, record in made]), ())
+                index = CorpusIndex.of(cast(list[Study], records), ())
                 facts = study_rows(keys, index)
             else:
-                index = CorpusIndex.of((), cast(list[Claim], [record for _, record in made]))
-                facts = claim_rows(keys, index, cast(list[Claim], [r for _, r in made]))
+                index = CorpusIndex.of((), cast(list[Claim], records))
+                facts = claim_rows(keys, index, cast(list[Claim], records))
             for name in (STUDY_COLUMNS if section == "studies" else CLAIM_COLUMNS):
                 if name in self.fresh_columns:
                     self.fresh_columns[name].extend(getattr(index, name))

@@ -291,13 +291,12 @@ def _general_gaps(claims: tuple[GradedClaim, ...], studies: tuple[Study, ...],
     return gaps
 
 
-def _scoped_map(corpus: Corpus, grades: Mapping[str, Grade], studies: Iterable[Study],
-                claims: Iterable[GradedClaim], root: str | None) -> GapMap:
+def _scoped_map(corpus: Corpus, studies: Iterable[Study], claims: Iterable[GradedClaim],
+                root: str | None) -> GapMap:
     """The design map over only the report's studies, coloured by only the report's claims."""
-    positions = sorted(corpus.study_position[s.id] for s in studies)
     # Only the studies, in corpus order (the map reads no claim: their grades are `claims`).
-    scoped = dataclasses.replace(corpus, studies=tuple(corpus.studies_at(positions)),
-                                 claims=())
+    scoped = dataclasses.replace(corpus, claims=(), studies=tuple(
+        sorted(studies, key=lambda study: corpus.study_position[study.id])))
     counted = [(item.grade.certainty, item.grade.counted) for item in claims]
     full = gap_map(scoped, counted, MapColumns.DESIGN)
     members = set(condition_subtree(corpus, root)) if root is not None else None
@@ -383,7 +382,7 @@ def build_report(corpus: Corpus, grades: GradeTable, scope: Scope | None = None,
     return Report(
         info=corpus.info, scope=scope, heading=heading, description=description,
         includes=includes, groups=groups, studies=studies, registrations=registrations,
-        reviews=reviews, gap_map=_scoped_map(corpus, grades, mentioned, graded, root),
+        reviews=reviews, gap_map=_scoped_map(corpus, mentioned, graded, root),
         unmapped=tuple(sorted(s.id for s in mentioned if s.conditions and root is not None
                               and members.isdisjoint(s.conditions))),
         gaps=tuple(gaps),

@@ -229,20 +229,23 @@ class Store:
         return corpus
 
     def attach(self, corpus: Corpus, shown: str) -> None:
-        """Give a corpus the index's facts table (painlit.facts) and search."""
+        """Give a corpus the index's facts table (painlit.facts) and search, which share
+        where each record digest is in the corpus (made once, when first asked for)."""
         sections = (corpus.studies, corpus.claims)
 
         @functools.cache
-        def positions(section: int) -> Callable[[Any], int | None]:
+        def places(section: int) -> dict[bytes, int]:
             records = sections[section]
             if not isinstance(records, StoredRecords):
                 raise IndexDamaged(shown)
-            return {digest: i for i, digest in enumerate(records.digests)}.get
+            return {digest: i for i, digest in enumerate(records.digests)}
 
-        corpus.memo["facts"] = Facts(self.db, positions, lambda: IndexDamaged(shown))
-        self._attach_search(corpus, shown)
+        corpus.memo["facts"] = Facts(self.db, lambda section: places(section).get,
+                                     lambda: IndexDamaged(shown))
+        self._attach_search(corpus, places, shown)
 
-    def _attach_search(self, corpus: Corpus, shown: str) -> None:
+    def _attach_search(self, corpus: Corpus, places_of: Callable[[int], dict[bytes, int]],
+                       shown: str) -> None:
         """Give a corpus the index's search (painlit.query.search): the records that may hold
         every word, to be checked exactly, rather than every record decoded. Words of three
         characters or more are looked up in SQLite's full-text index (FTS5, trigrams: any
@@ -251,10 +254,7 @@ class Store:
         the records' stored JSON is scanned instead."""
         def candidates(words: list[str], texts: SearchTexts,
                        progress: Progress | None = None) -> tuple[list[int], list[int]]:
-            sections = (corpus.studies, corpus.claims)
-            places = [{digest: i for i, digest in enumerate(
-                records.digests if isinstance(records, StoredRecords) else ())}
-                for records in sections]
+            places = [places_of(section) for section in range(len(SECTIONS))]
             try:
                 found = None
                 long = [word for word in words if len(word) >= TRIGRAM]
@@ -750,7 +750,7 @@ def set_levels(corpus: Corpus, levels: Sequence[tuple[Certainty, Any]],
     verdicts = {verdict.value: verdict for verdict in Verdict}
     corpus.memo["grades"] = GradeTable(corpus.claim_position, grades,
                                        [(c, verdicts[v]) for c, v in levels],
-                                       _StoredCounted(grades))
+                                       grades.counted)
 
 
 class StoredGrades(LazySequence[Any]):
@@ -798,22 +798,3 @@ class StoredGrades(LazySequence[Any]):
                     raise IndexDamaged(self._shown) from None
             self._made[index] = grade
         return self._made[index]
-
-
-
-class _StoredCounted(LazySequence[tuple[str, ...]]):
-    """Each claim's counted study ids, from the grades table (read whole when first used)."""
-
-    __slots__ = ("_grades", "_values")
-
-    def __init__(self, grades: StoredGrades) -> None:
-        self._grades = grades
-        self._values: list[tuple[str, ...]] | None = None
-
-    def __len__(self) -> int:
-        return len(self._grades)
-
-    def _item(self, index: int) -> tuple[str, ...]:
-        if self._values is None:
-            self._values = self._grades.counted()
-        return self._values[index]
